@@ -1,0 +1,69 @@
+// Elementwise activations: the kernel family that proves the SIMD layer.
+//
+//   kernels::activation(ActivationKind::Silu, params, x, y, n);      // active ISA
+//   kernels::activation_kernels(Isa::scalar).fn[k](x, y, n, params); // a chosen ISA's table
+//
+// Accuracy of the SIMD kernels against the exact result (tests/kernels/test_activation.cpp
+// enforces these on every compiled ISA, over the whole float range):
+//   relu, clip, leaky_relu, identity: exact
+//   hard_sigmoid, hard_swish: 1 ULP (the SIMD path fuses alpha*x + beta)
+//   exp 1 ULP, sigmoid 2 ULP, tanh 2 ULP, silu 3 ULP (simd/vmath.hpp)
+//   gelu 4 ULP, with y = x/sqrt(2) rounded to float first, as PyTorch computes it
+// The ref kernels use the C library's float functions and are held to the same bounds plus one.
+#pragma once
+
+#include <cstddef>
+
+#include "../../simd/dispatch.hpp"
+#include "params.hpp"
+#include "ref.hpp"
+#include "simd.hpp"
+
+namespace luodi {
+namespace kernels {
+
+using ActivationFn = void (*)(const float* x, float* y, std::size_t n, const ActivationParams& p) noexcept;
+
+struct ActivationKernels {
+  ActivationFn fn[kActivationCount];
+};
+
+struct ActivationFamily {
+  using Table = ActivationKernels;
+  template <class Arch>
+  static const Table& table() noexcept {
+    if constexpr (simd::is_scalar_v<Arch>) {
+      static constexpr Table t = {{
+#define LUODI_X(e, name, a, b) &ref::activation_f32<ActivationKind::e>,
+          LUODI_ACTIVATIONS(LUODI_X)
+#undef LUODI_X
+      }};
+      return t;
+    } else {
+#if LUODI_HAS_XSIMD
+      static constexpr Table t = {{
+#define LUODI_X(e, name, a, b) &simd_impl::activation_f32<Arch, ActivationKind::e>,
+          LUODI_ACTIVATIONS(LUODI_X)
+#undef LUODI_X
+      }};
+      return t;
+#else
+      return table<simd::scalar>();
+#endif
+    }
+  }
+  LUODI_DISPATCH_DECLARE_ISAS(Table)
+};
+
+inline const ActivationKernels& activation_kernels(Isa isa = active_isa()) noexcept {
+  return select_table<ActivationFamily>(isa);
+}
+
+// y[i] = act(x[i]) for i < n; x == y is allowed.
+inline void activation(ActivationKind kind, const ActivationParams& p, const float* x, float* y, std::size_t n,
+                       Isa isa = active_isa()) noexcept {
+  activation_kernels(isa).fn[static_cast<int>(kind)](x, y, n, p);
+}
+
+}  // namespace kernels
+}  // namespace luodi

@@ -1,0 +1,198 @@
+// Vector math on xsimd batches: exp, tanh, erf, the erfc tail, sigmoid, and the pieces the
+// activation kernels build on.
+//
+// Accuracy, measured against the correctly rounded double-precision result by
+// tests/unit/test_vmath.cpp, which sweeps the whole float range (every 2^32/65521-th bit
+// pattern, plus dense sampling where each function changes shape, plus NaN/Inf/subnormals):
+//
+//   function   max error (ULP)   notes
+//   exp        1                 overflow to +inf above 88.72284; subnormal results rounded once
+//   tanh       2
+//   erf        2
+//   sigmoid    2                 accurate in both tails (no 1 - x cancellation)
+//   gelu       see activation.hpp
+//
+// These bounds hold on every arch (sse2 has no FMA; the code is written so that the
+// range reductions are exact without it). NaN in gives NaN out; +-Inf give the limits.
+//
+// The approximations are polynomials fitted for luodi by tools/vmath/fit_coefficients.py.
+// exp uses the Cody-Waite split of ln 2 (Cody & Waite, 1980) so that x - n*ln2 is exact.
+#pragma once
+
+#include "../config.hpp"
+#include "arch.hpp"
+
+#include <cstdint>
+#include <limits>
+
+#if LUODI_HAS_XSIMD
+
+namespace luodi {
+namespace simd {
+
+// 2^n for integer-valued n in [-126, 127], built in the exponent field.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> pow2i(const ibatch<Arch>& n) noexcept {
+  return xsimd::bitwise_cast<fbatch<Arch>>((n + ibatch<Arch>(127)) << 23);
+}
+
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> vexp(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  using I = ibatch<Arch>;
+  const B hi_limit(88.72283935546875f);   // largest x with finite exp(x)
+  const B lo_limit(-103.97208404541015625f);  // below this exp(x) rounds to 0
+  const B xc = xsimd::min(xsimd::max(x, lo_limit), hi_limit);  // NaN handled at the end
+  // n = round(x / ln2); r = x - n*ln2 with ln2 = C1 + C2, C1 having 9 significant bits so that
+  // n*C1 is exact and x - n*C1 is exact (Sterbenz), with or without FMA.
+  const B n = xsimd::nearbyint(xc * B(1.44269504088896341f));
+  B r = xsimd::fnma(n, B(0.693359375f), xc);
+  r = xsimd::fnma(n, B(-2.12194440e-4f), r);
+  // e^r = 1 + r + r^2 * P(r), |r| <= 0.3466
+  B p = B(0.0013814599951729178f);
+  p = xsimd::fma(p, r, B(0.008368715643882751f));
+  p = xsimd::fma(p, r, B(0.04166838899254799f));
+  p = xsimd::fma(p, r, B(0.1666652113199234f));
+  p = xsimd::fma(p, r, B(0.4999999403953552f));
+  p = xsimd::fma(p * r, r, r) + B(1.0f);
+  // Scale by 2^n in two steps so that n in [-150, 128] never leaves the exponent range and a
+  // subnormal result is rounded only once, at the final multiply.
+  const I ni = xsimd::to_int(n);
+  const I n1 = ni >> 1;  // arithmetic shift: floor(n/2)
+  const I n2 = ni - n1;
+  B y = p * pow2i<Arch>(n1) * pow2i<Arch>(n2);
+  y = xsimd::select(x > hi_limit, B(std::numeric_limits<float>::infinity()), y);
+  y = xsimd::select(x < lo_limit, B(0.0f), y);
+  return xsimd::select(xsimd::isnan(x), x, y);
+}
+
+// tanh: x + x^3 P(x^2) near zero; 1 - 2/(e^{2|x|} + 1) elsewhere, with the sign restored.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> vtanh(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  const B ax = xsimd::abs(x);
+  const B x2 = x * x;
+  B p = B(0.0021429636981338263f);
+  p = xsimd::fma(p, x2, B(-0.008177400566637516f));
+  p = xsimd::fma(p, x2, B(0.021700704470276833f));
+  p = xsimd::fma(p, x2, B(-0.05394676327705383f));
+  p = xsimd::fma(p, x2, B(0.1333320587873459f));
+  p = xsimd::fma(p, x2, B(-0.3333333134651184f));
+  const B small = xsimd::fma(p * x2, x, x);
+  // exp(2|x|) overflows to inf for |x| > 44, which gives exactly 1.
+  const B e = vexp<Arch>(ax + ax);
+  const B big = B(1.0f) - B(2.0f) / (e + B(1.0f));
+  const B big_signed = xsimd::copysign(big, x);
+  return xsimd::select(ax < B(0.625f), small, big_signed);  // NaN: big path, exp(NaN) = NaN
+}
+
+// exp(-x^2), accurate even where x^2 itself would round badly: x^2 is split as xh^2 + d, where
+// xh keeps the top 12 bits of x (so xh^2 is exact) and d = (x - xh)(x + xh) is small;
+// exp(-x^2) = exp(-xh^2) * exp(-d), with exp(-d) from its series (|d| < 2^-6 for |x| < 11).
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> vexp_neg_square(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  using I = ibatch<Arch>;
+  const B xh = xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(x) & I(static_cast<std::int32_t>(0xFFFFF000u)));
+  const B d = (x - xh) * (x + xh);
+  B ed = B(1.0f / 24.0f);  // exp(-d) = 1 - d + d^2/2 - d^3/6 + d^4/24
+  ed = xsimd::fma(ed, d, B(-1.0f / 6.0f));
+  ed = xsimd::fma(ed, d, B(0.5f));
+  ed = xsimd::fma(ed, d, B(-1.0f));
+  ed = xsimd::fma(ed, d, B(1.0f));
+  return vexp<Arch>(-(xh * xh)) * ed;
+}
+
+// erfc(x) for 0.5 <= x <= 4: exp(-x^2) * Q(x), Q in two pieces split at 2 (degree 10 below,
+// degree 8 above, padded with zeros), each coefficient chosen per lane.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> verfc_tail(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  const auto lower = x < B(2.0f);
+  const B u = x - xsimd::select(lower, B(1.25f), B(3.0f));
+#define LUODI_C(a, b) xsimd::select(lower, B(a), B(b))
+  B q = LUODI_C(6.163353828014806e-05f, 0.0f);
+  q = xsimd::fma(q, u, LUODI_C(-0.00019225315190851688f, 0.0f));
+  q = xsimd::fma(q, u, LUODI_C(0.00047084837569855154f, 5.7988149819721e-06f));
+  q = xsimd::fma(q, u, LUODI_C(-0.0013089455896988511f, -2.399667755526025e-05f));
+  q = xsimd::fma(q, u, LUODI_C(0.0035533756017684937f, 8.311639976454899e-05f));
+  q = xsimd::fma(q, u, LUODI_C(-0.00908578559756279f, -0.00032181901042349637f));
+  q = xsimd::fma(q, u, LUODI_C(0.022011438384652138f, 0.001223126775585115f));
+  q = xsimd::fma(q, u, LUODI_C(-0.05021785944700241f, -0.0044800760224461555f));
+  q = xsimd::fma(q, u, LUODI_C(0.10679556429386139f, 0.01588437147438526f));
+  q = xsimd::fma(q, u, LUODI_C(-0.20882189273834229f, -0.054372210055589676f));
+  q = xsimd::fma(q, u, LUODI_C(0.36782291531562805f, 0.17900115251541138f));
+#undef LUODI_C
+  return vexp_neg_square<Arch>(x) * q;
+}
+
+// erfc(x) for 4 <= x <= 10.5: exp(-x^2) * t * R(t^2), t = 1/x. Beyond that erfc underflows.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> verfc_far(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  const B t = B(1.0f) / x;
+  const B s = t * t;
+  B r = B(-6.294240474700928f);
+  r = xsimd::fma(r, s, B(3.010556936264038f));
+  r = xsimd::fma(r, s, B(-1.0316157341003418f));
+  r = xsimd::fma(r, s, B(0.42259448766708374f));
+  r = xsimd::fma(r, s, B(-0.2820890545845032f));
+  r = xsimd::fma(r, s, B(0.5641895532608032f));
+  return vexp_neg_square<Arch>(x) * (t * r);
+}
+
+// erf: x P(x^2) for |x| < 0.921875; 1 - erfc(|x|) up to 4; +-1 beyond (erf(3.92) rounds to 1).
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> verf(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  const B ax = xsimd::abs(x);
+  const B x2 = x * x;
+  B p = B(8.370248542632908e-05f);
+  p = xsimd::fma(p, x2, B(-0.0008142745355144143f));
+  p = xsimd::fma(p, x2, B(0.00520103657618165f));
+  p = xsimd::fma(p, x2, B(-0.026859400793910027f));
+  p = xsimd::fma(p, x2, B(0.11283695697784424f));
+  p = xsimd::fma(p, x2, B(-0.37612634897232056f));
+  p = xsimd::fma(p, x2, B(1.128379225730896f));
+  const B small = x * p;
+  const B tail = B(1.0f) - verfc_tail<Arch>(xsimd::min(xsimd::max(ax, B(0.5f)), B(4.0f)));
+  B big = xsimd::select(ax < B(4.0f), tail, B(1.0f));
+  big = xsimd::copysign(big, x);
+  const B y = xsimd::select(ax < B(0.921875f), small, big);
+  return xsimd::select(xsimd::isnan(x), x, y);
+}
+
+// 1 / (1 + e^-x), computed from e = e^-|x| so that neither tail cancels:
+// x >= 0: 1/(1+e); x < 0: e/(1+e).
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> vsigmoid(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  const B e = vexp<Arch>(-xsimd::abs(x));
+  const B s = B(1.0f) / (B(1.0f) + e);
+  return xsimd::select(x < B(0.0f), e * s, s);  // NaN: exp(NaN) = NaN propagates
+}
+
+// x * sigmoid(x)
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> vsilu(const fbatch<Arch>& x) noexcept {
+  return x * vsigmoid<Arch>(x);
+}
+
+// gelu(x) = x/2 * (1 + erf(y)), y = x * (1/sqrt 2) rounded to float as PyTorch and ONNX compute it.
+// Left of y = -0.5, 1 + erf(y) is computed as erfc(-y) so the tail keeps its precision.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> vgelu(const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  const B y = x * B(0.7071067690849304f);
+  const B ny = -y;
+  const B left = xsimd::select(ny < B(4.0f), verfc_tail<Arch>(xsimd::min(xsimd::max(ny, B(0.5f)), B(4.0f))),
+                               verfc_far<Arch>(xsimd::min(xsimd::max(ny, B(4.0f)), B(10.5f))));
+  const B left_masked = xsimd::select(ny > B(10.5f), B(0.0f), left);
+  const B one_plus_erf = xsimd::select(y < B(-0.5f), left_masked, B(1.0f) + verf<Arch>(y));
+  return B(0.5f) * x * one_plus_erf;
+}
+
+}  // namespace simd
+}  // namespace luodi
+
+#endif  // LUODI_HAS_XSIMD

@@ -1,0 +1,214 @@
+// Activations on every available ISA (ref included) against the exact result computed in double
+// precision, over the whole float range, at odd sizes, and in place.
+#include <doctest/doctest.h>
+#include <luodi/kernels/activation/activation.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../support/test_util.hpp"
+
+using namespace luodi;
+using namespace luodi::kernels;
+using luodi_test::ulp_error;
+
+namespace {
+
+double exact(ActivationKind k, float xf, const ActivationParams& p) {
+  const double x = xf;
+  switch (k) {
+    case ActivationKind::Identity: return x;
+    case ActivationKind::Relu: return xf < 0 ? 0.0 : x;
+    case ActivationKind::Clip: return xf < p.alpha ? p.alpha : (xf > p.beta ? p.beta : x);
+    case ActivationKind::LeakyRelu: return xf < 0 ? double(p.alpha) * x : x;
+    case ActivationKind::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case ActivationKind::Tanh: return std::tanh(x);
+    case ActivationKind::HardSigmoid:
+    case ActivationKind::HardSwish: {
+      double v = double(p.alpha) * x + double(p.beta);
+      if (std::isnan(v)) return v;
+      v = v < 0 ? 0 : (v > 1 ? 1 : v);
+      return k == ActivationKind::HardSigmoid ? v : x * v;
+    }
+    case ActivationKind::Silu: return x / (1.0 + std::exp(-x));
+    case ActivationKind::Gelu: {
+      const double y = static_cast<float>(xf * 0.7071067690849304f);  // as PyTorch rounds it
+      return 0.5 * x * std::erfc(-y);
+    }
+    case ActivationKind::Exp: return std::exp(x);
+    case ActivationKind::Erf: return std::erf(x);
+  }
+  return 0;
+}
+
+// The stated accuracy of the SIMD kernels (activation.hpp, vmath.hpp), in ULP.
+constexpr double kUlpExp = 1.5;  // 1.03 measured exhaustively on x86
+constexpr double kUlpTanh = 1.5;
+constexpr double kUlpSigmoid = 3.0;
+constexpr double kUlpSilu = 3.5;
+constexpr double kUlpGelu = 5.0;
+constexpr double kUlpErf = 2.5;
+// The ref kernels use the C library's float functions; they get one more ULP.
+constexpr double kRefExtraUlp = 1.0;
+
+// The stated accuracy (activation.hpp, vmath.hpp). `ulp` bounds the error in ULP of the
+// result; `abs` bounds it in absolute terms per unit of max(1, |x|), for the kinds whose
+// formula cancels (alpha*x + beta near 0 without FMA). Results that are subnormal floats are
+// held to (2 + |x|) units of 2^-149: a subnormal intermediate multiplied by x.
+struct Bound {
+  double ulp;
+  double abs;
+};
+Bound simd_bound(ActivationKind k) {
+  switch (k) {
+    case ActivationKind::Identity:
+    case ActivationKind::Relu:
+    case ActivationKind::Clip: return {0.0, 0.0};
+    case ActivationKind::LeakyRelu: return {0.5, 0.0};
+    case ActivationKind::HardSigmoid:
+    case ActivationKind::HardSwish: return {1.5, 6.0e-8};
+    case ActivationKind::Exp: return {kUlpExp, 0.0};
+    case ActivationKind::Tanh: return {kUlpTanh, 0.0};
+    case ActivationKind::Sigmoid: return {kUlpSigmoid, 0.0};
+    case ActivationKind::Silu: return {kUlpSilu, 0.0};
+    case ActivationKind::Gelu: return {kUlpGelu, 0.0};
+    case ActivationKind::Erf: return {kUlpErf, 0.0};
+  }
+  return {0, 0};
+}
+
+bool within(ActivationKind k, float x, float got, double ex, const Bound& b, double* ulps_out) {
+  const double u = ulp_error(got, ex);
+  *ulps_out = u;
+  if (u <= b.ulp) return true;
+  if (std::isnan(ex) || std::isinf(ex) || std::isnan(got) || std::isinf(got)) return false;
+  const double err = std::fabs(double(got) - ex);
+  const double ax = std::fabs(double(x));
+  if (b.abs > 0 && err <= b.abs * (ax > 1 ? ax : 1)) return true;
+  // Subnormal territory: the result, or for silu and gelu the factor that multiplies x
+  // (sigmoid(x), (1 + erf(y))/2), is below FLT_MIN and carries an absolute error of 2^-149.
+  double scale = std::fabs(ex);
+  if ((k == ActivationKind::Silu || k == ActivationKind::Gelu) && ax > 0) scale = std::fabs(ex) / ax;
+  if (scale < double(std::numeric_limits<float>::min()) && err <= (2 + ax) * std::ldexp(1.0, -149)) return true;
+  return false;
+}
+
+ActivationParams params_for(ActivationKind k) {
+  ActivationParams p = activation_defaults(k);
+  if (k == ActivationKind::Clip) p = {-1.5f, 2.25f};
+  if (k == ActivationKind::LeakyRelu) p = {0.1f, 0.0f};
+  return p;
+}
+
+// The whole float range: every 65521st bit pattern (both signs), specials, and a dense sweep of
+// [-16, 16] where every function changes shape.
+std::vector<float> sweep_inputs() {
+  std::vector<float> xs;
+  for (std::uint64_t b = 0; b <= 0xFFFFFFFFull; b += 65521) xs.push_back(luodi_test::bits_to_float(static_cast<std::uint32_t>(b)));
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float s : {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::quiet_NaN(),
+                  std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(), std::numeric_limits<float>::min(),
+                  std::numeric_limits<float>::denorm_min(), -std::numeric_limits<float>::denorm_min(), 88.72283935546875f,
+                  88.7228394f, -103.972084f, -87.33654f, 0.625f, -0.625f, 0.921875f, -0.921875f, 4.0f, -4.0f, 2.0f, -2.0f})
+    xs.push_back(s);
+  for (int i = -(1 << 20); i <= (1 << 20); ++i) xs.push_back(static_cast<float>(i) * (16.0f / (1 << 20)));
+  return xs;
+}
+
+}  // namespace
+
+TEST_CASE("activations: every ISA against the exact result over the whole float range") {
+  const std::vector<float> xs = sweep_inputs();
+  std::vector<float> y(xs.size());
+  for (Isa isa : luodi_test::available_isas()) {
+    for (int ki = 0; ki < kActivationCount; ++ki) {
+      const auto k = static_cast<ActivationKind>(ki);
+      const ActivationParams p = params_for(k);
+      activation_kernels(isa).fn[ki](xs.data(), y.data(), xs.size(), p);
+      Bound b = simd_bound(k);
+      if (isa == Isa::scalar) b.ulp = b.ulp + kRefExtraUlp;  // the C library's functions
+      double worst = 0;
+      float worst_x = 0;
+      std::size_t failures = 0;
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        double u = 0;
+        const double ex = exact(k, xs[i], p);
+        if (!within(k, xs[i], y[i], ex, b, &u)) {
+          if (failures++ < 3)
+            FAIL_CHECK(std::string(isa_name(isa)) << " " << std::string(activation_name(k)) << "(" << xs[i] << ") = " << y[i]
+                                     << ", exact " << ex << " (" << u << " ulp)");
+        }
+        if (u > worst && std::fabs(ex) >= 1e-30 && u < 1e30) {
+          worst = u;
+          worst_x = xs[i];
+        }
+      }
+      if (std::getenv("LUODI_TEST_VERBOSE"))
+        std::printf("%-10s %-12s max %.3f ulp (normal range) at %a\n", isa_name(isa), activation_name(k), worst,
+                    static_cast<double>(worst_x));
+      CHECK_MESSAGE(failures == 0, std::string(isa_name(isa)) << " " << std::string(activation_name(k)) << ": " << failures << " failures");
+    }
+  }
+}
+
+TEST_CASE("activations: SIMD equals ref at every size around the tile, out of place and in place") {
+  // Sizes 0..200 cover tile-1, tile, tile+1 and k*tile+r for every lane count up to 16 with the
+  // kernels' 4x unroll (tile 64), and the buffer tail path.
+  const std::vector<float> src = luodi_test::random_floats(256, -12.0f, 12.0f, 1234);
+  for (Isa isa : luodi_test::simd_isas()) {
+    for (int ki = 0; ki < kActivationCount; ++ki) {
+      const auto k = static_cast<ActivationKind>(ki);
+      const ActivationParams p = params_for(k);
+      const Bound b = simd_bound(k);
+      for (std::size_t n = 0; n <= 200; ++n) {
+        // Out of place, with guard values after the end that must survive.
+        std::vector<float> y(n + 8, -777.0f), ref(n + 8, -777.0f), inplace(src.begin(), src.begin() + static_cast<long>(n));
+        activation_kernels(isa).fn[ki](src.data(), y.data(), n, p);
+        activation_kernels(Isa::scalar).fn[ki](src.data(), ref.data(), n, p);
+        activation_kernels(isa).fn[ki](inplace.data(), inplace.data(), n, p);
+        for (std::size_t i = 0; i < n; ++i) {
+          double u = 0;
+          const double ex = exact(k, src[i], p);
+          REQUIRE_MESSAGE(within(k, src[i], y[i], ex, b, &u), std::string(isa_name(isa)) << " " << std::string(activation_name(k))
+                                                                  << " n=" << n << " i=" << i << ": " << u << " ulp");
+          // SIMD and ref differ by at most the sum of their bounds.
+          const double d = ulp_error(y[i], ref[i]);
+          REQUIRE_MESSAGE((d <= 2 * b.ulp + kRefExtraUlp || within(k, src[i], y[i], ref[i], {0, 2 * b.abs + 1e-7}, &u)),
+                          std::string(activation_name(k)) << " simd vs ref at n=" << n << " i=" << i);
+          REQUIRE(inplace[i] == y[i]);  // in place is bit-identical to out of place
+        }
+        for (std::size_t i = n; i < n + 8; ++i) REQUIRE(y[i] == -777.0f);
+      }
+    }
+  }
+}
+
+TEST_CASE("activations: NaN propagates and infinities reach the limits on every ISA") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float in[] = {nan, inf, -inf, 0.0f, -0.0f};
+  for (Isa isa : luodi_test::available_isas()) {
+    for (int ki = 0; ki < kActivationCount; ++ki) {
+      const auto k = static_cast<ActivationKind>(ki);
+      float out[5];
+      activation_kernels(isa).fn[ki](in, out, 5, params_for(k));
+      INFO(std::string(isa_name(isa)) << " " << std::string(activation_name(k)));
+      CHECK(std::isnan(out[0]));
+      for (int i = 1; i < 5; ++i) {
+        const double ex = exact(k, in[i], params_for(k));
+        if (std::isnan(ex)) {
+          CHECK(std::isnan(out[i]));  // e.g. silu(-inf) = -inf * 0
+        } else if (std::isinf(ex)) {
+          CHECK(out[i] == static_cast<float>(ex));
+        } else {
+          double u = 0;
+          CHECK(within(k, in[i], out[i], ex, simd_bound(k), &u));
+        }
+      }
+    }
+  }
+}
