@@ -18,3 +18,7 @@
 #include "simd/vmath.hpp"
 
 #include "kernels/activation/activation.hpp"
+
+#include "graph/attributes.hpp"
+#include "graph/ir.hpp"
+#include "graph/op.hpp"
