@@ -18,3 +18,4 @@
 #include "simd/vmath.hpp"
 
 #include "kernels/activation/activation.hpp"
+#include "kernels/eltwise/eltwise.hpp"
