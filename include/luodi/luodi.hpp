@@ -19,3 +19,4 @@
 
 #include "kernels/activation/activation.hpp"
 #include "kernels/eltwise/eltwise.hpp"
+#include "kernels/movement/movement.hpp"
