@@ -20,3 +20,4 @@
 #include "kernels/activation/activation.hpp"
 #include "kernels/eltwise/eltwise.hpp"
 #include "kernels/movement/movement.hpp"
+#include "kernels/pool/pool.hpp"
