@@ -21,3 +21,7 @@
 #include "kernels/eltwise/eltwise.hpp"
 #include "kernels/movement/movement.hpp"
 #include "kernels/pool/pool.hpp"
+#include "kernels/softmax/softmax.hpp"
+#include "kernels/norm/norm.hpp"
+#include "kernels/reduce/reduce.hpp"
+#include "kernels/resize/resize.hpp"

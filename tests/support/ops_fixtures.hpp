@@ -73,6 +73,30 @@ struct FixtureCase {
   }
 };
 
+// |got - want| <= atol + rtol * |want| elementwise (NaN matches NaN, infinities must be equal);
+// on failure *where says which element and by how much.
+inline bool allclose(const float* got, const float* want, std::int64_t n, double atol, double rtol, std::string* where) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double g = got[i], w = want[i];
+    if (w != w) {
+      if (g == g) {
+        *where = "element " + std::to_string(i) + ": got " + std::to_string(g) + ", want nan";
+        return false;
+      }
+      continue;
+    }
+    if (g == w) continue;
+    const double err = g > w ? g - w : w - g;
+    const double aw = w < 0 ? -w : w;
+    if (!(err <= atol + rtol * aw)) {
+      *where = "element " + std::to_string(i) + ": got " + std::to_string(g) + ", want " + std::to_string(w) + " (error " +
+               std::to_string(err) + ")";
+      return false;
+    }
+  }
+  return true;
+}
+
 class FixtureFile {
  public:
   // Loads tests/fixtures/ops/<file>; returns false and sets *error on any problem.

@@ -176,6 +176,8 @@ inline void where(const WhereParams& p, const std::uint8_t* cond, const void* x,
   }
 }
 
+}  // namespace ref
+
 namespace detail {
 template <class T>
 Status binary_typed(const BinaryParams& p, const void* a, const void* b, void* y) noexcept {
@@ -187,7 +189,7 @@ Status binary_typed(const BinaryParams& p, const void* a, const void* b, void* y
     if constexpr (BinaryKind::kind == BinaryKind::Logic && !std::is_same<T, bool>::value) break;            \
     else if constexpr (BinaryKind::kind == BinaryKind::Arith && std::is_same<T, bool>::value) break;        \
     else {                                                                                                  \
-      binary<BinaryOp::e, T>(p, ta, tb, static_cast<binary_result_t<BinaryOp::e, T>*>(y));                  \
+      ref::binary<BinaryOp::e, T>(p, ta, tb, static_cast<ref::binary_result_t<BinaryOp::e, T>*>(y));                  \
       return Status();                                                                                      \
     }
     LUODI_BINARY_OPS(LUODI_X)
@@ -196,6 +198,8 @@ Status binary_typed(const BinaryParams& p, const void* a, const void* b, void* y
   return Status::error(StatusCode::Unsupported, "%s is not defined for this dtype", binary_op_name(p.op));
 }
 }  // namespace detail
+
+namespace ref {
 
 // Any op on any dtype it accepts (params from binary_params_make with the same dtype). The
 // output is `dtype` for arithmetic ops and bool (one byte) for comparisons and logic.
