@@ -18,6 +18,13 @@
 #include "simd/vmath.hpp"
 
 #include "kernels/activation/activation.hpp"
+#include "kernels/eltwise/eltwise.hpp"
+#include "kernels/movement/movement.hpp"
+#include "kernels/pool/pool.hpp"
+#include "kernels/softmax/softmax.hpp"
+#include "kernels/norm/norm.hpp"
+#include "kernels/reduce/reduce.hpp"
+#include "kernels/resize/resize.hpp"
 
 #include "graph/attributes.hpp"
 #include "graph/ir.hpp"
