@@ -18,3 +18,6 @@
 #include "simd/vmath.hpp"
 
 #include "kernels/activation/activation.hpp"
+#include "kernels/conv2d/conv2d.hpp"
+#include "kernels/conv_transpose/conv_transpose.hpp"
+#include "kernels/gemm/gemm.hpp"
