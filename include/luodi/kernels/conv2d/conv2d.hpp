@@ -67,7 +67,7 @@ struct Conv2dFamily {
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
                                   {nullptr, &ref::conv2d_run, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, nullptr,
-                                   nullptr}};
+                                   &simd_impl::conv2d_run_depthwise<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -90,7 +90,7 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
       return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
              p.dilation_w == 1 && p.groups == 1;
     case Conv2dAlgo::Depthwise:
-      return p.groups == p.C_in && p.groups > 1 && p.C_out % p.C_in == 0;
+      return p.groups == p.C_in && p.groups > 1 && p.C_out % p.C_in == 0 && p.kernel_h * p.kernel_w <= 64;
   }
   return false;
 }
