@@ -12,6 +12,7 @@
 #include <luodi/kernels/conv2d/conv2d.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -23,14 +24,15 @@ using namespace luodi::kernels;
 
 namespace {
 
-// Winograd F(4x4, 3x3) with points {0, +-1, +-2, +-1/2}: the input transform B^T d B and the
-// output transform A^T m A have entries up to 8 and 5.25 in magnitude and rows whose absolute
-// sums reach ~10 and ~13, and the weight transform G g G^T is rounded to float too. The error of
-// one output, relative to sum|w||x| over its 3x3xCin window, is therefore about
-// ||A^T|| ||B^T|| (~100x) times the direct-conv bound in the worst case, and ~10x in practice
-// (measured: see docs/performance.md). The test allows 100x the summation bound: it still
-// catches any indexing or transform error, which are O(1) relative to the result.
-constexpr double kWinogradFactor = 100.0;
+// Winograd F(4x4, 3x3) with points {0, +-1, +-2, inf}: the input transform B^T d B and the
+// output transform A^T m A have entries up to 5 and 8 (row sums of |B^T| up to 10, of |A^T| up
+// to 19), and the transformed weights G g G^T are rounded to float. That adds an error that does
+// not shrink with K: it is a multiple of u * sum|w||x|, where the direct paths' error grows like
+// K u sum|w||x|. Measured on the shapes below (uniform inputs), Winograd's worst error is 0.97
+// of the direct bound at K = 27 (C_in = 3), falling to ~0.2 of it at K >= 150; the direct paths
+// stay below 0.1. Winograd is held to 8x the direct bound: it still catches any indexing or
+// transform mistake, which is O(1) relative to the result, not O(u).
+constexpr double kWinogradFactor = 8.0;
 
 struct Buf {
   AlignedBuffer b;
@@ -86,6 +88,7 @@ int compare(const std::string& what, const std::vector<float>& got, const std::v
       ++bad;
     }
   }
+  if (std::getenv("LUODI_TEST_VERBOSE")) MESSAGE(what << ": worst error / summation bound = " << worst * factor);
   return bad;
 }
 

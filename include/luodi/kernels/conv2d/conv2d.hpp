@@ -66,7 +66,7 @@ struct Conv2dFamily {
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
                                   {nullptr, &ref::conv2d_run, &simd_impl::conv2d_run_gemm<Arch>,
-                                   &simd_impl::conv2d_run_gemm_t<Arch>, nullptr,
+                                   &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>}};
       return t;
 #else
