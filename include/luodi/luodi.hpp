@@ -29,3 +29,6 @@
 #include "graph/attributes.hpp"
 #include "graph/ir.hpp"
 #include "graph/op.hpp"
+#include "kernels/conv2d/conv2d.hpp"
+#include "kernels/conv_transpose/conv_transpose.hpp"
+#include "kernels/gemm/gemm.hpp"
