@@ -9,6 +9,7 @@
 // transformed inputs and weights whose rounding errors are amplified by the transform matrices;
 // its bound is stated and explained at kWinogradFactor below.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/conv2d/conv2d.hpp>
 
 #include <cmath>

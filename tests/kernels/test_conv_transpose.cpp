@@ -4,6 +4,7 @@
 // Tolerance: the float32 summation bound over the C_in/G * ceil(kh/sh) * ceil(kw/sw) products
 // each output receives (fixture_util.hpp), using K = C_in/G * kh * kw as an upper bound.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/conv_transpose/conv_transpose.hpp>
 
 #include <cmath>

@@ -2,6 +2,7 @@
 // shapes around the micro-kernel tile (packed and unpacked B, transposes, every bias kind,
 // residual, activations, broadcast batches); thread-count independence; validation errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/gemm/gemm.hpp>
 
 #include <cmath>

@@ -41,14 +41,15 @@ struct Conv2dKernels {
 };
 
 namespace ref {
-inline void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y, void*,
+template <class Arch = simd::scalar>
+void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y, void*,
                        Executor* ex) noexcept {
   const Conv2dParams& p = plan.p;
   const float* w = static_cast<const float*>(packed);
   const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i)
-      conv2d_f32_channels(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
+      conv2d_f32_channels<Arch>(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
   };
   parallel_for(p.N * p.C_out, task, ex);
 }
@@ -59,13 +60,13 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run<simd::scalar>, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
-                                  {nullptr, &ref::conv2d_run, &simd_impl::conv2d_run_gemm<Arch>,
+                                  {nullptr, &ref::conv2d_run<Arch>, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>}};
       return t;

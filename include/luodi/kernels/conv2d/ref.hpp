@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "../../simd/arch.hpp"
 #include "../activation/ref.hpp"
 #include "params.hpp"
 
@@ -13,7 +14,10 @@ namespace kernels {
 namespace ref {
 
 // Output channels [co0, co1) of image n. w is OIHW, bias and residual may be null.
-inline void conv2d_f32_channels(const Conv2dParams& p, const float* x, const float* w, const float* bias,
+// Templates over Arch (default scalar) so that SIMD tables falling back to them get their own
+// instantiation: see "the one rule" in docs/architecture.md.
+template <class Arch = simd::scalar>
+void conv2d_f32_channels(const Conv2dParams& p, const float* x, const float* w, const float* bias,
                                 const float* residual, float* y, std::int64_t n, std::int64_t co0,
                                 std::int64_t co1) noexcept {
   const std::int64_t Ho = conv2d_out_h(p), Wo = conv2d_out_w(p);
@@ -45,9 +49,10 @@ inline void conv2d_f32_channels(const Conv2dParams& p, const float* x, const flo
   }
 }
 
-inline void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const float* residual,
+template <class Arch = simd::scalar>
+void conv2d_f32(const Conv2dParams& p, const float* x, const float* w, const float* bias, const float* residual,
                        float* y) noexcept {
-  for (std::int64_t n = 0; n < p.N; ++n) conv2d_f32_channels(p, x, w, bias, residual, y, n, 0, p.C_out);
+  for (std::int64_t n = 0; n < p.N; ++n) conv2d_f32_channels<Arch>(p, x, w, bias, residual, y, n, 0, p.C_out);
 }
 
 }  // namespace ref

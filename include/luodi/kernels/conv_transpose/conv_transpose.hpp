@@ -32,14 +32,15 @@ struct ConvTranspose2dKernels {
 };
 
 namespace ref {
-inline void conv_transpose2d_run(const ConvTranspose2dPlan& plan, const float* x, const void* packed, const float* residual,
+template <class Arch = simd::scalar>
+void conv_transpose2d_run(const ConvTranspose2dPlan& plan, const float* x, const void* packed, const float* residual,
                                  float* y, void*, Executor* ex) noexcept {
   const ConvTranspose2dParams& p = plan.p;
   const float* w = static_cast<const float*>(packed);
   const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t i = b; i < e; ++i)
-      conv_transpose2d_f32_channels(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
+      conv_transpose2d_f32_channels<Arch>(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
   };
   parallel_for(p.N * p.C_out, task, ex);
 }
@@ -50,13 +51,13 @@ struct ConvTranspose2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {&ref::conv_transpose2d_run, nullptr}};
+      static constexpr Table t = {0, 0, {&ref::conv_transpose2d_run<simd::scalar>, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
-                                  {&ref::conv_transpose2d_run, &simd_impl::conv_transpose2d_run_gemm<Arch>}};
+                                  {&ref::conv_transpose2d_run<Arch>, &simd_impl::conv_transpose2d_run_gemm<Arch>}};
       return t;
 #else
       return table<simd::scalar>();

@@ -6,13 +6,15 @@
 #include <cstdint>
 
 #include "../activation/ref.hpp"
+#include "../../simd/arch.hpp"
 #include "params.hpp"
 
 namespace luodi {
 namespace kernels {
 namespace ref {
 
-inline void conv_transpose2d_f32_channels(const ConvTranspose2dParams& p, const float* x, const float* w, const float* bias,
+template <class Arch = simd::scalar>
+void conv_transpose2d_f32_channels(const ConvTranspose2dParams& p, const float* x, const float* w, const float* bias,
                                           const float* residual, float* y, std::int64_t n, std::int64_t co0,
                                           std::int64_t co1) noexcept {
   const std::int64_t Ho = conv_transpose2d_out_h(p), Wo = conv_transpose2d_out_w(p);
