@@ -18,3 +18,5 @@
 #include "simd/vmath.hpp"
 
 #include "kernels/activation/activation.hpp"
+
+#include "image.hpp"
