@@ -71,7 +71,7 @@ inline void resize_nearest(const ImageKernels& k, const ImageView& src, const Mu
     for (int i = 0; i < n; ++i) xofs[i] = nn_index(x0 + i, ax, src.width) * cn;
     for (int y = 0; y < dst.height; ++y) {
       const int sy = nn_index(y, ay, src.height);
-      k.resize_nn_row(src.data + std::int64_t(sy) * src.stride, dst.data + std::int64_t(y) * dst.stride + x0 * cn, xofs,
+      k.resize_nn_row(src.data + std::int64_t(sy) * src.stride, src.width * cn, dst.data + std::int64_t(y) * dst.stride + x0 * cn, xofs,
                       n, cn);
     }
   }
@@ -82,7 +82,7 @@ inline void resize_linear(const ImageKernels& k, const ImageView& src, const Mut
   const AxisScale ax = axis_scale(src.width, dst.width), ay = axis_scale(src.height, dst.height);
   const int cols_per_tile = kTileElems / cn;
   LinearTap taps[kTileElems];
-  alignas(64) std::int32_t hbuf[2][kTileElems];
+  alignas(64) std::int32_t hbuf[2][kTileElems + 4];  // + 4: SIMD kernels store whole vectors
   const int row_bytes = src.width * cn;
   for (int x0 = 0; x0 < dst.width; x0 += cols_per_tile) {
     const int n = dst.width - x0 < cols_per_tile ? dst.width - x0 : cols_per_tile;
@@ -143,7 +143,7 @@ inline void resize_area(const ImageKernels& k, const ImageView& src, const Mutab
   const AxisScale ax = axis_scale(src.width, dst.width), ay = axis_scale(src.height, dst.height);
   AreaTap taps[kAreaSpan];
   alignas(64) std::int32_t acc[kAreaSpan];
-  alignas(64) float rrow[kAreaSpan];
+  alignas(64) float rrow[kAreaSpan + 4];  // + 4: SIMD kernels load whole vectors
   int x0 = 0;
   while (x0 < dst.width) {
     // Grow the tile while its source span fits the buffers.
@@ -168,6 +168,7 @@ inline void resize_area(const ImageKernels& k, const ImageView& src, const Mutab
       continue;
     }
     const int elems = (span1 - span0 + 1) * cn;
+    for (int i = 0; i < 4; ++i) rrow[elems + i] = 0.0f;  // read (and ignored) by 4-lane loads
     for (int y = 0; y < dst.height; ++y) {
       const AreaRows r = area_cell(y, ay.scale, src.height);
       auto row = [&](int i) { return src.data + std::int64_t(i) * src.stride + std::int64_t(span0) * cn; };

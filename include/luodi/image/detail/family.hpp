@@ -19,7 +19,7 @@ namespace image {
 namespace detail {
 
 struct ImageKernels {
-  void (*resize_nn_row)(const std::uint8_t* src, std::uint8_t* dst, const std::int32_t* xofs, int dw,
+  void (*resize_nn_row)(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, const std::int32_t* xofs, int dw,
                         int cn) noexcept;
   void (*resize_linear_h)(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw,
                           int cn) noexcept;

@@ -31,9 +31,11 @@ inline std::uint8_t round_u8(float v) noexcept {
 
 // ---- resize ------------------------------------------------------------------------------------
 
-// dst pixel i = src pixel at byte offset xofs[i].
+// dst pixel i = src pixel at byte offset xofs[i] (ascending); the source row has row_bytes bytes.
 template <class Arch>
-void resize_nn_row(const std::uint8_t* src, std::uint8_t* dst, const std::int32_t* xofs, int dw, int cn) noexcept {
+void resize_nn_row(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, const std::int32_t* xofs, int dw,
+                   int cn) noexcept {
+  (void)row_bytes;
   for (int i = 0; i < dw; ++i)
     for (int c = 0; c < cn; ++c) dst[i * cn + c] = src[xofs[i] + c];
 }

@@ -1,7 +1,18 @@
-// SIMD row kernels of the image layer (placeholder: forwards to ref until the SIMD paths land).
+// SIMD row kernels of the image layer, templated on the xsimd Arch.
+//
+// u8 image work is byte shuffling and 16/32-bit integer arithmetic, which xsimd 8.1 does not
+// express (no byte shuffles, no saturating packs, no mulhi), so the kernels use the x86
+// intrinsics of their Arch inside `if constexpr` branches: SSE2 for every x86-64 Arch, SSSE3
+// shuffles where the Arch has them, AVX2 for fma3<avx2> and avx512f (luodi's avx512f dispatch
+// unit is compiled with -mavx2 too), AVX-512F for 16-lane int32 work. Each kernel computes
+// exactly what its ref twin computes (same integer arithmetic, same float operation order) and
+// hands the columns it does not vectorise to the ref twin instantiated for the same Arch. Any
+// other Arch (NEON included, for now) runs the ref code.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "../../simd/arch.hpp"
 #include "fused.hpp"
@@ -9,43 +20,435 @@
 #include "ref.hpp"
 
 #if LUODI_HAS_XSIMD
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define LUODI_IMAGE_X86 1
+#else
+#define LUODI_IMAGE_X86 0
+#endif
+
 namespace luodi {
 namespace image {
 namespace detail {
 namespace simd_impl {
 
+#if LUODI_IMAGE_X86
 template <class Arch>
-void resize_nn_row(const std::uint8_t* src, std::uint8_t* dst, const std::int32_t* xofs, int dw, int cn) noexcept {
-  ref::resize_nn_row<Arch>(src, dst, xofs, dw, cn);
+inline constexpr bool kAvx512 = std::is_base_of<xsimd::avx512f, Arch>::value;
+template <class Arch>
+inline constexpr bool kAvx2 = std::is_base_of<xsimd::avx2, Arch>::value || kAvx512<Arch>;
+template <class Arch>
+inline constexpr bool kSsse3 =
+    std::is_base_of<xsimd::ssse3, Arch>::value || std::is_base_of<xsimd::avx, Arch>::value || kAvx512<Arch>;
+template <class Arch>
+inline constexpr bool kSse2 =
+    std::is_base_of<xsimd::sse2, Arch>::value || std::is_base_of<xsimd::avx, Arch>::value || kAvx512<Arch>;
+
+// Byte-shuffle masks, built once per kernel call. A negative index writes zero.
+template <class Arch>
+inline __m128i shuffle_mask(const int (&idx)[16]) noexcept {
+  alignas(16) std::int8_t m[16];
+  for (int j = 0; j < 16; ++j) m[j] = static_cast<std::int8_t>(idx[j] < 0 ? -128 : idx[j]);
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(m));
 }
+
+// Masks to interleave three 16-byte planes a, b, c into 48 bytes a0 b0 c0 a1 b1 c1 ...
+template <class Arch>
+struct Interleave3 {
+  __m128i m[3][3];  // [output block][plane]
+  Interleave3() noexcept {
+    for (int part = 0; part < 3; ++part)
+      for (int plane = 0; plane < 3; ++plane) {
+        int idx[16];
+        for (int j = 0; j < 16; ++j) {
+          const int k = part * 16 + j;
+          idx[j] = (k % 3 == plane) ? k / 3 : -1;
+        }
+        m[part][plane] = shuffle_mask<Arch>(idx);
+      }
+  }
+  LUODI_ALWAYS_INLINE void store(std::uint8_t* d, __m128i a, __m128i b, __m128i c) const noexcept {
+    for (int part = 0; part < 3; ++part) {
+      const __m128i v = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, m[part][0]), _mm_shuffle_epi8(b, m[part][1])),
+                                     _mm_shuffle_epi8(c, m[part][2]));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 16 * part), v);
+    }
+  }
+};
+
+// Four 16-byte planes -> 64 bytes a0 b0 c0 d0 a1 ...
+template <class Arch>
+LUODI_ALWAYS_INLINE void store_interleave4(std::uint8_t* d, __m128i a, __m128i b, __m128i c, __m128i e) noexcept {
+  const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+  const __m128i ce0 = _mm_unpacklo_epi8(c, e), ce1 = _mm_unpackhi_epi8(c, e);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_unpacklo_epi16(ab0, ce0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 16), _mm_unpackhi_epi16(ab0, ce0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 32), _mm_unpacklo_epi16(ab1, ce1));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 48), _mm_unpackhi_epi16(ab1, ce1));
+}
+#else
+template <class Arch>
+inline constexpr bool kAvx512 = false;
+template <class Arch>
+inline constexpr bool kAvx2 = false;
+template <class Arch>
+inline constexpr bool kSsse3 = false;
+template <class Arch>
+inline constexpr bool kSse2 = false;
+#endif
+
+// ---- resize ------------------------------------------------------------------------------------
+
+// Nearest: 4-byte moves for 3- and 4-channel pixels (a 3-byte pixel's 4th byte is overwritten by
+// the next pixel), AVX2 gathers for Gray.
+template <class Arch>
+void resize_nn_row(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, const std::int32_t* xofs, int dw,
+                   int cn) noexcept {
+  int i = 0;
+  if (cn == 4) {
+    for (; i < dw; ++i) std::memcpy(dst + 4 * i, src + xofs[i], 4);
+  } else if (cn == 3) {
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      const __m128i m = shuffle_mask<Arch>({0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1});
+      const __m256i mm = _mm256_broadcastsi128_si256(m);
+      for (; i + 10 <= dw && xofs[i + 7] + 4 <= row_bytes; i += 8) {
+        const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xofs + i));
+        const __m256i g = _mm256_shuffle_epi8(_mm256_i32gather_epi32(reinterpret_cast<const int*>(src), idx, 1), mm);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i), _mm256_castsi256_si128(g));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i + 12), _mm256_extracti128_si256(g, 1));
+      }
+    }
+#endif
+    for (; i + 1 < dw && xofs[i] + 4 <= row_bytes; ++i) std::memcpy(dst + 3 * i, src + xofs[i], 4);
+  } else if (cn == 1) {
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      const __m256i lo = _mm256_set1_epi32(0xff);
+      const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+      for (; i + 8 <= dw && xofs[i + 7] + 4 <= row_bytes; i += 8) {
+        const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xofs + i));
+        __m256i g = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(src), idx, 1), lo);
+        g = _mm256_packus_epi32(g, g);
+        g = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(g, g), perm);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i), _mm256_castsi256_si128(g));
+      }
+    }
+#endif
+  }
+  if (i < dw) ref::resize_nn_row<Arch>(src, row_bytes, dst + i * cn, xofs + i, dw - i, cn);
+}
+
+// Linear, horizontal: one output pixel per 128-bit step. Its two source pixels are adjacent, so
+// one 8-byte load holds both; unpacking pairs each channel of the left pixel with the same
+// channel of the right one, and pmaddwd applies (a0, a1). The result is the same exact int32
+// sum as ref.
 template <class Arch>
 void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw,
                      int cn) noexcept {
-  ref::resize_linear_h<Arch>(src, row_bytes, h, taps, dw, cn);
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kSse2<Arch>) {
+    if (cn == 3 || cn == 4) {
+      const __m128i zero = _mm_setzero_si128();
+      for (; i < dw && taps[i].ofs0 + 8 <= row_bytes; ++i) {
+        const LinearTap& t = taps[i];
+        const __m128i px = _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t.ofs0)), zero);
+        const __m128i nx = cn == 3 ? _mm_srli_si128(px, 6) : _mm_srli_si128(px, 8);
+        std::int32_t coef;
+        std::memcpy(&coef, &t.a0, sizeof coef);  // a0 | a1 << 16
+        const __m128i v = _mm_madd_epi16(_mm_unpacklo_epi16(px, nx), _mm_set1_epi32(coef));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i * cn), v);  // a 3-channel pixel's 4th lane is overwritten next
+      }
+    }
+  }
+#endif
+  if (i < dw) ref::resize_linear_h<Arch>(src, row_bytes, h + i * cn, taps + i, dw - i, cn);
 }
+
+// Linear, vertical, in 16-bit lanes exactly as OpenCV rounds it: (h >> 4) packed to int16,
+// mulhi by the Q11 row weights, saturating add, (+2) >> 2, saturating pack to u8.
 template <class Arch>
 void resize_linear_v(const std::int32_t* h0, const std::int32_t* h1, std::uint8_t* dst, int n, int b0, int b1) noexcept {
-  ref::resize_linear_v<Arch>(h0, h1, dst, n, b0, b1);
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const __m256i vb0 = _mm256_set1_epi16(static_cast<short>(b0)), vb1 = _mm256_set1_epi16(static_cast<short>(b1));
+    const __m256i two = _mm256_set1_epi16(2);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    auto ld = [](const std::int32_t* p) {
+      return _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), 4);
+    };
+    for (; i + 32 <= n; i += 32) {
+      const __m256i a01 = _mm256_packs_epi32(ld(h0 + i), ld(h0 + i + 8));
+      const __m256i a23 = _mm256_packs_epi32(ld(h0 + i + 16), ld(h0 + i + 24));
+      const __m256i c01 = _mm256_packs_epi32(ld(h1 + i), ld(h1 + i + 8));
+      const __m256i c23 = _mm256_packs_epi32(ld(h1 + i + 16), ld(h1 + i + 24));
+      __m256i s01 = _mm256_adds_epi16(_mm256_mulhi_epi16(a01, vb0), _mm256_mulhi_epi16(c01, vb1));
+      __m256i s23 = _mm256_adds_epi16(_mm256_mulhi_epi16(a23, vb0), _mm256_mulhi_epi16(c23, vb1));
+      s01 = _mm256_srai_epi16(_mm256_add_epi16(s01, two), 2);
+      s23 = _mm256_srai_epi16(_mm256_add_epi16(s23, two), 2);
+      const __m256i r = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(s01, s23), perm);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), r);
+    }
+  }
+  if constexpr (kSse2<Arch>) {
+    const __m128i vb0 = _mm_set1_epi16(static_cast<short>(b0)), vb1 = _mm_set1_epi16(static_cast<short>(b1));
+    const __m128i two = _mm_set1_epi16(2);
+    auto ld = [](const std::int32_t* p) {
+      return _mm_srai_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), 4);
+    };
+    for (; i + 16 <= n; i += 16) {
+      const __m128i a01 = _mm_packs_epi32(ld(h0 + i), ld(h0 + i + 4));
+      const __m128i a23 = _mm_packs_epi32(ld(h0 + i + 8), ld(h0 + i + 12));
+      const __m128i c01 = _mm_packs_epi32(ld(h1 + i), ld(h1 + i + 4));
+      const __m128i c23 = _mm_packs_epi32(ld(h1 + i + 8), ld(h1 + i + 12));
+      __m128i s01 = _mm_adds_epi16(_mm_mulhi_epi16(a01, vb0), _mm_mulhi_epi16(c01, vb1));
+      __m128i s23 = _mm_adds_epi16(_mm_mulhi_epi16(a23, vb0), _mm_mulhi_epi16(c23, vb1));
+      s01 = _mm_srai_epi16(_mm_add_epi16(s01, two), 2);
+      s23 = _mm_srai_epi16(_mm_add_epi16(s23, two), 2);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_packus_epi16(s01, s23));
+    }
+  }
+#endif
+  if (i < n) ref::resize_linear_v<Arch>(h0 + i, h1 + i, dst + i, n - i, b0, b1);
 }
+
 template <class Arch>
-void resize_area_fast_row(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx, int ky) noexcept {
+void resize_area_fast_row(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,
+                          int ky) noexcept {
   ref::resize_area_fast_row<Arch>(src, stride, dst, dw, cn, kx, ky);
 }
+
 template <class Arch>
-void area_vsum(const std::uint8_t* row, std::int32_t* acc, int n, int init) noexcept { ref::area_vsum<Arch>(row, acc, n, init); }
-template <class Arch>
-void area_mix(const std::uint8_t* first, const std::int32_t* mid, const std::uint8_t* last, float wf, float wm, float wl,
-              float* out, int n) noexcept {
-  ref::area_mix<Arch>(first, mid, last, wf, wm, wl, out, n);
+void area_vsum(const std::uint8_t* row, std::int32_t* acc, int n, int init) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    for (; i + 8 <= n; i += 8) {
+      __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + i)));
+      if (!init) v = _mm256_add_epi32(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + i), v);
+    }
+  }
+#endif
+  if (i < n) ref::area_vsum<Arch>(row + i, acc + i, n - i, init);
 }
+
+// Same operations, in the same order, as ref::area_mix, 8 lanes at a time.
 template <class Arch>
-void area_h(const float* r, std::uint8_t* dst, const AreaTap* taps, int dw, int cn) noexcept { ref::area_h<Arch>(r, dst, taps, dw, cn); }
+void area_mix(const std::uint8_t* first, const std::int32_t* mid, const std::uint8_t* last, float wf, float wm,
+              float wl, float* out, int n) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const __m256 vf = _mm256_set1_ps(wf), vm = _mm256_set1_ps(wm), vl = _mm256_set1_ps(wl);
+    auto u8 = [](const std::uint8_t* p) {
+      return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+    };
+    for (; i + 8 <= n; i += 8) {
+      __m256 r = first ? _mm256_mul_ps(vf, u8(first + i)) : _mm256_setzero_ps();
+      if (mid)
+        r = _mm256_add_ps(
+            r, _mm256_mul_ps(vm, _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(mid + i)))));
+      if (last) r = _mm256_add_ps(r, _mm256_mul_ps(vl, u8(last + i)));
+      _mm256_storeu_ps(out + i, r);
+    }
+  }
+#endif
+  if (i < n)
+    ref::area_mix<Arch>(first ? first + i : nullptr, mid ? mid + i : nullptr, last ? last + i : nullptr, wf, wm, wl,
+                        out + i, n - i);
+}
+
+// One output pixel per step with its channels in the lanes of a 4-float vector (3- and
+// 4-channel images); the same sums, in the same order, as ref::area_h.
 template <class Arch>
-void packed_convert(const std::uint8_t* src, std::uint8_t* dst, int n, PackedConvert p) noexcept { ref::packed_convert<Arch>(src, dst, n, p); }
+void area_h(const float* r, std::uint8_t* dst, const AreaTap* taps, int dw, int cn) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kSse2<Arch>) {
+    if (cn == 3 || cn == 4) {
+      for (; i < dw && (cn == 4 || i + 1 < dw); ++i) {
+        const AreaTap t = taps[i];
+        __m128 m = _mm_setzero_ps();
+        for (int k = 0; k < t.nmid; ++k) m = _mm_add_ps(m, _mm_loadu_ps(r + (t.mid0 + k) * cn));
+        const __m128 v = _mm_add_ps(_mm_add_ps(_mm_mul_ps(_mm_set1_ps(t.wf), _mm_loadu_ps(r + t.first * cn)),
+                                               _mm_mul_ps(_mm_set1_ps(t.wm), m)),
+                                    _mm_mul_ps(_mm_set1_ps(t.wl), _mm_loadu_ps(r + t.last * cn)));
+        __m128i q = _mm_cvtps_epi32(v);  // round half to even, as nearbyint
+        q = _mm_packus_epi16(_mm_packs_epi32(q, q), q);
+        const std::int32_t px = _mm_cvtsi128_si32(q);
+        std::memcpy(dst + i * cn, &px, 4);
+      }
+    }
+  }
+#endif
+  if (i < dw) ref::area_h<Arch>(r, dst + i * cn, taps + i, dw - i, cn);
+}
+
+// ---- color -------------------------------------------------------------------------------------
+
+// Packed conversions with SSSE3 shuffles, four pixels (or 16 Gray pixels) per step.
+template <class Arch>
+void packed_convert(const std::uint8_t* src, std::uint8_t* dst, int n, PackedConvert p) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kSsse3<Arch>) {
+    const int scn = p.scn, dcn = p.dcn;
+    if (dcn == 1 && scn > 1) {
+      // (R, G) pairs and (B, 1) pairs against (cR, cG) and (cB, 2^14): pmaddwd gives the Q15 sum.
+      const int bi = p.src_blue, ri = 2 - p.src_blue;
+      int mrg[16], mb[16];
+      for (int k = 0; k < 4; ++k) {
+        mrg[4 * k] = k * scn + ri, mrg[4 * k + 1] = -1, mrg[4 * k + 2] = k * scn + 1, mrg[4 * k + 3] = -1;
+        mb[4 * k] = k * scn + bi, mb[4 * k + 1] = -1, mb[4 * k + 2] = -1, mb[4 * k + 3] = -1;
+      }
+      const __m128i srg = shuffle_mask<Arch>(mrg), sb = shuffle_mask<Arch>(mb);
+      const __m128i one_hi = _mm_set1_epi32(1 << 16);
+      const __m128i crg = _mm_set1_epi32((kGrayG << 16) | kGrayR);
+      const __m128i cb1 = _mm_set1_epi32(((1 << (kGrayShift - 1)) << 16) | kGrayB);
+      for (; i + 4 <= n && (i + 4) * scn + (16 - 4 * scn) <= n * scn; i += 4) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * scn));
+        const __m128i rg = _mm_shuffle_epi8(x, srg);
+        const __m128i b1 = _mm_or_si128(_mm_shuffle_epi8(x, sb), one_hi);
+        __m128i y = _mm_srai_epi32(_mm_add_epi32(_mm_madd_epi16(rg, crg), _mm_madd_epi16(b1, cb1)), kGrayShift);
+        y = _mm_packus_epi16(_mm_packs_epi32(y, y), y);
+        const std::int32_t px = _mm_cvtsi128_si32(y);
+        std::memcpy(dst + i, &px, 4);
+      }
+    } else if (scn == 1) {
+      if (dcn == 3) {
+        int m[3][16];
+        for (int part = 0; part < 3; ++part)
+          for (int j = 0; j < 16; ++j) m[part][j] = (part * 16 + j) / 3;
+        const __m128i m0 = shuffle_mask<Arch>(m[0]), m1 = shuffle_mask<Arch>(m[1]), m2 = shuffle_mask<Arch>(m[2]);
+        for (; i + 16 <= n; i += 16) {
+          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i), _mm_shuffle_epi8(x, m0));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i + 16), _mm_shuffle_epi8(x, m1));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i + 32), _mm_shuffle_epi8(x, m2));
+        }
+      } else {
+        const __m128i alpha = _mm_set1_epi8(-1);
+        for (; i + 16 <= n; i += 16) {
+          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+          store_interleave4<Arch>(dst + 4 * i, x, x, x, alpha);
+        }
+      }
+    } else {
+      // Reorder / drop alpha / add alpha: one shuffle per 4 pixels.
+      int m[16];
+      for (int j = 0; j < 16; ++j) {
+        const int px = j / dcn, c = j % dcn;
+        if (px >= 4 || (dcn == 3 && j >= 12)) {
+          m[j] = -1;
+        } else if (c == 3) {
+          m[j] = scn == 4 ? px * 4 + 3 : -1;
+        } else {
+          const int sc = p.swap_rb ? (c == 0 ? 2 : (c == 2 ? 0 : 1)) : c;
+          m[j] = px * scn + sc;
+        }
+      }
+      const __m128i sm = shuffle_mask<Arch>(m);
+      const __m128i alpha = (scn == 3 && dcn == 4) ? _mm_set1_epi32(static_cast<int>(0xff000000u)) : _mm_setzero_si128();
+      for (; i + 4 <= n && i * scn + 16 <= n * scn && i * dcn + 16 <= n * dcn; i += 4) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * scn));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i * dcn), _mm_or_si128(_mm_shuffle_epi8(x, sm), alpha));
+      }
+    }
+  }
+#endif
+  if (i < n) ref::packed_convert<Arch>(src + i * p.scn, dst + i * p.dcn, n - i, p);
+}
+
+// YUV 4:2:0 -> RGB/BGR(A), 16 pixels of both rows per step, in exact int32 arithmetic (the Q20
+// products need 32 bits): AVX-512F with 16 lanes, or AVX2 with two halves of 8.
 template <class Arch>
 void yuv420_to_rgb_rows(const YuvRows& yr, std::uint8_t* d0, std::uint8_t* d1, int width, int dcn, int bidx) noexcept {
-  ref::yuv420_to_rgb_rows<Arch>(yr, d0, d1, width, dcn, bidx);
+  int x = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const Interleave3<Arch> il3;
+    const __m256i c128 = _mm256_set1_epi32(128), c16 = _mm256_set1_epi32(16), zero = _mm256_setzero_si256();
+    const __m256i half = _mm256_set1_epi32(1 << (kYuvShift - 1));
+    const __m256i cy = _mm256_set1_epi32(kYuvCY), cvr = _mm256_set1_epi32(kYuvCVR), cvg = _mm256_set1_epi32(kYuvCVG),
+                  cug = _mm256_set1_epi32(kYuvCUG), cub = _mm256_set1_epi32(kYuvCUB);
+    const __m256i lo8 = _mm256_set1_epi32(0xff);
+    const bool nv = yr.uv_step == 2;
+    const std::uint8_t* uvbase = nv ? (yr.u < yr.v ? yr.u : yr.v) : nullptr;
+    const bool u_first = yr.u < yr.v;
+    const __m128i alpha = _mm_set1_epi8(-1);
+    for (; x + 16 <= width; x += 16) {
+      __m256i u, v;
+      if (nv) {
+        const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(uvbase + x)));
+        const __m256i a = _mm256_and_si256(w, lo8), b = _mm256_srli_epi32(w, 8);
+        u = u_first ? a : b;
+        v = u_first ? b : a;
+      } else {
+        u = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(yr.u + x / 2)));
+        v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(yr.v + x / 2)));
+      }
+      u = _mm256_sub_epi32(u, c128);
+      v = _mm256_sub_epi32(v, c128);
+      const __m256i ruv = _mm256_add_epi32(half, _mm256_mullo_epi32(cvr, v));
+      const __m256i guv = _mm256_add_epi32(half, _mm256_add_epi32(_mm256_mullo_epi32(cvg, v), _mm256_mullo_epi32(cug, u)));
+      const __m256i buv = _mm256_add_epi32(half, _mm256_mullo_epi32(cub, u));
+      for (int r = 0; r < 2; ++r) {
+        std::uint8_t* d = r ? d1 : d0;
+        if (!d) continue;
+        const std::uint8_t* ys = (r ? yr.y1 : yr.y0) + x;
+        __m128i planes[3];  // B, G, R
+        if constexpr (kAvx512<Arch>) {
+          const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+          __m512i yy = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ys)));
+          yy = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yy, _mm512_set1_epi32(16)), _mm512_setzero_si512()),
+                                  _mm512_set1_epi32(kYuvCY));
+          const __m256i c3[3] = {buv, guv, ruv};
+          for (int c = 0; c < 3; ++c) {
+            const __m512i cc = _mm512_permutexvar_epi32(dup, _mm512_castsi256_si512(c3[c]));
+            const __m512i val = _mm512_max_epi32(_mm512_srai_epi32(_mm512_add_epi32(yy, cc), kYuvShift),
+                                                 _mm512_setzero_si512());
+            planes[c] = _mm512_cvtusepi32_epi8(val);
+          }
+        } else {
+          const __m256i dlo = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), dhi = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
+          const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+          const __m128i y16 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ys));
+          __m256i ylo = _mm256_cvtepu8_epi32(y16), yhi = _mm256_cvtepu8_epi32(_mm_srli_si128(y16, 8));
+          ylo = _mm256_mullo_epi32(_mm256_max_epi32(_mm256_sub_epi32(ylo, c16), zero), cy);
+          yhi = _mm256_mullo_epi32(_mm256_max_epi32(_mm256_sub_epi32(yhi, c16), zero), cy);
+          const __m256i c3[3] = {buv, guv, ruv};
+          for (int c = 0; c < 3; ++c) {
+            const __m256i lo = _mm256_srai_epi32(_mm256_add_epi32(ylo, _mm256_permutevar8x32_epi32(c3[c], dlo)), kYuvShift);
+            const __m256i hi = _mm256_srai_epi32(_mm256_add_epi32(yhi, _mm256_permutevar8x32_epi32(c3[c], dhi)), kYuvShift);
+            const __m256i w = _mm256_packs_epi32(lo, hi);
+            planes[c] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_packus_epi16(w, w), perm));
+          }
+        }
+        const __m128i first = bidx == 0 ? planes[0] : planes[2], third = bidx == 0 ? planes[2] : planes[0];
+        if (dcn == 3)
+          il3.store(d + 3 * x, first, planes[1], third);
+        else
+          store_interleave4<Arch>(d + 4 * x, first, planes[1], third, alpha);
+      }
+    }
+  }
+#endif
+  if (x < width) {
+    YuvRows rest = yr;
+    rest.y0 += x;
+    rest.y1 += x;
+    rest.u += (x / 2) * yr.uv_step;
+    rest.v += (x / 2) * yr.uv_step;
+    ref::yuv420_to_rgb_rows<Arch>(rest, d0 ? d0 + x * dcn : nullptr, d1 ? d1 + x * dcn : nullptr, width - x, dcn, bidx);
+  }
 }
+
+// ---- warp --------------------------------------------------------------------------------------
+
 template <class Arch>
 void warp_linear_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int Y0, const std::int32_t* adelta,
                      const std::int32_t* bdelta) noexcept {
@@ -67,4 +470,5 @@ constexpr FusedKernels fused_simd_table() noexcept {
 }  // namespace detail
 }  // namespace image
 }  // namespace luodi
-#endif
+
+#endif  // LUODI_HAS_XSIMD
