@@ -449,15 +449,158 @@ void yuv420_to_rgb_rows(const YuvRows& yr, std::uint8_t* d0, std::uint8_t* d1, i
 
 // ---- warp --------------------------------------------------------------------------------------
 
+// Warps, 8 output pixels per AVX2 step: the fixed-point source positions of ref, four 32-bit
+// gathers for the 2x2 neighbourhood, and pmaddwd on (left, right) pixel pairs with the Q10
+// weights (32-fx)(32-fy) ... (the Q15 weights of ref are these times 32, so (sum + 512) >> 10
+// equals ref's (32*sum + 2^14) >> 15 exactly). A step with any pixel near or beyond the edge, or
+// a source larger than 2 GiB (32-bit gather offsets), goes to ref.
+template <class Arch>
+LUODI_ALWAYS_INLINE bool warp_simd_ok(const ref::WarpSource& s) noexcept {
+  return static_cast<std::int64_t>(s.stride) * s.height < 2147483647LL && s.width > 4 && s.height > 1;
+}
+
 template <class Arch>
 void warp_linear_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int Y0, const std::int32_t* adelta,
                      const std::int32_t* bdelta) noexcept {
-  ref::warp_linear_row<Arch>(s, dst, n, X0, Y0, adelta, bdelta);
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (warp_simd_ok<Arch>(s)) {
+      const int cn = s.cn;
+      const __m256i vx0 = _mm256_set1_epi32(X0), vy0 = _mm256_set1_epi32(Y0);
+      const __m256i xmax = _mm256_set1_epi32(s.width - 5), ymax = _mm256_set1_epi32(s.height - 2);
+      const __m256i m1 = _mm256_set1_epi32(-1), c31 = _mm256_set1_epi32(31), c32 = _mm256_set1_epi32(32);
+      const __m256i vcn = _mm256_set1_epi32(cn), vstride = _mm256_set1_epi32(s.stride);
+      const __m256i lo8 = _mm256_set1_epi32(0xff), hi8 = _mm256_set1_epi32(0xff0000), round = _mm256_set1_epi32(512);
+      const int* base = reinterpret_cast<const int*>(s.data);
+      for (; i + 8 <= n; i += 8) {
+        const __m256i X = _mm256_srai_epi32(
+            _mm256_add_epi32(vx0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(adelta + i))), 5);
+        const __m256i Y = _mm256_srai_epi32(
+            _mm256_add_epi32(vy0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bdelta + i))), 5);
+        const __m256i sx = _mm256_srai_epi32(X, 5), sy = _mm256_srai_epi32(Y, 5);
+        // inside: 0 <= sx <= width - 5 and 0 <= sy <= height - 2, so the 4-byte gathers at sx + 1
+        // stay inside the row (no 16-bit saturation can occur there either)
+        const __m256i out = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sx), _mm256_cmpgt_epi32(sx, xmax)),
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sy), _mm256_cmpgt_epi32(sy, ymax)));
+        if (!_mm256_testz_si256(out, m1)) {
+          ref::warp_linear_row<Arch>(s, dst + i * cn, 8, X0, Y0, adelta + i, bdelta + i);
+          continue;
+        }
+        const __m256i fx = _mm256_and_si256(X, c31), fy = _mm256_and_si256(Y, c31);
+        const __m256i ax = _mm256_sub_epi32(c32, fx), ay = _mm256_sub_epi32(c32, fy);
+        const __m256i wa = _mm256_or_si256(_mm256_mullo_epi16(ax, ay), _mm256_slli_epi32(_mm256_mullo_epi16(fx, ay), 16));
+        const __m256i wb = _mm256_or_si256(_mm256_mullo_epi16(ax, fy), _mm256_slli_epi32(_mm256_mullo_epi16(fx, fy), 16));
+        const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(sy, vstride), _mm256_mullo_epi32(sx, vcn));
+        const __m256i g00 = _mm256_i32gather_epi32(base, off, 1);
+        const __m256i g01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, vcn), 1);
+        const __m256i off1 = _mm256_add_epi32(off, vstride);
+        const __m256i g10 = _mm256_i32gather_epi32(base, off1, 1);
+        const __m256i g11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off1, vcn), 1);
+        __m256i res[4];
+        for (int c = 0; c < cn; ++c) {
+          // (p_left | p_right << 16) for channel c of both rows
+          __m256i pa, pb;
+          if (c == 0) {
+            pa = _mm256_or_si256(_mm256_and_si256(g00, lo8), _mm256_and_si256(_mm256_slli_epi32(g01, 16), hi8));
+            pb = _mm256_or_si256(_mm256_and_si256(g10, lo8), _mm256_and_si256(_mm256_slli_epi32(g11, 16), hi8));
+          } else if (c == 1) {
+            pa = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g00, 8), lo8),
+                                 _mm256_and_si256(_mm256_slli_epi32(g01, 8), hi8));
+            pb = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g10, 8), lo8),
+                                 _mm256_and_si256(_mm256_slli_epi32(g11, 8), hi8));
+          } else if (c == 2) {
+            pa = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g00, 16), lo8), _mm256_and_si256(g01, hi8));
+            pb = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g10, 16), lo8), _mm256_and_si256(g11, hi8));
+          } else {
+            pa = _mm256_or_si256(_mm256_srli_epi32(g00, 24), _mm256_and_si256(_mm256_srli_epi32(g01, 8), hi8));
+            pb = _mm256_or_si256(_mm256_srli_epi32(g10, 24), _mm256_and_si256(_mm256_srli_epi32(g11, 8), hi8));
+          }
+          const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(pa, wa), _mm256_madd_epi16(pb, wb));
+          res[c] = _mm256_srai_epi32(_mm256_add_epi32(sum, round), 10);  // 0..255 by construction
+        }
+        std::uint8_t* d = dst + i * cn;
+        if (cn == 1) {
+          __m256i v = _mm256_packus_epi32(res[0], res[0]);
+          v = _mm256_packus_epi16(v, v);  // bytes 0-3 of each lane
+          const std::int32_t a = _mm256_cvtsi256_si32(v), b = _mm_cvtsi128_si32(_mm256_extracti128_si256(v, 1));
+          std::memcpy(d, &a, 4);
+          std::memcpy(d + 4, &b, 4);
+        } else {
+          // pixel dword = c0 | c1 << 8 | c2 << 16 (| c3 << 24)
+          __m256i px = _mm256_or_si256(res[0], _mm256_or_si256(_mm256_slli_epi32(res[1], 8), _mm256_slli_epi32(res[2], 16)));
+          if (cn == 4) {
+            px = _mm256_or_si256(px, _mm256_slli_epi32(res[3], 24));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), px);
+          } else {
+            const __m256i c = _mm256_shuffle_epi8(px, _mm256_broadcastsi128_si256(shuffle_mask<Arch>(
+                                                          {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1})));
+            alignas(32) std::uint8_t tmp[32];
+            _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), c);
+            std::memcpy(d, tmp, 12);
+            std::memcpy(d + 12, tmp + 16, 12);
+          }
+        }
+      }
+    }
+  }
+#endif
+  if (i < n) ref::warp_linear_row<Arch>(s, dst + i * s.cn, n - i, X0, Y0, adelta + i, bdelta + i);
 }
+
 template <class Arch>
 void warp_nn_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int Y0, const std::int32_t* adelta,
                  const std::int32_t* bdelta) noexcept {
-  ref::warp_nn_row<Arch>(s, dst, n, X0, Y0, adelta, bdelta);
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (warp_simd_ok<Arch>(s)) {
+      const int cn = s.cn;
+      const __m256i vx0 = _mm256_set1_epi32(X0), vy0 = _mm256_set1_epi32(Y0);
+      const __m256i xmax = _mm256_set1_epi32(s.width - 4), ymax = _mm256_set1_epi32(s.height - 1);
+      const __m256i m1 = _mm256_set1_epi32(-1);
+      const __m256i vcn = _mm256_set1_epi32(cn), vstride = _mm256_set1_epi32(s.stride);
+      const __m256i c3 = _mm256_broadcastsi128_si256(
+          shuffle_mask<Arch>({0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1}));
+      const __m256i lo8 = _mm256_set1_epi32(0xff);
+      const int* base = reinterpret_cast<const int*>(s.data);
+      for (; i + 8 <= n; i += 8) {
+        const __m256i sx = _mm256_srai_epi32(
+            _mm256_add_epi32(vx0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(adelta + i))), kWarpAbBits);
+        const __m256i sy = _mm256_srai_epi32(
+            _mm256_add_epi32(vy0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bdelta + i))), kWarpAbBits);
+        const __m256i out = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sx), _mm256_cmpgt_epi32(sx, xmax)),
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sy), _mm256_cmpgt_epi32(sy, ymax)));
+        if (!_mm256_testz_si256(out, m1)) {
+          ref::warp_nn_row<Arch>(s, dst + i * cn, 8, X0, Y0, adelta + i, bdelta + i);
+          continue;
+        }
+        const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(sy, vstride), _mm256_mullo_epi32(sx, vcn));
+        const __m256i g = _mm256_i32gather_epi32(base, off, 1);
+        std::uint8_t* d = dst + i * cn;
+        if (cn == 4) {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), g);
+        } else if (cn == 3) {
+          const __m256i c = _mm256_shuffle_epi8(g, c3);
+          alignas(32) std::uint8_t tmp[32];
+          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), c);
+          std::memcpy(d, tmp, 12);
+          std::memcpy(d + 12, tmp + 16, 12);
+        } else {
+          __m256i v = _mm256_and_si256(g, lo8);
+          v = _mm256_packus_epi32(v, v);
+          v = _mm256_packus_epi16(v, v);
+          const std::int32_t a = _mm256_cvtsi256_si32(v), b = _mm_cvtsi128_si32(_mm256_extracti128_si256(v, 1));
+          std::memcpy(d, &a, 4);
+          std::memcpy(d + 4, &b, 4);
+        }
+      }
+    }
+  }
+#endif
+  if (i < n) ref::warp_nn_row<Arch>(s, dst + i * s.cn, n - i, X0, Y0, adelta + i, bdelta + i);
 }
 
 }  // namespace simd_impl
