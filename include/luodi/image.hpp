@@ -8,3 +8,4 @@
 #include "image/resize.hpp"
 #include "image/warp.hpp"
 #include "image/transform.hpp"
+#include "image/preprocess.hpp"
