@@ -123,6 +123,32 @@ void BM_warp_luodi(benchmark::State& state, Interp interp, Isa isa) {
   label(state, isa);
 }
 
+// The fused NV12 1080p -> 224x224 normalised NCHW float tensor, against OpenCV's chain as
+// shared/peers/ocv_preproc.cpp runs it.
+void BM_fused_opencv(benchmark::State& state) {
+  cv::Mat rgb, dst, f, blob;
+  for (auto _ : state) {
+    cv::cvtColor(frames().nv12, rgb, cv::COLOR_YUV2RGB_NV12);
+    cv::resize(rgb, dst, {224, 224}, 0, 0, cv::INTER_LINEAR);
+    dst.convertTo(f, CV_32F, 1.0 / 255);
+    cv::subtract(f, cv::Scalar(0.485, 0.456, 0.406), f);
+    cv::divide(f, cv::Scalar(0.229, 0.224, 0.225), f);
+    blob = cv::dnn::blobFromImage(f);
+    benchmark::DoNotOptimize(blob.data);
+  }
+  state.SetLabel("opencv");
+}
+void BM_fused_luodi(benchmark::State& state, Isa isa) {
+  PreprocessSpec spec;  // 224x224, Stretch, RGB, Linear, ImageNet mean/std, NCHW
+  std::vector<float> t(3 * 224 * 224);
+  const auto out = TensorView<float>::contiguous(t.data(), {1, 3, 224, 224}, Layout::NCHW);
+  for (auto _ : state) {
+    auto r = preprocess(view_nv12(), spec, out, isa);
+    benchmark::DoNotOptimize(r);
+  }
+  label(state, isa);
+}
+
 int register_all() {
   std::vector<Isa> isas = {Isa::scalar};
   if (best_isa() != Isa::scalar) isas.push_back(best_isa());
@@ -151,6 +177,12 @@ int register_all() {
       benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_warp_luodi, i, isa)
           ->Unit(benchmark::kMicrosecond);
   }
+  benchmark::RegisterBenchmark("fused_nv12_1080p_to_224_nchw/opencv_chain", BM_fused_opencv)
+      ->Unit(benchmark::kMicrosecond);
+  for (Isa isa : isas)
+    benchmark::RegisterBenchmark((std::string("fused_nv12_1080p_to_224_nchw/luodi_") + isa_name(isa)).c_str(),
+                                 BM_fused_luodi, isa)
+        ->Unit(benchmark::kMicrosecond);
   return 0;
 }
 const int registered = register_all();

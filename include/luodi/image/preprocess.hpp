@@ -248,6 +248,33 @@ inline Result<OutStrides> check_output(const TensorView<T>& out, const Preproces
 
 inline constexpr int kFusedTile = 512;  // tensor columns per tile
 
+// Touch the cache lines of source row `row` between pixel columns x0 and x1 (and its chroma),
+// one output row ahead: the taps of one output row read whole source rows sparsely, and a
+// hardware prefetcher restarting on every row leaves the gathers waiting on memory.
+inline void prefetch_source_row(const FusedSource& s, int row, int x0, int x1) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  const int cn = bytes_per_pixel(s.format);
+  const std::uint8_t* r = s.data + std::int64_t(row) * s.stride;
+  for (std::int64_t b = std::int64_t(x0) * cn; b <= std::int64_t(x1) * cn + cn - 1; b += 64) __builtin_prefetch(r + b);
+  if (!is_yuv420(s.format)) return;
+  const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
+  if (s.format == PixelFormat::I420) {
+    const int cs = s.stride / 2;
+    const std::uint8_t* u = plane + std::int64_t(row / 2) * cs;
+    const std::uint8_t* v = plane + std::int64_t(s.height / 2) * cs + std::int64_t(row / 2) * cs;
+    for (int b = x0 / 2; b <= x1 / 2; b += 64) {
+      __builtin_prefetch(u + b);
+      __builtin_prefetch(v + b);
+    }
+  } else {
+    const std::uint8_t* uv = plane + std::int64_t(row / 2) * s.stride;
+    for (int b = x0 & ~1; b <= (x1 | 1); b += 64) __builtin_prefetch(uv + b);
+  }
+#else
+  (void)s, (void)row, (void)x0, (void)x1;
+#endif
+}
+
 template <class T>
 Result<PreprocessTransform> preprocess_impl(const ImageView& src, const PreprocessSpec& spec, const TensorView<T>& out,
                                             Isa isa) noexcept {
@@ -286,7 +313,8 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
     }
   };
 
-  LinearTap taps[kFusedTile];
+  alignas(64) std::int32_t tx0[kFusedTile], tx1[kFusedTile], tw[kFusedTile];
+  const FusedTaps taps{tx0, tx1, tw};
   alignas(64) std::int32_t hbuf[2][3 * kFusedTile + 16];
   for (int y = 0; y < H; ++y) {
     if (y < y_lo || y >= y_hi) pad_run(y, 0, W);
@@ -297,18 +325,20 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
     const int n = x_hi - x0 < kFusedTile ? x_hi - x0 : kFusedTile;
     for (int i = 0; i < n; ++i) {
       const int rx = x0 + i - p.px + p.cx;
+      int i0, i1, w0, w1;
       if (nearest) {
-        const int sx = nn_index(rx, ax, p.roi_w) + p.roi_x;
-        taps[i] = LinearTap{sx, sx, static_cast<std::int16_t>(kResizeCoefScale), 0};
+        i0 = i1 = nn_index(rx, ax, p.roi_w);
+        w0 = kResizeCoefScale, w1 = 0;
       } else if (area2x2) {
-        const int sx = 2 * rx + p.roi_x;
-        taps[i] = LinearTap{sx, sx + 1, static_cast<std::int16_t>(kResizeCoefScale),
-                            static_cast<std::int16_t>(kResizeCoefScale)};
+        i0 = 2 * rx, i1 = 2 * rx + 1;
+        w0 = w1 = kResizeCoefScale;
       } else {
         const LinearAxisTap t = linear_tap_x(rx, ax, p.roi_w, false);
-        taps[i] = LinearTap{t.i0 + p.roi_x, t.i1 + p.roi_x, static_cast<std::int16_t>(t.w0),
-                            static_cast<std::int16_t>(t.w1)};
+        i0 = t.i0, i1 = t.i1, w0 = t.w0, w1 = t.w1;
       }
+      tx0[i] = i0 + p.roi_x;
+      tx1[i] = i1 + p.roi_x;
+      tw[i] = w0 | (w1 << 16);
     }
     int id[2] = {-1, -1};
     int next = 0;
@@ -321,19 +351,29 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       id[s] = row;
       return s;
     };
-    for (int y = y_lo; y < y_hi; ++y) {
+    auto rows_of = [&](int y, int* r0, int* r1, int* b0, int* b1) {
       const int ry = y - p.py + p.cy;
-      int r0, r1, b0, b1;
       if (nearest) {
-        r0 = r1 = nn_index(ry, ay, p.roi_h);
-        b0 = kResizeCoefScale, b1 = 0;
+        *r0 = *r1 = nn_index(ry, ay, p.roi_h);
+        *b0 = kResizeCoefScale, *b1 = 0;
       } else if (area2x2) {
         // (s0 + s1 + 2) >> 2 through the linear vertical pass: h = 2048*s, (h >> 4) * 512 >> 16 = s.
-        r0 = 2 * ry, r1 = 2 * ry + 1;
-        b0 = b1 = 512;
+        *r0 = 2 * ry, *r1 = 2 * ry + 1;
+        *b0 = *b1 = 512;
       } else {
         const LinearAxisTap t = linear_tap_y(ry, ay, p.roi_h, false);
-        r0 = t.i0, r1 = t.i1, b0 = t.w0, b1 = t.w1;
+        *r0 = t.i0, *r1 = t.i1, *b0 = t.w0, *b1 = t.w1;
+      }
+    };
+    const int xmin = tx0[0], xmax = tx1[n - 1];
+    for (int y = y_lo; y < y_hi; ++y) {
+      int r0, r1, b0, b1;
+      rows_of(y, &r0, &r1, &b0, &b1);
+      if (y + 1 < y_hi) {
+        int q0, q1, c0, c1;
+        rows_of(y + 1, &q0, &q1, &c0, &c1);
+        if (q0 != r0 && q0 != r1) prefetch_source_row(fs, q0 + p.roi_y, xmin, xmax);
+        if (q1 != q0 && q1 != r1) prefetch_source_row(fs, q1 + p.roi_y, xmin, xmax);
       }
       const int s0 = fetch(r0 + p.roi_y, -1);
       const int s1 = r1 == r0 ? s0 : fetch(r1 + p.roi_y, s0);

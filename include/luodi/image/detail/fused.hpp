@@ -34,11 +34,18 @@ struct FusedOut {
   std::ptrdiff_t pix_stride;
 };
 
+// The horizontal taps of the output columns, as arrays: source pixel columns x0[i] <= x1[i]
+// (x1 is x0 or x0 + 1, ascending in i) and their Q11 weights packed as w[i] = a0 | a1 << 16.
+struct FusedTaps {
+  const std::int32_t* x0;
+  const std::int32_t* x1;
+  const std::int32_t* w;
+};
+
 struct FusedKernels {
-  // h[c * n + i] = a0_i * P(sx0_i) + a1_i * P(sx1_i) for channel c of the target order, where
-  // P reads source row `sy` (taps hold pixel indices, not bytes). ocn is 1 (Gray) or 3; bidx
-  // is 0 for BGR output order, 2 for RGB.
-  void (*sample_row)(const FusedSource& s, int sy, const LinearTap* taps, int n, int ocn, int bidx,
+  // h[c * n + i] = a0_i * P(x0_i) + a1_i * P(x1_i) for channel c of the target order, where P
+  // reads source row `sy`. ocn is 1 (Gray) or 3; bidx is 0 for BGR output order, 2 for RGB.
+  void (*sample_row)(const FusedSource& s, int sy, const FusedTaps& taps, int n, int ocn, int bidx,
                      std::int32_t* h) noexcept;
   // v = OpenCV's vertical rounding of (h0, h1, b0, b1); out = v * a[c] + b[c].
   void (*vnorm_f32)(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
@@ -49,6 +56,16 @@ struct FusedKernels {
 };
 
 namespace ref {
+
+// view.hpp's helpers, as templates: dispatched code may call only Arch-tagged functions.
+template <class Arch>
+inline int fused_bpp(PixelFormat f) noexcept {
+  return f == PixelFormat::RGB || f == PixelFormat::BGR ? 3 : (f == PixelFormat::RGBA || f == PixelFormat::BGRA ? 4 : 1);
+}
+template <class Arch>
+inline bool fused_is_yuv(PixelFormat f) noexcept {
+  return f == PixelFormat::NV12 || f == PixelFormat::NV21 || f == PixelFormat::I420;
+}
 
 // The pixel at column x of row y in target order (ocn 1 or 3). YUV follows yuv420_to_rgb_rows.
 template <class Arch>
@@ -63,7 +80,7 @@ inline void fused_pixel(const FusedSource& s, int y, int x, int ocn, int bidx, i
     case PixelFormat::BGR:
     case PixelFormat::RGBA:
     case PixelFormat::BGRA: {
-      const int cn = bytes_per_pixel(s.format);
+      const int cn = fused_bpp<Arch>(s.format);
       const int sblue = (s.format == PixelFormat::BGR || s.format == PixelFormat::BGRA) ? 0 : 2;
       const std::uint8_t* p = row + x * cn;
       if (ocn == 1) {
@@ -107,13 +124,14 @@ inline void fused_pixel(const FusedSource& s, int y, int x, int ocn, int bidx, i
 }
 
 template <class Arch>
-void fused_sample_row(const FusedSource& s, int sy, const LinearTap* taps, int n, int ocn, int bidx,
+void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& taps, int n, int ocn, int bidx,
                       std::int32_t* h) noexcept {
   for (int i = 0; i < n; ++i) {
     int p0[3], p1[3];
-    fused_pixel<Arch>(s, sy, taps[i].ofs0, ocn, bidx, p0);
-    fused_pixel<Arch>(s, sy, taps[i].ofs1, ocn, bidx, p1);
-    for (int c = 0; c < ocn; ++c) h[c * n + i] = p0[c] * taps[i].a0 + p1[c] * taps[i].a1;
+    fused_pixel<Arch>(s, sy, taps.x0[i], ocn, bidx, p0);
+    fused_pixel<Arch>(s, sy, taps.x1[i], ocn, bidx, p1);
+    const int a0 = taps.w[i] & 0xffff, a1 = (taps.w[i] >> 16) & 0xffff;
+    for (int c = 0; c < ocn; ++c) h[c * n + i] = p0[c] * a0 + p1[c] * a1;
   }
 }
 

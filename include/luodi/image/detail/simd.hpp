@@ -603,11 +603,172 @@ void warp_nn_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int
   if (i < n) ref::warp_nn_row<Arch>(s, dst + i * s.cn, n - i, X0, Y0, adelta + i, bdelta + i);
 }
 
+// ---- fused preprocessing -----------------------------------------------------------------------
+
+// 8 taps per AVX2 step: one 32-bit gather per source plane brings both tap pixels (x1 is x0 or
+// x0 + 1) and, for YUV, both chroma pairs; each pixel is converted with ref's integer formula;
+// (p0 | p1 << 16) against (a0 | a1 << 16) in pmaddwd is the horizontal resize sum. Taps whose
+// 4-byte reads could pass the end of a row go through ref's per-pixel code.
+template <class Arch>
+void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, int ocn, int bidx,
+                      std::int32_t* h) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const std::uint8_t* row = s.data + std::int64_t(sy) * s.stride;
+    const int* rowi = reinterpret_cast<const int*>(row);
+    const __m256i lo8 = _mm256_set1_epi32(0xff), one = _mm256_set1_epi32(1);
+    auto load = [](const std::int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
+    auto b0 = [&](__m256i g) { return _mm256_and_si256(g, lo8); };
+    auto b1 = [&](__m256i g) { return _mm256_and_si256(_mm256_srli_epi32(g, 8), lo8); };
+    auto b2 = [&](__m256i g) { return _mm256_and_si256(_mm256_srli_epi32(g, 16), lo8); };
+    auto b3 = [&](__m256i g) { return _mm256_srli_epi32(g, 24); };
+    auto store = [&](int c, __m256i pair, __m256i w) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), _mm256_madd_epi16(pair, w));
+    };
+    auto pair = [](__m256i p0, __m256i p1) { return _mm256_or_si256(p0, _mm256_slli_epi32(p1, 16)); };
+    if (ref::fused_is_yuv<Arch>(s.format)) {
+      const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
+      const bool nv = s.format != PixelFormat::I420;
+      const int cs = s.stride / 2;
+      const int* uvrow = reinterpret_cast<const int*>(plane + std::int64_t(sy / 2) * s.stride);
+      const int* urow = reinterpret_cast<const int*>(plane + std::int64_t(sy / 2) * cs);
+      const int* vrow = reinterpret_cast<const int*>(plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy / 2) * cs);
+      const __m256i c16 = _mm256_set1_epi32(16), c128 = _mm256_set1_epi32(128), c255 = _mm256_set1_epi32(255);
+      const __m256i zero = _mm256_setzero_si256(), half = _mm256_set1_epi32(1 << (kYuvShift - 1));
+      const __m256i cy = _mm256_set1_epi32(kYuvCY), cvr = _mm256_set1_epi32(kYuvCVR), cvg = _mm256_set1_epi32(kYuvCVG),
+                    cug = _mm256_set1_epi32(kYuvCUG), cub = _mm256_set1_epi32(kYuvCUB);
+      const __m256i not1 = _mm256_set1_epi32(~1);
+      auto clamp = [&](__m256i v) { return _mm256_min_epi32(_mm256_max_epi32(v, zero), c255); };
+      for (; i + 8 <= n && t.x1[i + 7] + 8 <= s.width; i += 8) {
+        const __m256i x0 = load(t.x0 + i), x1 = load(t.x1 + i), w = load(t.w + i);
+        const __m256i same = _mm256_cmpeq_epi32(x0, x1);
+        const __m256i gy = _mm256_i32gather_epi32(rowi, x0, 1);
+        const __m256i y0 = b0(gy), y1 = _mm256_blendv_epi8(b1(gy), y0, same);
+        if (ocn == 1) {
+          store(0, pair(y0, y1), w);
+          continue;
+        }
+        // the second pixel takes the next chroma sample when it starts a new 2-pixel block
+        const __m256i next = _mm256_andnot_si256(same, _mm256_cmpeq_epi32(_mm256_and_si256(x0, one), one));
+        __m256i u0, v0, u1, v1;
+        if (nv) {
+          const __m256i gc = _mm256_i32gather_epi32(uvrow, _mm256_and_si256(x0, not1), 1);
+          const __m256i a0 = b0(gc), a1 = b1(gc);
+          const __m256i c0 = _mm256_blendv_epi8(a0, b2(gc), next), c1 = _mm256_blendv_epi8(a1, b3(gc), next);
+          const bool nv12 = s.format == PixelFormat::NV12;
+          u0 = nv12 ? a0 : a1, v0 = nv12 ? a1 : a0, u1 = nv12 ? c0 : c1, v1 = nv12 ? c1 : c0;
+        } else {
+          const __m256i xh = _mm256_srli_epi32(x0, 1);
+          const __m256i gu = _mm256_i32gather_epi32(urow, xh, 1), gv = _mm256_i32gather_epi32(vrow, xh, 1);
+          u0 = b0(gu), v0 = b0(gv);
+          u1 = _mm256_blendv_epi8(u0, b1(gu), next), v1 = _mm256_blendv_epi8(v0, b1(gv), next);
+        }
+        __m256i rgb[2][3];  // [pixel][b, g, r]
+        const __m256i ys[2] = {y0, y1}, us[2] = {u0, u1}, vs[2] = {v0, v1};
+        for (int k = 0; k < 2; ++k) {
+          const __m256i uu = _mm256_sub_epi32(us[k], c128), vv = _mm256_sub_epi32(vs[k], c128);
+          const __m256i yy =
+              _mm256_add_epi32(_mm256_mullo_epi32(_mm256_max_epi32(_mm256_sub_epi32(ys[k], c16), zero), cy), half);
+          rgb[k][0] = clamp(_mm256_srai_epi32(_mm256_add_epi32(yy, _mm256_mullo_epi32(cub, uu)), kYuvShift));
+          rgb[k][1] = clamp(_mm256_srai_epi32(
+              _mm256_add_epi32(yy, _mm256_add_epi32(_mm256_mullo_epi32(cvg, vv), _mm256_mullo_epi32(cug, uu))),
+              kYuvShift));
+          rgb[k][2] = clamp(_mm256_srai_epi32(_mm256_add_epi32(yy, _mm256_mullo_epi32(cvr, vv)), kYuvShift));
+        }
+        store(bidx, pair(rgb[0][0], rgb[1][0]), w);
+        store(1, pair(rgb[0][1], rgb[1][1]), w);
+        store(bidx ^ 2, pair(rgb[0][2], rgb[1][2]), w);
+      }
+    } else {
+      const int cn = ref::fused_bpp<Arch>(s.format);
+      const int row_bytes = s.width * cn;
+      const int sblue = (s.format == PixelFormat::BGR || s.format == PixelFormat::BGRA) ? 0 : 2;
+      const __m256i crg = _mm256_set1_epi32((kGrayG << 16) | kGrayR), cb = _mm256_set1_epi32(kGrayB);
+      const __m256i ghalf = _mm256_set1_epi32(1 << (kGrayShift - 1));
+      auto chan = [&](__m256i g, int c) { return c == 0 ? b0(g) : (c == 1 ? b1(g) : b2(g)); };
+      auto gray = [&](__m256i g) {
+        const __m256i rg = pair(chan(g, 2 - sblue), chan(g, 1));
+        const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(rg, crg), _mm256_mullo_epi32(chan(g, sblue), cb));
+        return _mm256_srai_epi32(_mm256_add_epi32(sum, ghalf), kGrayShift);
+      };
+      for (; i + 8 <= n && t.x1[i + 7] * cn + 4 <= row_bytes; i += 8) {
+        const __m256i x0 = load(t.x0 + i), x1 = load(t.x1 + i), w = load(t.w + i);
+        if (cn == 1) {
+          const __m256i g = _mm256_i32gather_epi32(rowi, x0, 1);
+          const __m256i p0 = b0(g), p1 = _mm256_blendv_epi8(b1(g), p0, _mm256_cmpeq_epi32(x0, x1));
+          const __m256i v = _mm256_madd_epi16(pair(p0, p1), w);
+          for (int c = 0; c < ocn; ++c) _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), v);
+          continue;
+        }
+        const __m256i o0 = cn == 4 ? _mm256_slli_epi32(x0, 2) : _mm256_add_epi32(x0, _mm256_slli_epi32(x0, 1));
+        const __m256i o1 = cn == 4 ? _mm256_slli_epi32(x1, 2) : _mm256_add_epi32(x1, _mm256_slli_epi32(x1, 1));
+        const __m256i g0 = _mm256_i32gather_epi32(rowi, o0, 1), g1 = _mm256_i32gather_epi32(rowi, o1, 1);
+        if (ocn == 1) {
+          store(0, pair(gray(g0), gray(g1)), w);
+          continue;
+        }
+        store(bidx, pair(chan(g0, sblue), chan(g1, sblue)), w);
+        store(1, pair(chan(g0, 1), chan(g1, 1)), w);
+        store(bidx ^ 2, pair(chan(g0, 2 - sblue), chan(g1, 2 - sblue)), w);
+      }
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    int p0[3], p1[3];
+    ref::fused_pixel<Arch>(s, sy, t.x0[i], ocn, bidx, p0);
+    ref::fused_pixel<Arch>(s, sy, t.x1[i], ocn, bidx, p1);
+    const int a0 = t.w[i] & 0xffff, a1 = (t.w[i] >> 16) & 0xffff;
+    for (int c = 0; c < ocn; ++c) h[c * n + i] = p0[c] * a0 + p1[c] * a1;
+  }
+}
+
+// OpenCV's vertical rounding in int32 lanes, then v * a[c] + b[c], for planar (NCHW) rows.
+template <class Arch>
+void fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
+                     const float* b, float* out, FusedOut o) noexcept {
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (o.pix_stride == 1) {
+      const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1), two = _mm256_set1_epi32(2);
+      for (int c = 0; c < ocn; ++c) {
+        const std::int32_t* p0 = h0 + c * n;
+        const std::int32_t* p1 = h1 + c * n;
+        float* d = out + c * o.chan_stride;
+        const __m256 va = _mm256_set1_ps(a[c]), vbias = _mm256_set1_ps(b[c]);
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+          const __m256i s0 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0 + i)), 4);
+          const __m256i s1 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p1 + i)), 4);
+          const __m256i v = _mm256_srai_epi32(
+              _mm256_add_epi32(_mm256_add_epi32(_mm256_srai_epi32(_mm256_mullo_epi32(s0, vb0), 16),
+                                                _mm256_srai_epi32(_mm256_mullo_epi32(s1, vb1), 16)),
+                               two),
+              2);  // 0..255 for any weights the drivers make (b0 + b1 <= 2048)
+          _mm256_storeu_ps(d + i, _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(v), va), vbias));
+        }
+        for (; i < n; ++i) d[i] = static_cast<float>(ref::fused_vround<Arch>(p0[i], p1[i], b0, b1)) * a[c] + b[c];
+      }
+      return;
+    }
+  }
+#endif
+  ref::fused_vnorm_f32<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+}
+
+template <class Arch>
+void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
+                    const float* b, std::uint8_t* out, FusedOut o) noexcept {
+  ref::fused_vnorm_u8<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+}
+
 }  // namespace simd_impl
 
 template <class Arch>
 constexpr FusedKernels fused_simd_table() noexcept {
-  return fused_ref_table<Arch>();
+  return FusedKernels{&simd_impl::fused_sample_row<Arch>, &simd_impl::fused_vnorm_f32<Arch>,
+                      &simd_impl::fused_vnorm_u8<Arch>};
 }
 
 }  // namespace detail
