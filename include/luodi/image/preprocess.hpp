@@ -375,6 +375,11 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
         if (q0 != r0 && q0 != r1) prefetch_source_row(fs, q0 + p.roi_y, xmin, xmax);
         if (q1 != q0 && q1 != r1) prefetch_source_row(fs, q1 + p.roi_y, xmin, xmax);
       }
+      if (r1 != r0 && id[0] != r0 + p.roi_y && id[1] != r0 + p.roi_y && id[0] != r1 + p.roi_y &&
+          id[1] != r1 + p.roi_y) {
+        k.sample_rows2(fs, r0 + p.roi_y, r1 + p.roi_y, taps, n, C, bidx, hbuf[0], hbuf[1]);
+        id[0] = r0 + p.roi_y, id[1] = r1 + p.roi_y;
+      }
       const int s0 = fetch(r0 + p.roi_y, -1);
       const int s1 = r1 == r0 ? s0 : fetch(r1 + p.roi_y, s0);
       T* o = out.data + y * os.y + x0 * os.x;

@@ -47,6 +47,10 @@ struct FusedKernels {
   // reads source row `sy`. ocn is 1 (Gray) or 3; bidx is 0 for BGR output order, 2 for RGB.
   void (*sample_row)(const FusedSource& s, int sy, const FusedTaps& taps, int n, int ocn, int bidx,
                      std::int32_t* h) noexcept;
+  // sample_row for two rows at once (h0 for sy0, h1 for sy1): YUV rows that share a chroma row
+  // convert their chroma once.
+  void (*sample_rows2)(const FusedSource& s, int sy0, int sy1, const FusedTaps& taps, int n, int ocn, int bidx,
+                       std::int32_t* h0, std::int32_t* h1) noexcept;
   // v = OpenCV's vertical rounding of (h0, h1, b0, b1); out = v * a[c] + b[c].
   void (*vnorm_f32)(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
                     const float* b, float* out, FusedOut o) noexcept;
@@ -136,6 +140,13 @@ void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& taps, int n
 }
 
 template <class Arch>
+void fused_sample_rows2(const FusedSource& s, int sy0, int sy1, const FusedTaps& taps, int n, int ocn, int bidx,
+                        std::int32_t* h0, std::int32_t* h1) noexcept {
+  fused_sample_row<Arch>(s, sy0, taps, n, ocn, bidx, h0);
+  fused_sample_row<Arch>(s, sy1, taps, n, ocn, bidx, h1);
+}
+
+template <class Arch>
 inline int fused_vround(std::int32_t h0, std::int32_t h1, int b0, int b1) noexcept {
   return sat_u8<Arch>(((((h0 >> 4) * b0) >> 16) + (((h1 >> 4) * b1) >> 16) + 2) >> 2);
 }
@@ -164,7 +175,8 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
 
 template <class Arch>
 constexpr FusedKernels fused_ref_table() noexcept {
-  return FusedKernels{&ref::fused_sample_row<Arch>, &ref::fused_vnorm_f32<Arch>, &ref::fused_vnorm_u8<Arch>};
+  return FusedKernels{&ref::fused_sample_row<Arch>, &ref::fused_sample_rows2<Arch>, &ref::fused_vnorm_f32<Arch>,
+                      &ref::fused_vnorm_u8<Arch>};
 }
 
 }  // namespace detail

@@ -784,6 +784,93 @@ void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, i
   }
 }
 
+// Two Y rows of one chroma row (sy0/2 == sy1/2) to RGB/BGR: the chroma gather and its Q20
+// products are done once for both rows (16 lanes, AVX-512F). Anything else is two sample_row calls.
+template <class Arch>
+void fused_sample_rows2(const FusedSource& s, int sy0, int sy1, const FusedTaps& t, int n, int ocn, int bidx,
+                        std::int32_t* h0, std::int32_t* h1) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx512<Arch>) {
+    if (ref::fused_is_yuv<Arch>(s.format) && ocn == 3 && sy0 / 2 == sy1 / 2) {
+      const int* rows[2] = {reinterpret_cast<const int*>(s.data + std::int64_t(sy0) * s.stride),
+                            reinterpret_cast<const int*>(s.data + std::int64_t(sy1) * s.stride)};
+      std::int32_t* hs[2] = {h0, h1};
+      const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
+      const bool nv = s.format != PixelFormat::I420, nv12 = s.format == PixelFormat::NV12;
+      const int cs = s.stride / 2;
+      const int* uvrow = reinterpret_cast<const int*>(plane + std::int64_t(sy0 / 2) * s.stride);
+      const int* urow = reinterpret_cast<const int*>(plane + std::int64_t(sy0 / 2) * cs);
+      const int* vrow = reinterpret_cast<const int*>(plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy0 / 2) * cs);
+      const __m512i z0 = _mm512_setzero_si512(), z255 = _mm512_set1_epi32(255), zlo8 = _mm512_set1_epi32(0xff);
+      const __m512i z16 = _mm512_set1_epi32(16), z128 = _mm512_set1_epi32(128), zone = _mm512_set1_epi32(1);
+      const __m512i zhalf = _mm512_set1_epi32(1 << (kYuvShift - 1)), znot1 = _mm512_set1_epi32(~1);
+      const __m512i zcy = _mm512_set1_epi32(kYuvCY), zcvr = _mm512_set1_epi32(kYuvCVR), zcvg = _mm512_set1_epi32(kYuvCVG),
+                    zcug = _mm512_set1_epi32(kYuvCUG), zcub = _mm512_set1_epi32(kYuvCUB);
+      auto zb = [&](__m512i g, int k) {
+        return k == 0 ? _mm512_and_si512(g, zlo8)
+                      : (k == 1 ? _mm512_and_si512(_mm512_srli_epi32(g, 8), zlo8)
+                                : (k == 2 ? _mm512_and_si512(_mm512_srli_epi32(g, 16), zlo8) : _mm512_srli_epi32(g, 24)));
+      };
+      auto zclamp = [&](__m512i v) { return _mm512_min_epi32(_mm512_max_epi32(v, z0), z255); };
+      for (; i + 16 <= n && t.x1[i + 15] + 8 <= s.width; i += 16) {
+        const __m512i x0 = _mm512_loadu_si512(t.x0 + i), x1 = _mm512_loadu_si512(t.x1 + i);
+        const __m512i w = _mm512_loadu_si512(t.w + i);
+        const __mmask16 same = _mm512_cmpeq_epi32_mask(x0, x1);
+        const __m512i a0 = _mm512_and_si512(w, _mm512_set1_epi32(0xffff)), a1 = _mm512_srli_epi32(w, 16);
+        const __mmask16 next = _mm512_mask_cmpeq_epi32_mask(static_cast<__mmask16>(~same), _mm512_and_si512(x0, zone), zone);
+        __m512i u[2], v[2];
+        if (nv) {
+          const __m512i gc = _mm512_i32gather_epi32(_mm512_and_si512(x0, znot1), uvrow, 1);
+          const __m512i e0 = zb(gc, 0), e1 = zb(gc, 1);
+          const __m512i f0 = _mm512_mask_mov_epi32(e0, next, zb(gc, 2)), f1 = _mm512_mask_mov_epi32(e1, next, zb(gc, 3));
+          u[0] = nv12 ? e0 : e1, v[0] = nv12 ? e1 : e0, u[1] = nv12 ? f0 : f1, v[1] = nv12 ? f1 : f0;
+        } else {
+          const __m512i xh = _mm512_srli_epi32(x0, 1);
+          const __m512i gu = _mm512_i32gather_epi32(xh, urow, 1), gv = _mm512_i32gather_epi32(xh, vrow, 1);
+          u[0] = zb(gu, 0), v[0] = zb(gv, 0);
+          u[1] = _mm512_mask_mov_epi32(u[0], next, zb(gu, 1)), v[1] = _mm512_mask_mov_epi32(v[0], next, zb(gv, 1));
+        }
+        __m512i tc[2][3];  // [pixel][b, g, r] chroma terms, with the rounding half
+        for (int k = 0; k < 2; ++k) {
+          const __m512i uu = _mm512_sub_epi32(u[k], z128), vv = _mm512_sub_epi32(v[k], z128);
+          tc[k][0] = _mm512_add_epi32(zhalf, _mm512_mullo_epi32(zcub, uu));
+          tc[k][1] = _mm512_add_epi32(zhalf, _mm512_add_epi32(_mm512_mullo_epi32(zcvg, vv), _mm512_mullo_epi32(zcug, uu)));
+          tc[k][2] = _mm512_add_epi32(zhalf, _mm512_mullo_epi32(zcvr, vv));
+        }
+        for (int r = 0; r < 2; ++r) {
+          const __m512i gy = _mm512_i32gather_epi32(x0, rows[r], 1);
+          const __m512i yv0 = zb(gy, 0), yv1 = _mm512_mask_mov_epi32(zb(gy, 1), same, yv0);
+          const __m512i yy0 = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yv0, z16), z0), zcy);
+          const __m512i yy1 = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yv1, z16), z0), zcy);
+          const int pos[3] = {bidx, 1, bidx ^ 2};
+          for (int c = 0; c < 3; ++c) {
+            const __m512i p0 = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy0, tc[0][c]), kYuvShift));
+            const __m512i p1 = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy1, tc[1][c]), kYuvShift));
+            _mm512_storeu_si512(hs[r] + pos[c] * n + i,
+                                _mm512_add_epi32(_mm512_mullo_epi32(p0, a0), _mm512_mullo_epi32(p1, a1)));
+          }
+        }
+      }
+      if (i == n) return;
+      // the last taps, per row
+      for (int r = 0; r < 2; ++r)
+        for (int j = i; j < n; ++j) {
+          int p0[3], p1[3];
+          ref::fused_pixel<Arch>(s, r ? sy1 : sy0, t.x0[j], ocn, bidx, p0);
+          ref::fused_pixel<Arch>(s, r ? sy1 : sy0, t.x1[j], ocn, bidx, p1);
+          const int a0 = t.w[j] & 0xffff, a1 = (t.w[j] >> 16) & 0xffff;
+          for (int c = 0; c < ocn; ++c) hs[r][c * n + j] = p0[c] * a0 + p1[c] * a1;
+        }
+      return;
+    }
+  }
+#endif
+  (void)i;
+  fused_sample_row<Arch>(s, sy0, t, n, ocn, bidx, h0);
+  fused_sample_row<Arch>(s, sy1, t, n, ocn, bidx, h1);
+}
+
 // OpenCV's vertical rounding in int32 lanes, then v * a[c] + b[c], for planar (NCHW) rows.
 template <class Arch>
 void fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
@@ -827,8 +914,8 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
 
 template <class Arch>
 constexpr FusedKernels fused_simd_table() noexcept {
-  return FusedKernels{&simd_impl::fused_sample_row<Arch>, &simd_impl::fused_vnorm_f32<Arch>,
-                      &simd_impl::fused_vnorm_u8<Arch>};
+  return FusedKernels{&simd_impl::fused_sample_row<Arch>, &simd_impl::fused_sample_rows2<Arch>,
+                      &simd_impl::fused_vnorm_f32<Arch>, &simd_impl::fused_vnorm_u8<Arch>};
 }
 
 }  // namespace detail
