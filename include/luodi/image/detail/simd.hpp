@@ -149,6 +149,27 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
                      int cn) noexcept {
   int i = 0;
 #if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (cn == 3 || cn == 4) {
+      // Two output pixels per step, one in each 128-bit lane.
+      const __m256i dup = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+      for (; i + 1 < dw && taps[i + 1].ofs0 + 8 <= row_bytes; i += 2) {
+        const LinearTap& t0 = taps[i];
+        const LinearTap& t1 = taps[i + 1];
+        const __m128i b = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t0.ofs0)),
+                                             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t1.ofs0)));
+        const __m256i px = _mm256_cvtepu8_epi16(b);
+        const __m256i nx = cn == 3 ? _mm256_srli_si256(px, 6) : _mm256_srli_si256(px, 8);
+        std::int32_t c0, c1;
+        std::memcpy(&c0, &t0.a0, sizeof c0);
+        std::memcpy(&c1, &t1.a0, sizeof c1);
+        const __m256i coef = _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_insert_epi32(_mm_cvtsi32_si128(c0), c1, 1)), dup);
+        const __m256i v = _mm256_madd_epi16(_mm256_unpacklo_epi16(px, nx), coef);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i * cn), _mm256_castsi256_si128(v));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h + (i + 1) * cn), _mm256_extracti128_si256(v, 1));
+      }
+    }
+  }
   if constexpr (kSse2<Arch>) {
     if (cn == 3 || cn == 4) {
       const __m128i zero = _mm_setzero_si128();
@@ -353,7 +374,21 @@ void packed_convert(const std::uint8_t* src, std::uint8_t* dst, int n, PackedCon
       }
       const __m128i sm = shuffle_mask<Arch>(m);
       const __m128i alpha = (scn == 3 && dcn == 4) ? _mm_set1_epi32(static_cast<int>(0xff000000u)) : _mm_setzero_si128();
-      for (; i + 4 <= n && i * scn + 16 <= n * scn && i * dcn + 16 <= n * dcn; i += 4) {
+      // 16-byte loads and stores must stay inside the rows: stop 2 pixels early for 3 channels.
+      const int end = n - (scn == 3 || dcn == 3 ? 6 : 4);
+      if constexpr (kAvx2<Arch>) {
+        // Two 4-pixel groups per 256-bit shuffle.
+        const __m256i sm2 = _mm256_broadcastsi128_si256(sm), alpha2 = _mm256_broadcastsi128_si256(alpha);
+        for (; i + 4 <= end; i += 8) {
+          const __m256i x = _mm256_inserti128_si256(
+              _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * scn))),
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (i + 4) * scn)), 1);
+          const __m256i y = _mm256_or_si256(_mm256_shuffle_epi8(x, sm2), alpha2);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i * dcn), _mm256_castsi256_si128(y));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (i + 4) * dcn), _mm256_extracti128_si256(y, 1));
+        }
+      }
+      for (; i <= end; i += 4) {
         const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * scn));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i * dcn), _mm_or_si128(_mm_shuffle_epi8(x, sm), alpha));
       }
