@@ -52,16 +52,16 @@ int cv_interp(Interp i) {
   return i == Interp::Nearest ? cv::INTER_NEAREST : (i == Interp::Linear ? cv::INTER_LINEAR : cv::INTER_AREA);
 }
 
-void BM_resize_opencv(benchmark::State& state, Interp interp, int side) {
+void BM_resize_opencv(benchmark::State& state, Interp interp, int w, int h) {
   cv::Mat dst;
   for (auto _ : state) {
-    cv::resize(frames().bgr, dst, cv::Size(side, side), 0, 0, cv_interp(interp));
+    cv::resize(frames().bgr, dst, cv::Size(w, h), 0, 0, cv_interp(interp));
     benchmark::DoNotOptimize(dst.data);
   }
   state.SetLabel("opencv");
 }
-void BM_resize_luodi(benchmark::State& state, Interp interp, int side, Isa isa) {
-  cv::Mat dst(side, side, CV_8UC3);
+void BM_resize_luodi(benchmark::State& state, Interp interp, int w, int h, Isa isa) {
+  cv::Mat dst(h, w, CV_8UC3);
   for (auto _ : state) {
     Status s = image::resize(view_bgr(), mview(dst, PixelFormat::BGR), interp, isa);
     benchmark::DoNotOptimize(s);
@@ -149,15 +149,20 @@ void BM_fused_luodi(benchmark::State& state, Isa isa) {
   label(state, isa);
 }
 
+const int kSizes[3][2] = {{224, 224}, {640, 640}, {960, 540}};
+
 int register_all() {
   std::vector<Isa> isas = {Isa::scalar};
   if (best_isa() != Isa::scalar) isas.push_back(best_isa());
   for (Interp i : {Interp::Linear, Interp::Nearest, Interp::Area}) {
-    for (int side : {224, 640}) {
-      const std::string base = std::string("resize_") + image::interp_name(i) + "_1080p_to_" + std::to_string(side);
-      benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_resize_opencv, i, side)->Unit(benchmark::kMicrosecond);
+    // 224 and 640 (non-integer factors), and 960x540 (exactly half: the 2x2 area path)
+    for (const int* sz : {kSizes[0], kSizes[1], kSizes[2]}) {
+      const std::string base = std::string("resize_") + image::interp_name(i) + "_1080p_to_" + std::to_string(sz[0]) +
+                               (sz[0] == sz[1] ? "" : "x" + std::to_string(sz[1]));
+      benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_resize_opencv, i, sz[0], sz[1])
+          ->Unit(benchmark::kMicrosecond);
       for (Isa isa : isas)
-        benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_resize_luodi, i, side, isa)
+        benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_resize_luodi, i, sz[0], sz[1], isa)
             ->Unit(benchmark::kMicrosecond);
     }
   }

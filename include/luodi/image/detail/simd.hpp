@@ -236,10 +236,39 @@ void resize_linear_v(const std::int32_t* h0, const std::int32_t* h1, std::uint8_
   if (i < n) ref::resize_linear_v<Arch>(h0 + i, h1 + i, dst + i, n - i, b0, b1);
 }
 
+// Area 2x2 (and Linear at exactly half size): a shuffle puts the two horizontal neighbours of
+// each output byte side by side, pmaddubsw with ones sums them, the two rows are added, and
+// (s + 2) >> 2 is packed. Other integer factors run ref.
 template <class Arch>
 void resize_area_fast_row(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,
                           int ky) noexcept {
-  ref::resize_area_fast_row<Arch>(src, stride, dst, dw, cn, kx, ky);
+  int i = 0;  // output pixel
+#if LUODI_IMAGE_X86
+  if constexpr (kSsse3<Arch>) {
+    if (kx == 2 && ky == 2 && (cn == 1 || cn == 3 || cn == 4)) {
+      // per step: `px` output pixels from 2 * px input pixels (12 or 16 input bytes)
+      const int px = cn == 1 ? 8 : 2;
+      int m[16];
+      for (int j = 0; j < 16; ++j) {
+        const int e = j / 2, k = j % 2;  // output element e of this step, neighbour k
+        const int p = e / cn, c = e % cn;
+        m[j] = e < px * cn ? (2 * p + k) * cn + c : -1;
+      }
+      const __m128i sm = shuffle_mask<Arch>(m), ones = _mm_set1_epi8(1), two = _mm_set1_epi16(2);
+      const std::uint8_t* r1 = src + stride;
+      const int in_bytes = 2 * dw * cn;  // the source columns this row uses
+      for (; (2 * i) * cn + 16 <= in_bytes && i * cn + 8 <= dw * cn; i += px) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i * cn));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * i * cn));
+        const __m128i sum = _mm_add_epi16(_mm_maddubs_epi16(_mm_shuffle_epi8(a, sm), ones),
+                                          _mm_maddubs_epi16(_mm_shuffle_epi8(b, sm), ones));
+        const __m128i v = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i * cn), _mm_packus_epi16(v, v));
+      }
+    }
+  }
+#endif
+  if (i < dw) ref::resize_area_fast_row<Arch>(src + i * kx * cn, stride, dst + i * cn, dw - i, cn, kx, ky);
 }
 
 template <class Arch>
