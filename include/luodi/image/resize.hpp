@@ -12,8 +12,8 @@
 //            f = (d+1) - (i+1)*inv taken fractional, i = floor(d*scale), i.e. pixel
 //            replication with a one-pixel linear blend at cell boundaries.
 //
-// No allocation: the coefficient tables and row buffers live on the stack (about 20 KiB) and
-// the image is processed in column tiles. Source and destination must not overlap.
+// No allocation: the coefficient tables and row buffers live on the stack (at most about 24 KiB)
+// and the image is processed in column tiles. Source and destination must not overlap.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +49,7 @@ namespace detail {
 
 inline constexpr int kTileElems = 1024;  // int32 row-buffer elements per column tile
 inline constexpr int kAreaSpan = 2048;   // source elements per area tile
+inline constexpr int kAreaCols = 256;    // output columns per area tile
 
 inline bool views_overlap(const ImageView& a, const ImageView& b) noexcept {
   const std::uint8_t* a0 = a.data;
@@ -56,6 +57,16 @@ inline bool views_overlap(const ImageView& a, const ImageView& b) noexcept {
   const std::uint8_t* b0 = b.data;
   const std::uint8_t* b1 = b.data + image_span_bytes(b);
   return a0 < b1 && b0 < a1;
+}
+
+// Software prefetch of [b0, b1) of a row: one output row reads whole source rows that are
+// several rows apart, and the hardware prefetcher restarts on each of them.
+inline void prefetch_bytes(const std::uint8_t* row, std::int64_t b0, std::int64_t b1) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  for (std::int64_t b = b0; b < b1; b += 64) __builtin_prefetch(row + b);
+#else
+  (void)row, (void)b0, (void)b1;
+#endif
 }
 
 inline void copy_rows(const ImageView& src, const MutableImageView& dst, int row_bytes) noexcept {
@@ -101,8 +112,14 @@ inline void resize_linear(const ImageKernels& k, const ImageView& src, const Mut
       id[s] = row;
       return s;
     };
+    const std::int64_t b0 = taps[0].ofs0, b1 = taps[n - 1].ofs1 + cn;  // the bytes of a row this tile reads
     for (int y = 0; y < dst.height; ++y) {
       const LinearAxisTap t = linear_tap_y(y, ay, src.height, area_mode);
+      if (y + 1 < dst.height) {  // the rows of the next output row: start fetching them now
+        const LinearAxisTap u = linear_tap_y(y + 1, ay, src.height, area_mode);
+        if (u.i1 != t.i1) prefetch_bytes(src.data + std::int64_t(u.i1) * src.stride, b0, b1);
+        if (u.i0 != t.i1 && u.i0 != t.i0 && u.i0 != u.i1) prefetch_bytes(src.data + std::int64_t(u.i0) * src.stride, b0, b1);
+      }
       const int s0 = fetch(t.i0, -1);
       const int s1 = t.i1 == t.i0 ? s0 : fetch(t.i1, s0);
       k.resize_linear_v(hbuf[s0], hbuf[s1], dst.data + std::int64_t(y) * dst.stride + x0 * cn, n * cn, t.w0, t.w1);
@@ -141,7 +158,7 @@ inline void area_pixel(const ImageView& src, const AreaRows& ry, const AreaTap& 
 
 inline void resize_area(const ImageKernels& k, const ImageView& src, const MutableImageView& dst, int cn) noexcept {
   const AxisScale ax = axis_scale(src.width, dst.width), ay = axis_scale(src.height, dst.height);
-  AreaTap taps[kAreaSpan];
+  AreaTap taps[kAreaCols];
   alignas(64) std::int32_t acc[kAreaSpan];
   alignas(64) float rrow[kAreaSpan + 4];  // + 4: SIMD kernels load whole vectors
   int x0 = 0;
@@ -150,7 +167,7 @@ inline void resize_area(const ImageKernels& k, const ImageView& src, const Mutab
     const AreaRows c0 = area_cell(x0, ax.scale, src.width);
     const int span0 = c0.first;  // first <= mid0 <= last, all inside the image
     int n = 0, span1 = span0;
-    while (x0 + n < dst.width && n < kAreaSpan) {
+    while (x0 + n < dst.width && n < kAreaCols) {
       const AreaRows c = area_cell(x0 + n, ax.scale, src.width);
       const int end = c.last;
       const int hi = end > span1 ? end : span1;
