@@ -59,7 +59,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -67,7 +67,7 @@ struct Conv2dFamily {
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
                                   {nullptr, &ref::conv2d_run, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
-                                   &simd_impl::conv2d_run_depthwise<Arch>}};
+                                   &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -87,6 +87,7 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
     case Conv2dAlgo::Gemm:
     case Conv2dAlgo::GemmT: return true;
     case Conv2dAlgo::Winograd43:
+    case Conv2dAlgo::Winograd23:
       return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
              p.dilation_w == 1 && p.groups == 1;
     case Conv2dAlgo::Depthwise:
@@ -108,9 +109,11 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
-  if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16 && Ho * Wo >= 8 * 8 &&
-      wino_worth_it(Ho, Wo, cin_g, cout_g))
-    return Conv2dAlgo::Winograd43;
+  if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
+    const int m = wino_choose(Ho, Wo, cin_g, cout_g);
+    if (m == 4) return Conv2dAlgo::Winograd43;
+    if (m == 2) return Conv2dAlgo::Winograd23;
+  }
   // Few pixels: NR-wide pixel panels would be mostly padding; put the channels in the vectors.
   const std::int64_t P = Ho * Wo;
   const double eff_gemm = double(P) / double(conv_round_up(P, nr));
@@ -182,6 +185,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       break;
     }
     case Conv2dAlgo::Winograd43:
+    case Conv2dAlgo::Winograd23:
       wino_plan(&plan);
       weight_floats = plan.group_floats;
       break;
@@ -237,6 +241,7 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
       break;
     }
     case Conv2dAlgo::Winograd43:
+    case Conv2dAlgo::Winograd23:
       wino_pack_weights(plan, w, dst);
       break;
     case Conv2dAlgo::Depthwise:
