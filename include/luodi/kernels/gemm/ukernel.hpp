@@ -282,19 +282,31 @@ namespace luodi {
 namespace kernels {
 namespace simd_impl {
 
-// y[i] = act(y[i]) for i < n, any n (the tail goes through a lane-sized buffer).
-template <class Arch>
-LUODI_NOINLINE void act_array(ActivationKind k, const ActivationParams& p, float* y, std::int64_t n) noexcept {
-  if (k == ActivationKind::Identity) return;
+// y[i] = act(y[i]) for i < n, any n (the tail goes through a lane-sized buffer). The switch on
+// the kind is outside the loop.
+template <class Arch, ActivationKind K>
+LUODI_ALWAYS_INLINE void act_array_k(const ActivationParams& p, float* y, std::int64_t n) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   std::int64_t i = 0;
-  for (; i + L <= n; i += L) activate_dynamic<Arch>(k, B::load_unaligned(y + i), p).store_unaligned(y + i);
+  for (; i + L <= n; i += L) activate<Arch, K>(B::load_unaligned(y + i), p).store_unaligned(y + i);
   if (i < n) {
     alignas(64) float buf[L] = {};
     std::memcpy(buf, y + i, static_cast<std::size_t>(n - i) * sizeof(float));
-    activate_dynamic<Arch>(k, B::load_aligned(buf), p).store_aligned(buf);
+    activate<Arch, K>(B::load_aligned(buf), p).store_aligned(buf);
     std::memcpy(y + i, buf, static_cast<std::size_t>(n - i) * sizeof(float));
+  }
+}
+template <class Arch>
+LUODI_NOINLINE void act_array(ActivationKind k, const ActivationParams& p, float* y, std::int64_t n) noexcept {
+  switch (k) {
+#define LUODI_X(e, name, a, b)                                 \
+  case ActivationKind::e:                                      \
+    if (ActivationKind::e != ActivationKind::Identity)         \
+      act_array_k<Arch, ActivationKind::e>(p, y, n);           \
+    return;
+    LUODI_ACTIVATIONS(LUODI_X)
+#undef LUODI_X
   }
 }
 
