@@ -32,8 +32,9 @@
 namespace luodi {
 namespace kernels {
 
+// One thread's share of a run: thread `thread` of `threads` (see conv2d_run).
 using Conv2dRunFn = void (*)(const Conv2dPlan&, const float* x, const void* packed, const float* residual, float* y,
-                             void* scratch, Executor* ex) noexcept;
+                             void* scratch, std::int64_t thread, std::int64_t threads) noexcept;
 
 struct Conv2dKernels {
   int mr, nr;  // GEMM micro-kernel tile the packed layouts use (0 for the reference)
@@ -42,15 +43,13 @@ struct Conv2dKernels {
 
 namespace ref {
 inline void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y, void*,
-                       Executor* ex) noexcept {
+                       std::int64_t thread, std::int64_t threads) noexcept {
   const Conv2dParams& p = plan.p;
   const float* w = static_cast<const float*>(packed);
   const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
-  auto task = [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i)
-      conv2d_f32_channels(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
-  };
-  parallel_for(p.N * p.C_out, task, ex);
+  const std::int64_t n = p.N * p.C_out, b = n * thread / threads, e = n * (thread + 1) / threads;
+  for (std::int64_t i = b; i < e; ++i)
+    conv2d_f32_channels(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
 }
 }  // namespace ref
 
@@ -65,7 +64,7 @@ struct Conv2dFamily {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
-                                  {nullptr, &ref::conv2d_run, &simd_impl::conv2d_run_gemm<Arch>,
+                                  {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>}};
       return t;
@@ -152,10 +151,11 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
     plan.isa = Isa::scalar;
   }
   if (algo == Conv2dAlgo::Auto) algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr);
+  if (algo == Conv2dAlgo::Reference) plan.isa = Isa::scalar;  // the reference lives in the scalar table
   if (!conv2d_algo_applies(p, algo))
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s does not apply to this convolution",
                          conv2d_algo_name(algo));
-  if (k.run[static_cast<int>(algo)] == nullptr)
+  if (conv2d_kernels(plan.isa).run[static_cast<int>(algo)] == nullptr)
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s has no kernel on ISA %s", conv2d_algo_name(algo),
                          isa_name(plan.isa));
   plan.algo = algo;
@@ -186,10 +186,10 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       // 7x7x512 on avx512f by ~7%)
       plan.kc = (32 * 1024) / (4 * k.nr);
       const std::int64_t P_pad = detail::conv_round_up(P, k.mr);
-      // shared: the C^T buffer, then the pixel -> input offset table of the A packing
-      plan.scratch_shared = detail::conv_bytes(P_pad * plan.cout_pad) +
-                            detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
-      plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc);
+      // shared: the C^T buffer; per thread: the A panels of a K block and the pixel -> input
+      // offset table they are gathered with
+      plan.scratch_shared = detail::conv_bytes(P_pad * plan.cout_pad);
+      plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc) + detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
       break;
     }
     case Conv2dAlgo::Winograd43:
@@ -262,8 +262,13 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
 inline void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
                        void* scratch, Executor* ex = nullptr) noexcept {
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
-  conv2d_kernels(plan.isa).run[static_cast<int>(plan.algo)](plan, x, packed, plan.p.has_residual ? residual : nullptr, y,
-                                                           scratch, ex);
+  const Conv2dRunFn fn = conv2d_kernels(plan.isa).run[static_cast<int>(plan.algo)];
+  const float* r = plan.p.has_residual ? residual : nullptr;
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) fn(plan, x, packed, r, y, scratch, t, threads);
+  };
+  parallel_for(threads, task, ex);
 }
 
 }  // namespace kernels

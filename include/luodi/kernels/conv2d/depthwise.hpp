@@ -253,7 +253,7 @@ LUODI_ALWAYS_INLINE void dw_accumulate_any(ActivationKind act, std::int64_t khw,
 
 template <class Arch>
 void conv2d_run_depthwise(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
-                          void* scratch, Executor* ex) noexcept {
+                          void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   const Conv2dParams& p = plan.p;
@@ -277,7 +277,7 @@ void conv2d_run_depthwise(const Conv2dPlan& plan, const float* x, const void* pa
   const ActivationKind fused = (!residual && (p.activation == ActivationKind::Relu || p.activation == ActivationKind::Clip))
                                    ? p.activation
                                    : ActivationKind::Identity;
-  parallel_items<Arch>(p.N * p.C_in, ex, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
+  parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
     float* phases = static_cast<float*>(scratch) + t * slot;
     float* out = phases + phases_floats;
     std::memset(phases, 0, static_cast<std::size_t>(slot) * sizeof(float));

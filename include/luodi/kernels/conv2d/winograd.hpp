@@ -173,7 +173,7 @@ LUODI_ALWAYS_INLINE void wino_at(const simd::fbatch<Arch>* m, simd::fbatch<Arch>
 // F(TM x TM, 3x3) for TM = 4 or 2.
 template <class Arch, int TM>
 void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
-                         void* scratch, Executor* ex) noexcept {
+                         void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   constexpr int A = TM + 2, NP = A * A;
@@ -196,7 +196,7 @@ void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* pac
   ep.bias_scale = 1.0f;
   ep.act = ActivationKind::Identity;
 
-  parallel_items<Arch>(p.N * bands, ex, [&](std::int64_t thr, std::int64_t b0, std::int64_t b1) {
+  parallel_items<Arch>(p.N * bands, thread, threads, [&](std::int64_t thr, std::int64_t b0, std::int64_t b1) {
     float* base = static_cast<float*>(scratch) + thr * slot;
     float* band = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(base) + 63) & ~std::uintptr_t(63));
     float* V = band + bh * bw * cin_pad;
@@ -303,13 +303,13 @@ void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* pac
 
 template <class Arch>
 void conv2d_run_winograd43(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
-                           void* scratch, Executor* ex) noexcept {
-  conv2d_run_winograd<Arch, 4>(plan, x, packed, residual, y, scratch, ex);
+                           void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
+  conv2d_run_winograd<Arch, 4>(plan, x, packed, residual, y, scratch, thread, threads);
 }
 template <class Arch>
 void conv2d_run_winograd23(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
-                           void* scratch, Executor* ex) noexcept {
-  conv2d_run_winograd<Arch, 2>(plan, x, packed, residual, y, scratch, ex);
+                           void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
+  conv2d_run_winograd<Arch, 2>(plan, x, packed, residual, y, scratch, thread, threads);
 }
 
 }  // namespace simd_impl

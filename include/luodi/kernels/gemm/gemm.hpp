@@ -31,10 +31,12 @@
 namespace luodi {
 namespace kernels {
 
+// One thread's share of a run: thread `thread` of `threads` (see gemm_run).
 using GemmRunPackedFn = void (*)(const GemmPlan&, const float* A, const void* packed, const float* residual, float* C,
-                                 void* scratch, Executor* ex) noexcept;
+                                 void* scratch, std::int64_t thread, std::int64_t threads) noexcept;
 using GemmRunUnpackedFn = void (*)(const GemmPlan&, const float* A, const float* B, const float* bias,
-                                   const float* residual, float* C, void* scratch, Executor* ex) noexcept;
+                                   const float* residual, float* C, void* scratch, std::int64_t thread,
+                                   std::int64_t threads) noexcept;
 
 struct GemmKernels {
   int mr, nr;  // micro-kernel tile; 0 for the reference
@@ -43,16 +45,23 @@ struct GemmKernels {
 };
 
 namespace ref {
+// Thread t of T computes rows [M*t/T, M*(t+1)/T) of every batch entry.
+inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float* B, const float* bias,
+                              const float* residual, float* C, void*, std::int64_t thread, std::int64_t threads) noexcept {
+  const GemmParams& p = plan.p;
+  const std::int64_t m0 = p.M * thread / threads, m1 = p.M * (thread + 1) / threads;
+  for (std::int64_t b = 0; b < gemm_batch_count(p); ++b) {
+    std::int64_t oa = 0, ob = 0;
+    gemm_batch_offsets(p, b, &oa, &ob);
+    gemm_f32_rows(p, A + oa, B + ob, bias, residual ? residual + b * p.M * p.N : nullptr, C + b * p.M * p.N, m0, m1);
+  }
+}
 inline void gemm_run_packed(const GemmPlan& plan, const float* A, const void* packed, const float* residual, float* C,
-                            void*, Executor*) noexcept {
+                            void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   const float* B = static_cast<const float*>(packed);
   const float* bias = plan.p.bias != GemmBias::None ? B + plan.bias_offset : nullptr;
   // Packed B slices are stored densely in slice order, as the batch strides address them.
-  gemm_f32(plan.p, A, B, bias, residual, C);
-}
-inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float* B, const float* bias,
-                              const float* residual, float* C, void*, Executor*) noexcept {
-  gemm_f32(plan.p, A, B, bias, residual, C);
+  gemm_run_unpacked(plan, A, B, bias, residual, C, scratch, thread, threads);
 }
 }  // namespace ref
 
@@ -161,14 +170,26 @@ inline void gemm_pack_b(const GemmPlan& plan, const float* B, const float* bias,
 inline void gemm_run(const GemmPlan& plan, const float* A, const void* packed, const float* residual, float* C, void* scratch,
                      Executor* ex = nullptr) noexcept {
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
-  gemm_kernels(plan.isa).run_packed(plan, A, packed, plan.p.has_residual ? residual : nullptr, C, scratch, ex);
+  const GemmRunPackedFn fn = gemm_kernels(plan.isa).run_packed;
+  const float* r = plan.p.has_residual ? residual : nullptr;
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) fn(plan, A, packed, r, C, scratch, t, threads);
+  };
+  parallel_for(threads, task, ex);
 }
 
 // The same with both operands given at run time (B is packed into scratch panel by panel).
 inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float* B, const float* bias,
                               const float* residual, float* C, void* scratch, Executor* ex = nullptr) noexcept {
-  gemm_kernels(plan.isa).run_unpacked(plan, A, B, plan.p.bias != GemmBias::None ? bias : nullptr,
-                                      plan.p.has_residual ? residual : nullptr, C, scratch, ex);
+  const GemmRunUnpackedFn fn = gemm_kernels(plan.isa).run_unpacked;
+  const float* bb = plan.p.bias != GemmBias::None ? bias : nullptr;
+  const float* r = plan.p.has_residual ? residual : nullptr;
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) fn(plan, A, B, bb, r, C, scratch, t, threads);
+  };
+  parallel_for(threads, task, ex);
 }
 
 }  // namespace kernels

@@ -310,18 +310,15 @@ LUODI_NOINLINE void act_array(ActivationKind k, const ActivationParams& p, float
   }
 }
 
-// Split `items` over the executor's threads; fn(thread, begin, end) gets a contiguous range and
-// the thread index, which selects that thread's scratch slot.
+// Thread `thread` of `threads` takes items [items*thread/threads, items*(thread+1)/threads) and
+// gets its index, which selects its scratch slot. Dispatched kernels never see the Executor:
+// the entry points (conv2d_run, gemm_run, ...) run in the caller's translation unit and call the
+// kernel once per thread, so no virtual call (and no speculatively devirtualised copy of an
+// executor's inline methods) is compiled with a per-ISA target.
 template <class Arch, class F>
-void parallel_items(std::int64_t items, Executor* ex, F&& fn) noexcept {
-  const std::int64_t threads = ex ? ex->concurrency() : 1;
-  auto task = [&](std::int64_t t0, std::int64_t t1) {
-    for (std::int64_t t = t0; t < t1; ++t) {
-      const std::int64_t b = items * t / threads, e = items * (t + 1) / threads;
-      if (b < e) fn(t, b, e);
-    }
-  };
-  parallel_for(threads, task, ex);
+LUODI_ALWAYS_INLINE void parallel_items(std::int64_t items, std::int64_t thread, std::int64_t threads, F&& fn) noexcept {
+  const std::int64_t b = items * thread / threads, e = items * (thread + 1) / threads;
+  if (b < e) fn(thread, b, e);
 }
 
 }  // namespace simd_impl
