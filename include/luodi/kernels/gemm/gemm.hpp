@@ -12,8 +12,9 @@
 // that runs. Isa::scalar plans run the reference (ref.hpp) through the same calls.
 //
 // Accuracy: every path sums the K products in k order into one float accumulator per output
-// (the SIMD paths with FMA), so results differ from ref by reassociation-free rounding only:
-// |c - ref| <= ~2 K eps sum|a||b| (tests/kernels/test_gemm.cpp uses 4 K eps).
+// (the SIMD paths with FMA; K blocks are summed in order), so each side's error is within
+// Higham's gamma_K * sum|a||b|; tests/kernels/test_gemm.cpp allows (K + 3) eps sum|a||b| between
+// them (tests/kernels/fixture_util.hpp).
 // Results do not depend on the thread count.
 #pragma once
 

@@ -3,7 +3,8 @@
 //
 // Register blocking. The tile is MR rows x NRV vectors; each k step loads NRV vectors of the B
 // panel, broadcasts MR values of A and issues MR*NRV independent FMAs into accumulators that
-// stay in registers for the whole k loop. The tile per ISA (GemmTile below) was chosen by
+// stay in registers for the whole k loop. The tile per ISA (GemmTile below) follows from the
+// register file and FMA latency; only the cache blocking around it (gemm.hpp) was tuned by
 // measurement on a Zen 4 core (bench/kernels/bench_gemm.cpp; docs/performance.md):
 //   sse2     6 x 8   (12 accumulators of 16 xmm registers)
 //   avx2     6 x 16  (12 of 16 ymm; 2 FMA pipes x 4 cycles latency need >= 8 chains)
