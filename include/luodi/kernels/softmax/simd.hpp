@@ -1,0 +1,170 @@
+// SIMD Softmax / LogSoftmax.
+//
+// Two layouts, chosen by the axis' stride:
+//   inner == 1 (the last axis, e.g. 1000 classes): each line is contiguous; a vector max, then
+//     exp(x - max) stored into y while summing, then one scaling pass;
+//   inner > 1 (e.g. the channel axis of NCHW, stride H*W): lanes run across the inner index, so
+//     each lane holds its own line and the passes walk the axis with stride `inner`; no
+//     horizontal reductions at all.
+// exp is vmath's (1 ULP); the sum's order differs from ref's, and the division is a
+// multiplication by the reciprocal of the sum, so results agree with ref to a few ULP (the test
+// states the bound). In place (x == y) is allowed.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "../../simd/arch.hpp"
+#include "../../simd/vmath.hpp"
+#include "params.hpp"
+
+#if LUODI_HAS_XSIMD
+
+namespace luodi {
+namespace kernels {
+namespace simd_impl {
+
+using ::luodi::simd::fbatch;
+
+// NaN-propagating max (the ISA's max instruction may drop a NaN operand).
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> nan_max(const fbatch<Arch>& a, const fbatch<Arch>& b) noexcept {
+  return xsimd::select((b > a) | xsimd::isnan(b), b, a);
+}
+
+// Loads `rem` (< lanes) floats, the rest of the batch filled with `fill`.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> load_partial(const float* p, std::int64_t rem, float fill) noexcept {
+  alignas(64) float buf[fbatch<Arch>::size];
+  for (std::size_t k = 0; k < fbatch<Arch>::size; ++k) buf[k] = fill;
+  std::memcpy(buf, p, static_cast<std::size_t>(rem) * sizeof(float));
+  return fbatch<Arch>::load_aligned(buf);
+}
+template <class Arch>
+LUODI_ALWAYS_INLINE void store_partial(float* p, const fbatch<Arch>& v, std::int64_t rem) noexcept {
+  alignas(64) float buf[fbatch<Arch>::size];
+  v.store_aligned(buf);
+  std::memcpy(p, buf, static_cast<std::size_t>(rem) * sizeof(float));
+}
+
+// One contiguous line of n.
+template <class Arch>
+LUODI_ALWAYS_INLINE void softmax_line(const float* x, float* y, std::int64_t n, bool log) noexcept {
+  using B = fbatch<Arch>;
+  constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
+  const float ninf = -std::numeric_limits<float>::infinity();
+  B m0(ninf), m1(ninf);
+  std::int64_t i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    m0 = nan_max<Arch>(m0, B::load_unaligned(x + i));
+    m1 = nan_max<Arch>(m1, B::load_unaligned(x + i + L));
+  }
+  for (; i + L <= n; i += L) m0 = nan_max<Arch>(m0, B::load_unaligned(x + i));
+  if (i < n) m0 = nan_max<Arch>(m0, load_partial<Arch>(x + i, n - i, ninf));
+  m0 = nan_max<Arch>(m0, m1);
+  alignas(64) float lanes[L];
+  m0.store_aligned(lanes);
+  float m = ninf;
+  for (std::int64_t k = 0; k < L; ++k)
+    if (lanes[k] > m || lanes[k] != lanes[k]) m = lanes[k];
+  const B mb(m);
+  B s0(0.0f), s1(0.0f);
+  i = 0;
+  if (log) {
+    for (; i + 2 * L <= n; i += 2 * L) {
+      s0 += simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
+      s1 += simd::vexp<Arch>(B::load_unaligned(x + i + L) - mb);
+    }
+    for (; i + L <= n; i += L) s0 += simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
+    if (i < n) s0 += simd::vexp<Arch>(load_partial<Arch>(x + i, n - i, ninf) - mb);  // exp(-inf) = 0
+  } else {
+    for (; i + 2 * L <= n; i += 2 * L) {
+      const B e0 = simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
+      const B e1 = simd::vexp<Arch>(B::load_unaligned(x + i + L) - mb);
+      e0.store_unaligned(y + i);
+      e1.store_unaligned(y + i + L);
+      s0 += e0;
+      s1 += e1;
+    }
+    for (; i + L <= n; i += L) {
+      const B e = simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
+      e.store_unaligned(y + i);
+      s0 += e;
+    }
+    if (i < n) {
+      const B e = simd::vexp<Arch>(load_partial<Arch>(x + i, n - i, ninf) - mb);
+      store_partial<Arch>(y + i, e, n - i);
+      s0 += e;
+    }
+  }
+  (s0 + s1).store_aligned(lanes);
+  float sum = 0.0f;
+  for (std::int64_t k = 0; k < L; ++k) sum += lanes[k];
+  i = 0;
+  if (log) {
+    const B off(m + std::log(sum));
+    for (; i + L <= n; i += L) (B::load_unaligned(x + i) - off).store_unaligned(y + i);
+    if (i < n) store_partial<Arch>(y + i, load_partial<Arch>(x + i, n - i, 0.0f) - off, n - i);
+  } else {
+    const B inv(1.0f / sum);
+    for (; i + L <= n; i += L) (B::load_unaligned(y + i) * inv).store_unaligned(y + i);
+    if (i < n) store_partial<Arch>(y + i, load_partial<Arch>(y + i, n - i, 0.0f) * inv, n - i);
+  }
+}
+
+// `w` (<= lanes) adjacent lines that start at x[0..w) and walk with stride `inner`.
+template <class Arch>
+LUODI_ALWAYS_INLINE void softmax_lanes(const float* x, float* y, std::int64_t n, std::int64_t inner, std::int64_t w,
+                                       bool log) noexcept {
+  using B = fbatch<Arch>;
+  constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
+  const float ninf = -std::numeric_limits<float>::infinity();
+  auto ld = [&](const float* p) { return w == L ? B::load_unaligned(p) : load_partial<Arch>(p, w, ninf); };
+  auto st = [&](float* p, const B& v) {
+    if (w == L) v.store_unaligned(p);
+    else store_partial<Arch>(p, v, w);
+  };
+  B m(ninf);
+  for (std::int64_t k = 0; k < n; ++k) m = nan_max<Arch>(m, ld(x + k * inner));
+  B s(0.0f);
+  if (log) {
+    for (std::int64_t k = 0; k < n; ++k) s += simd::vexp<Arch>(ld(x + k * inner) - m);
+    const B off = m + simd::vlog<Arch>(s);
+    for (std::int64_t k = 0; k < n; ++k) st(y + k * inner, ld(x + k * inner) - off);
+  } else {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const B e = simd::vexp<Arch>(ld(x + k * inner) - m);
+      st(y + k * inner, e);
+      s += e;
+    }
+    const B inv = B(1.0f) / s;
+    for (std::int64_t k = 0; k < n; ++k) st(y + k * inner, ld(y + k * inner) * inv);
+  }
+}
+
+// Lines [l0, l1) of outer * inner, line = o * inner + i.
+template <class Arch>
+void softmax_f32(const SoftmaxParams& p, const float* x, float* y, std::int64_t l0, std::int64_t l1) noexcept {
+  constexpr std::int64_t L = static_cast<std::int64_t>(fbatch<Arch>::size);
+  if (p.inner == 1) {
+    for (std::int64_t o = l0; o < l1; ++o) softmax_line<Arch>(x + o * p.n, y + o * p.n, p.n, p.log);
+    return;
+  }
+  std::int64_t line = l0;
+  while (line < l1) {
+    const std::int64_t o = line / p.inner, i = line % p.inner;
+    const std::int64_t row_end = (o + 1) * p.inner < l1 ? (o + 1) * p.inner : l1;
+    const std::int64_t w = row_end - line < L ? row_end - line : L;
+    const std::int64_t base = o * p.n * p.inner + i;
+    softmax_lanes<Arch>(x + base, y + base, p.n, p.inner, w, p.log);
+    line += w;
+  }
+}
+
+}  // namespace simd_impl
+}  // namespace kernels
+}  // namespace luodi
+
+#endif  // LUODI_HAS_XSIMD
