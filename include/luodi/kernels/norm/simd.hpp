@@ -14,6 +14,7 @@
 
 #include "../../simd/arch.hpp"
 #include "../../simd/vmath.hpp"
+#include "../common/simd_util.hpp"
 #include "params.hpp"
 
 #if LUODI_HAS_XSIMD
@@ -37,15 +38,6 @@ LUODI_ALWAYS_INLINE void affine_plane(const float* x, float* y, std::int64_t n, 
   }
   for (; i + L <= n; i += L) xsimd::fma(B::load_unaligned(x + i) - mb, kb, bb).store_unaligned(y + i);
   for (; i < n; ++i) y[i] = (x[i] - m) * k + b;
-}
-
-template <class Arch>
-LUODI_ALWAYS_INLINE float hsum(const fbatch<Arch>& v) noexcept {
-  alignas(64) float lanes[fbatch<Arch>::size];
-  v.store_aligned(lanes);
-  float s = 0.0f;
-  for (std::size_t k = 0; k < fbatch<Arch>::size; ++k) s += lanes[k];
-  return s;
 }
 
 // mean and biased variance of n floats, two passes

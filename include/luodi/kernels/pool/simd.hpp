@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "../../simd/arch.hpp"
+#include "../common/simd_util.hpp"
 #include "params.hpp"
 
 #if LUODI_HAS_XSIMD
@@ -32,8 +33,7 @@ using ::luodi::simd::fbatch;
 template <class Arch, bool IsMax>
 LUODI_ALWAYS_INLINE fbatch<Arch> pool_combine(const fbatch<Arch>& acc, const fbatch<Arch>& v) noexcept {
   if constexpr (IsMax) {
-    // NaN-propagating max, independent of how the ISA's max instruction treats NaN
-    return xsimd::select((v > acc) | xsimd::isnan(v), v, acc);
+    return nan_max<Arch>(acc, v);
   } else {
     return acc + v;
   }

@@ -15,7 +15,9 @@
 namespace luodi {
 namespace kernels {
 namespace detail {
-template <class T>
+// Tag only makes distinct instantiations: the SIMD families instantiate the generic walk with
+// their Arch, so no per-ISA object file defines a symbol the scalar path could end up using.
+template <class T, class Tag = void>
 struct ReduceFold {
   static constexpr bool fp = std::is_floating_point<T>::value;
   ReduceOp op;
@@ -64,8 +66,8 @@ struct ReduceFold {
 namespace ref {
 
 // Outputs [o0, o1) of p.out_numel.
-template <class T>
-void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64_t o1) noexcept {
+template <class T, class Tag = void>
+void reduce_generic(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64_t o1) noexcept {
   // Collapsed strides, and the kept / reduced dims separately.
   std::int64_t stride[kMaxRank], acc = 1;
   for (int d = p.rank - 1; d >= 0; --d) {
@@ -92,7 +94,7 @@ void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64
         }
       }
     };
-    detail::ReduceFold<T> fold(p.op);
+    detail::ReduceFold<T, Tag> fold(p.op);
     if constexpr (std::is_floating_point<T>::value) {
       if (p.op == ReduceOp::LogSumExp) {
         // max + log(sum(exp(x - max))); a max of +-inf or NaN is returned as is (log of the sum
@@ -115,8 +117,13 @@ void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64
 }
 
 template <class T>
+void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64_t o1) noexcept {
+  reduce_generic<T, void>(p, x, y, o0, o1);
+}
+
+template <class T>
 void reduce(const ReduceParams& p, const T* x, T* y) noexcept {
-  reduce<T>(p, x, y, 0, p.out_numel);
+  reduce_generic<T, void>(p, x, y, 0, p.out_numel);
 }
 
 // Any dtype reduce_check_dtype accepts.

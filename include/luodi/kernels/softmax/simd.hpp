@@ -18,6 +18,7 @@
 
 #include "../../simd/arch.hpp"
 #include "../../simd/vmath.hpp"
+#include "../common/simd_util.hpp"
 #include "params.hpp"
 
 #if LUODI_HAS_XSIMD
@@ -27,27 +28,6 @@ namespace kernels {
 namespace simd_impl {
 
 using ::luodi::simd::fbatch;
-
-// NaN-propagating max (the ISA's max instruction may drop a NaN operand).
-template <class Arch>
-LUODI_ALWAYS_INLINE fbatch<Arch> nan_max(const fbatch<Arch>& a, const fbatch<Arch>& b) noexcept {
-  return xsimd::select((b > a) | xsimd::isnan(b), b, a);
-}
-
-// Loads `rem` (< lanes) floats, the rest of the batch filled with `fill`.
-template <class Arch>
-LUODI_ALWAYS_INLINE fbatch<Arch> load_partial(const float* p, std::int64_t rem, float fill) noexcept {
-  alignas(64) float buf[fbatch<Arch>::size];
-  for (std::size_t k = 0; k < fbatch<Arch>::size; ++k) buf[k] = fill;
-  std::memcpy(buf, p, static_cast<std::size_t>(rem) * sizeof(float));
-  return fbatch<Arch>::load_aligned(buf);
-}
-template <class Arch>
-LUODI_ALWAYS_INLINE void store_partial(float* p, const fbatch<Arch>& v, std::int64_t rem) noexcept {
-  alignas(64) float buf[fbatch<Arch>::size];
-  v.store_aligned(buf);
-  std::memcpy(p, buf, static_cast<std::size_t>(rem) * sizeof(float));
-}
 
 // One contiguous line of n.
 template <class Arch>
