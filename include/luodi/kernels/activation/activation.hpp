@@ -9,7 +9,12 @@
 //   hard_sigmoid, hard_swish: 1 ULP (the SIMD path fuses alpha*x + beta)
 //   exp 1 ULP, sigmoid 2 ULP, tanh 2 ULP, silu 3 ULP (simd/vmath.hpp)
 //   gelu 4 ULP, with y = x/sqrt(2) rounded to float first, as PyTorch computes it
+//   elu 1 ULP, selu 2.5 ULP (expm1, so no cancellation near 0), softplus 2 ULP, mish 5 ULP,
+//   log 1 ULP; sqrt and reciprocal correctly rounded; abs, neg, floor, ceil, round exact
 // The ref kernels use the C library's float functions and are held to the same bounds plus one.
+// ONNX's elementwise unary ops map here (Elu, Selu, Softplus, Mish, Sqrt, Reciprocal, Abs, Neg,
+// Floor, Ceil, Round, Log, Exp, Erf, Tanh, Sigmoid, ...); PRelu, which needs a slope tensor, is a
+// binary op in kernels/eltwise.
 #pragma once
 
 #include <cstddef>
