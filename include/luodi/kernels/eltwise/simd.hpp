@@ -83,17 +83,9 @@ LUODI_ALWAYS_INLINE void binary_run(const float* a, const float* b, float* y, st
     r3.store_unaligned(y + i + 3 * L);
   }
   for (; i + L <= n; i += L) binary_batch<Arch, Op>(ld_a(i), ld_b(i)).store_unaligned(y + i);
-  if (i < n) {
-    // The tail through lane buffers: no scalar twin of the op is needed.
-    alignas(64) float ba[L], bb[L];
-    const std::size_t rest = static_cast<std::size_t>(n - i);
-    for (std::int64_t k = 0; k < L; ++k) ba[k] = bb[k] = 1.0f;
-    if (AVec) std::memcpy(ba, a + i, rest * sizeof(float));
-    if (BVec) std::memcpy(bb, b + i, rest * sizeof(float));
-    const B r = binary_batch<Arch, Op>(AVec ? B::load_aligned(ba) : as, BVec ? B::load_aligned(bb) : bs);
-    r.store_aligned(ba);
-    std::memcpy(y + i, ba, rest * sizeof(float));
-  }
+  // The tail, element by element: ref's scalar op gives the same bits as the batch op for every
+  // vectorised op (IEEE arithmetic, and max / min / prelu written as the same selects).
+  for (; i < n; ++i) y[i] = ref::binary_scalar<Op, float>(AVec ? a[i] : *a, BVec ? b[i] : *b);
 }
 
 // pow with a scalar exponent: the common exponents have exact or near-exact vector forms.
@@ -178,10 +170,18 @@ void where4(const WhereParams& p, const std::uint8_t* cond, const void* xv, cons
     const std::uint32_t* py = y + off[2] + i0 * sy;
     std::uint32_t* po = out + oo + i0;
     const std::int64_t n = i1 - i0;
+    // Branchless (a mask from the condition byte), so that the compiler vectorises it even on
+    // SSE2, which has no blend instruction, and random conditions cost no mispredictions.
     if (sc == 1 && sx == 1 && sy == 1) {
-      for (std::int64_t i = 0; i < n; ++i) po[i] = pc[i] ? px[i] : py[i];
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::uint32_t m = 0u - static_cast<std::uint32_t>(pc[i] != 0);
+        po[i] = (px[i] & m) | (py[i] & ~m);
+      }
     } else {
-      for (std::int64_t i = 0; i < n; ++i) po[i] = pc[i * sc] ? px[i * sx] : py[i * sy];
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::uint32_t m = 0u - static_cast<std::uint32_t>(pc[i * sc] != 0);
+        po[i] = (px[i * sx] & m) | (py[i * sy] & ~m);
+      }
     }
   });
 }
