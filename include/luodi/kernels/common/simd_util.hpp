@@ -43,15 +43,27 @@ LUODI_ALWAYS_INLINE void store_partial(float* p, const fbatch<Arch>& v, std::int
   std::memcpy(p, buf, static_cast<std::size_t>(rem) * sizeof(float));
 }
 
-// The lanes, summed in lane order (xsimd's hadd would instantiate narrower-arch kernels whose
-// symbols do not carry this TU's ISA).
+// The lanes summed as a balanced tree, whose dependency chain is log2(lanes) adds instead of
+// lanes (xsimd's hadd would instantiate narrower-arch kernels whose symbols do not carry this
+// TU's ISA).
 template <class Arch>
 LUODI_ALWAYS_INLINE float hsum(const fbatch<Arch>& v) noexcept {
-  alignas(64) float lanes[fbatch<Arch>::size];
-  v.store_aligned(lanes);
-  float s = 0.0f;
-  for (std::size_t k = 0; k < fbatch<Arch>::size; ++k) s += lanes[k];
-  return s;
+  constexpr std::size_t L = fbatch<Arch>::size;
+  alignas(64) float t[L];
+  v.store_aligned(t);
+  for (std::size_t w = L / 2; w > 0; w /= 2)
+    for (std::size_t k = 0; k < w; ++k) t[k] += t[k + w];
+  return t[0];
+}
+
+// Gathers src[idx[k]] lane by lane. On Zen 4 (and many other cores) the hardware gathers of
+// AVX2 / AVX-512 are slower than scalar loads into a buffer; resize measured both.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> gather_loads(const float* src, const std::int32_t* idx) noexcept {
+  constexpr std::size_t L = fbatch<Arch>::size;
+  alignas(64) float t[L];
+  for (std::size_t k = 0; k < L; ++k) t[k] = src[idx[k]];
+  return fbatch<Arch>::load_aligned(t);
 }
 
 }  // namespace simd_impl

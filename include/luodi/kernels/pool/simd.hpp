@@ -57,6 +57,13 @@ void pool_planes(const PoolParams& p, const float* x, float* y, std::int64_t p0,
   alignas(64) float v[kBuf + 64];
   alignas(64) float h[kBuf + 64];
   const bool buffered = (kBlock - 1) * p.sw + ext_w <= kBuf;
+  // The average's column counts, once per call (they do not depend on the plane or the row).
+  alignas(64) float wcount[kBuf + 64];
+  const std::int64_t ncount = p.ow < kBuf ? p.ow : kBuf;
+  if constexpr (!IsMax)
+    for (std::int64_t q = 0; q < ncount; ++q)
+      wcount[q] = static_cast<float>(pool_axis_count(q * p.sw - p.pad_left, p.kw, p.count_include_pad ? -p.pad_left : 0,
+                                                     p.count_include_pad ? p.iw + p.pad_right : p.iw));
   for (std::int64_t plane = p0; plane < p1; ++plane) {
     const float* in = x + plane * p.ih * p.iw;
     float* out = y + plane * p.oh * p.ow;
@@ -129,6 +136,15 @@ void pool_planes(const PoolParams& p, const float* x, float* y, std::int64_t p0,
               acc = pool_combine<Arch, IsMax>(acc, B::load_unaligned(in + rows[k] * p.iw + (c_begin + j)));
             acc.store_unaligned(v + j);
           }
+          if (j < in_hi && in_hi - in_lo >= L) {
+            // the last batch ends at in_hi and overlaps the previous one (same values rewritten)
+            const std::int64_t jl = in_hi - L;
+            B acc = B::load_unaligned(row0 + (c_begin + jl));
+            for (int k = 1; k < nrows; ++k)
+              acc = pool_combine<Arch, IsMax>(acc, B::load_unaligned(in + rows[k] * p.iw + (c_begin + jl)));
+            acc.store_unaligned(v + jl);
+            j = in_hi;
+          }
           for (; j < in_hi; ++j) {
             float acc = row0[c_begin + j];
             for (int k = 1; k < nrows; ++k) {
@@ -142,33 +158,28 @@ void pool_planes(const PoolParams& p, const float* x, float* y, std::int64_t p0,
             v[j] = acc;
           }
         }
-        // horizontal pass, stride 1 over the buffer: h[j] = reduce_k v[j + k*dw]
+        // horizontal pass, stride 1 over the buffer: h[j] = reduce_k v[j + k*dw]; v holds fill
+        // values past vlen, so whole batches can be read and written into h
         const std::int64_t hlen = (n_out - 1) * p.sw + 1;
-        float* dst = p.sw == 1 ? out + oh * p.ow + ob : h;
-        std::int64_t j = 0;
-        for (; j + L <= hlen; j += L) {
+        for (std::int64_t j = 0; j < hlen; j += L) {
           B acc = B::load_unaligned(v + j);
           for (std::int64_t k = 1; k < p.kw; ++k) acc = pool_combine<Arch, IsMax>(acc, B::load_unaligned(v + j + k * p.dw));
-          acc.store_unaligned(dst + j);
-        }
-        if (j < hlen) {
-          // v holds fill values past vlen, so a full batch can be read; store through a buffer
-          B acc = B::load_unaligned(v + j);
-          for (std::int64_t k = 1; k < p.kw; ++k) acc = pool_combine<Arch, IsMax>(acc, B::load_unaligned(v + j + k * p.dw));
-          alignas(64) float tail[L];
-          acc.store_aligned(tail);
-          std::memcpy(dst + j, tail, static_cast<std::size_t>(hlen - j) * sizeof(float));
+          acc.store_aligned(h + j);
         }
         float* o = out + oh * p.ow + ob;
-        if (p.sw != 1)
+        if constexpr (IsMax) {
           for (std::int64_t q = 0; q < n_out; ++q) o[q] = h[q * p.sw];
-        if constexpr (!IsMax) {
+        } else {
+          // divide by rows x columns counted
+          const float hc = static_cast<float>(hcount);
           for (std::int64_t q = 0; q < n_out; ++q) {
-            const std::int64_t c0 = (ob + q) * p.sw - p.pad_left;
-            const std::int64_t wc = pool_axis_count(c0, p.kw, p.count_include_pad ? -p.pad_left : 0,
-                                                    p.count_include_pad ? p.iw + p.pad_right : p.iw);
-            const std::int64_t n = hcount * wc;
-            o[q] = n > 0 ? o[q] / static_cast<float>(n) : 0.0f;
+            const std::int64_t col = ob + q;
+            const float wc = col < ncount ? wcount[col]
+                                          : static_cast<float>(pool_axis_count(col * p.sw - p.pad_left, p.kw,
+                                                                               p.count_include_pad ? -p.pad_left : 0,
+                                                                               p.count_include_pad ? p.iw + p.pad_right : p.iw));
+            const float n = hc * wc;
+            o[q] = n > 0.0f ? h[q * p.sw] / n : 0.0f;
           }
         }
       }
