@@ -124,22 +124,80 @@ LUODI_ALWAYS_INLINE void softmax_lanes(const float* x, float* y, std::int64_t n,
   }
 }
 
+// A block of up to `nb` batches of adjacent lines (w lines in all), staged through a buffer:
+// the axis walks memory with stride `inner`, which for NCHW is a multiple of 4 KiB whenever
+// H*W is a multiple of 1024 floats, and then every row of the walk maps to the same L1 set
+// (64 KiB apart for 128x128). Reading each row segment once into `tmp` and doing the three
+// passes there keeps the conflicts to one pass over memory.
+template <class Arch>
+LUODI_ALWAYS_INLINE void softmax_block(const float* x, float* y, std::int64_t n, std::int64_t inner, std::int64_t w,
+                                       std::int64_t nb, bool log, float* tmp) noexcept {
+  using B = fbatch<Arch>;
+  constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
+  constexpr std::int64_t kMaxBatches = 4;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const std::int64_t W = nb * L;
+  B m[kMaxBatches], s[kMaxBatches];
+  for (std::int64_t b = 0; b < nb; ++b) {
+    m[b] = B(ninf);
+    s[b] = B(0.0f);
+  }
+  for (std::int64_t k = 0; k < n; ++k) {
+    const float* row = x + k * inner;
+    for (std::int64_t b = 0; b < nb; ++b) {
+      const std::int64_t rem = w - b * L;
+      const B v = rem >= L ? B::load_unaligned(row + b * L) : load_partial<Arch>(row + b * L, rem > 0 ? rem : 0, ninf);
+      v.store_aligned(tmp + k * W + b * L);
+      m[b] = nan_max<Arch>(m[b], v);
+    }
+  }
+  for (std::int64_t k = 0; k < n; ++k)
+    for (std::int64_t b = 0; b < nb; ++b) {
+      float* t = tmp + k * W + b * L;
+      const B e = simd::vexp<Arch>(B::load_aligned(t) - m[b]);
+      if (!log) e.store_aligned(t);
+      s[b] += e;
+    }
+  for (std::int64_t b = 0; b < nb; ++b) s[b] = log ? m[b] + simd::vlog<Arch>(s[b]) : B(1.0f) / s[b];
+  for (std::int64_t k = 0; k < n; ++k) {
+    float* row = y + k * inner;
+    for (std::int64_t b = 0; b < nb; ++b) {
+      const B t = B::load_aligned(tmp + k * W + b * L);
+      const B r = log ? t - s[b] : t * s[b];
+      const std::int64_t rem = w - b * L;
+      if (rem >= L) r.store_unaligned(row + b * L);
+      else if (rem > 0) store_partial<Arch>(row + b * L, r, rem);
+    }
+  }
+}
+
 // Lines [l0, l1) of outer * inner, line = o * inner + i.
 template <class Arch>
 void softmax_f32(const SoftmaxParams& p, const float* x, float* y, std::int64_t l0, std::int64_t l1) noexcept {
   constexpr std::int64_t L = static_cast<std::int64_t>(fbatch<Arch>::size);
+  constexpr std::int64_t kBuf = 4096;  // floats: 16 KiB of stack
   if (p.inner == 1) {
     for (std::int64_t o = l0; o < l1; ++o) softmax_line<Arch>(x + o * p.n, y + o * p.n, p.n, p.log);
     return;
   }
+  // batches per block: as many as the buffer holds for this axis length, at most 4
+  std::int64_t nb = p.n > 0 ? kBuf / (p.n * L) : 4;
+  if (nb > 4) nb = 4;
+  alignas(64) float tmp[kBuf];
   std::int64_t line = l0;
   while (line < l1) {
     const std::int64_t o = line / p.inner, i = line % p.inner;
     const std::int64_t row_end = (o + 1) * p.inner < l1 ? (o + 1) * p.inner : l1;
-    const std::int64_t w = row_end - line < L ? row_end - line : L;
     const std::int64_t base = o * p.n * p.inner + i;
-    softmax_lanes<Arch>(x + base, y + base, p.n, p.inner, w, p.log);
-    line += w;
+    if (nb >= 1) {
+      const std::int64_t w = row_end - line < nb * L ? row_end - line : nb * L;
+      softmax_block<Arch>(x + base, y + base, p.n, p.inner, w, (w + L - 1) / L, p.log, tmp);
+      line += w;
+    } else {  // a long axis: lane by lane, no staging
+      const std::int64_t w = row_end - line < L ? row_end - line : L;
+      softmax_lanes<Arch>(x + base, y + base, p.n, p.inner, w, p.log);
+      line += w;
+    }
   }
 }
 
