@@ -69,8 +69,8 @@ LUODI_ALWAYS_INLINE void binary_run(const float* a, const float* b, float* y, st
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   const B as = AVec ? B(0.0f) : B(*a);
   const B bs = BVec ? B(0.0f) : B(*b);
-  auto ld_a = [&](std::int64_t i) { return AVec ? B::load_unaligned(a + i) : as; };
-  auto ld_b = [&](std::int64_t i) { return BVec ? B::load_unaligned(b + i) : bs; };
+  auto ld_a = [&](std::int64_t i) noexcept { return AVec ? B::load_unaligned(a + i) : as; };
+  auto ld_b = [&](std::int64_t i) noexcept { return BVec ? B::load_unaligned(b + i) : bs; };
   std::int64_t i = 0;
   for (; i + 4 * L <= n; i += 4 * L) {
     const B r0 = binary_batch<Arch, Op>(ld_a(i), ld_b(i));
@@ -103,7 +103,7 @@ LUODI_ALWAYS_INLINE bool pow_scalar_exponent(const float* a, float e, float* y, 
   else if (e == 0.0f) kind = 5;
   else return false;
   const float inf = std::numeric_limits<float>::infinity();
-  auto f = [&](const B& x) -> B {
+  auto f = [&](const B& x) noexcept -> B {
     switch (kind) {
       case 0: return x * x;
       case 1: return x * x * x;
@@ -136,7 +136,7 @@ void binary_f32(const BinaryParams& p, const float* a, const float* b, void* yv,
   const std::int64_t sa = pl.inner_stride(0), sb = pl.inner_stride(1);
   using R = ref::binary_result_t<Op, float>;
   R* y = static_cast<R*>(yv);
-  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t yo, std::int64_t i0, std::int64_t i1) {
+  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t yo, std::int64_t i0, std::int64_t i1) noexcept {
     const float* pa = a + off[0] + i0 * sa;
     const float* pb = b + off[1] + i0 * sb;
     R* py = y + yo + i0;
@@ -164,7 +164,7 @@ void where4(const WhereParams& p, const std::uint8_t* cond, const void* xv, cons
   const auto* x = static_cast<const std::uint32_t*>(xv);
   const auto* y = static_cast<const std::uint32_t*>(yv);
   auto* out = static_cast<std::uint32_t*>(outv);
-  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t oo, std::int64_t i0, std::int64_t i1) {
+  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t oo, std::int64_t i0, std::int64_t i1) noexcept {
     const std::uint8_t* pc = cond + off[0] + i0 * sc;
     const std::uint32_t* px = x + off[1] + i0 * sx;
     const std::uint32_t* py = y + off[2] + i0 * sy;

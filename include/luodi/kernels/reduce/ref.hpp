@@ -82,7 +82,7 @@ void reduce_generic(const ReduceParams& p, const T* x, T* y, std::int64_t o0, st
       base += (rem % p.dims[kd[k]]) * stride[kd[k]];
       rem /= p.dims[kd[k]];
     }
-    auto for_each_reduced = [&](auto&& f) {
+    auto for_each_reduced = [&](auto&& f) noexcept {
       std::int64_t idx[kMaxRank] = {}, off = base;
       for (std::int64_t i = 0; i < p.reduce_count; ++i) {
         f(x[off]);
@@ -100,18 +100,18 @@ void reduce_generic(const ReduceParams& p, const T* x, T* y, std::int64_t o0, st
         // max + log(sum(exp(x - max))); a max of +-inf or NaN is returned as is (log of the sum
         // would be NaN for inf - inf)
         T m = -std::numeric_limits<T>::infinity();
-        for_each_reduced([&](T v) { m = ref::binary_scalar<BinaryOp::Max, T>(m, v); });
+        for_each_reduced([&](T v) noexcept { m = ref::binary_scalar<BinaryOp::Max, T>(m, v); });
         if (std::isinf(m) || m != m) {
           y[o] = m;
           continue;
         }
         T s = 0;
-        for_each_reduced([&](T v) { s += std::exp(v - m); });
+        for_each_reduced([&](T v) noexcept { s += std::exp(v - m); });
         y[o] = m + std::log(s);
         continue;
       }
     }
-    for_each_reduced([&](T v) { fold.add(v); });
+    for_each_reduced([&](T v) noexcept { fold.add(v); });
     y[o] = fold.finish(p.reduce_count);
   }
 }

@@ -120,7 +120,7 @@ LUODI_ALWAYS_INLINE void reduce_lanes_strided(const float* x, float* y, std::int
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   constexpr ReduceOp First = Op == ReduceOp::LogSumExp ? ReduceOp::Max : Op;
   const float fill = reduce_init<Op>();
-  auto ld = [&](const float* p) { return w == L ? B::load_unaligned(p) : load_partial<Arch>(p, w, fill); };
+  auto ld = [&](const float* p) noexcept { return w == L ? B::load_unaligned(p) : load_partial<Arch>(p, w, fill); };
   B acc(fill);
   for (std::int64_t k = 0; k < n; ++k) acc = reduce_fold<Arch, First>(acc, ld(x + k * inner));
   alignas(64) float out[L];

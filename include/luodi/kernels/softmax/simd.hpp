@@ -101,8 +101,8 @@ LUODI_ALWAYS_INLINE void softmax_lanes(const float* x, float* y, std::int64_t n,
   using B = fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   const float ninf = -std::numeric_limits<float>::infinity();
-  auto ld = [&](const float* p) { return w == L ? B::load_unaligned(p) : load_partial<Arch>(p, w, ninf); };
-  auto st = [&](float* p, const B& v) {
+  auto ld = [&](const float* p) noexcept { return w == L ? B::load_unaligned(p) : load_partial<Arch>(p, w, ninf); };
+  auto st = [&](float* p, const B& v) noexcept {
     if (w == L) v.store_unaligned(p);
     else store_partial<Arch>(p, v, w);
   };
