@@ -138,7 +138,7 @@ inline Result<Shape> concat_output_shape(const Shape* const* inputs, int n, std:
       if (d != ax && s[d] != s0[d])
         return Status::error(StatusCode::ShapeMismatch, "concat on axis %d: input %d has shape %s, input 0 has %s (dim %d differs)",
                              ax, k, s.str().c_str(), s0.str().c_str(), d);
-    if (k > 0 && !detail::checked_add(out[ax], s[ax], &out[ax]))
+    if (k > 0 && !::luodi::detail::checked_add(out[ax], s[ax], &out[ax]))
       return Status::error(StatusCode::Overflow, "concat: the output extent along axis %d overflows", ax);
   }
   return out;
@@ -169,7 +169,7 @@ inline Status split_sizes(std::int64_t dim, const std::int64_t* split, int split
     for (int i = 0; i < split_count; ++i) {
       if (split[i] < 0)
         return Status::error(StatusCode::BadAttribute, "split: size %d is %lld (negative)", i, static_cast<long long>(split[i]));
-      if (!detail::checked_add(sum, split[i], &sum))
+      if (!::luodi::detail::checked_add(sum, split[i], &sum))
         return Status::error(StatusCode::Overflow, "split: the sizes overflow");
       sizes_out[i] = split[i];
     }
@@ -202,7 +202,7 @@ inline Result<SplitParams> split_params_make(const Shape& in, std::int64_t axis,
   LUODI_ASSIGN_OR_RETURN(const int ax, normalize_axis(axis, in.rank(), "split axis"));
   std::int64_t sum = 0;
   for (int i = 0; i < count; ++i) {
-    if (sizes[i] < 0 || !detail::checked_add(sum, sizes[i], &sum))
+    if (sizes[i] < 0 || !::luodi::detail::checked_add(sum, sizes[i], &sum))
       return Status::error(StatusCode::BadAttribute, "split: size %d is %lld", i, static_cast<long long>(sizes[i]));
   }
   if (sum != in[ax])
@@ -426,7 +426,7 @@ inline Result<TileParams> tile_params_make(const Shape& in, const std::int64_t* 
     if (repeats[d] < 0)
       return Status::error(StatusCode::BadAttribute, "tile: repeats[%d] is %lld (negative)", d, static_cast<long long>(repeats[d]));
     p.in_dims[d] = in[d];
-    if (!detail::checked_mul(in[d], repeats[d], &p.out_dims[d]))
+    if (!::luodi::detail::checked_mul(in[d], repeats[d], &p.out_dims[d]))
       return Status::error(StatusCode::Overflow, "tile: axis %d overflows", d);
   }
   std::int64_t n;
@@ -535,7 +535,7 @@ inline Result<Shape> reshape_output_shape(const Shape& in, const std::int64_t* s
     }
     if (d < 0) return Status::error(StatusCode::BadAttribute, "reshape: target dim %d is %lld", i, static_cast<long long>(d));
     if (d == 0) has_zero = true;
-    if (!detail::checked_mul(known, d, &known)) return Status::error(StatusCode::Overflow, "reshape: target shape overflows");
+    if (!::luodi::detail::checked_mul(known, d, &known)) return Status::error(StatusCode::Overflow, "reshape: target shape overflows");
     out.push_back(d);
   }
   const std::int64_t n = in.numel();
