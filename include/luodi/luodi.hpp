@@ -11,6 +11,7 @@
 #include "core/span.hpp"
 #include "core/status.hpp"
 #include "core/tensor.hpp"
+#include "core/thread_pool.hpp"
 
 #include "simd/arch.hpp"
 #include "simd/cpu.hpp"
@@ -25,3 +26,12 @@
 #include "kernels/norm/norm.hpp"
 #include "kernels/reduce/reduce.hpp"
 #include "kernels/resize/resize.hpp"
+
+#include "graph/attributes.hpp"
+#include "graph/ir.hpp"
+#include "graph/op.hpp"
+#include "kernels/conv2d/conv2d.hpp"
+#include "kernels/conv_transpose/conv_transpose.hpp"
+#include "kernels/gemm/gemm.hpp"
+
+#include "image.hpp"

@@ -2,6 +2,7 @@
 // (fixtures), every ISA against ref at odd sizes and every broadcast pattern, threads, in
 // place, and the error paths.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/eltwise/eltwise.hpp>
 
 #include <cmath>

@@ -2,6 +2,7 @@
 // data; the fast paths against ref at odd shapes, every element size, with threads; the shape
 // helpers; the error paths.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/movement/movement.hpp>
 
 #include <algorithm>

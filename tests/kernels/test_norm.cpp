@@ -1,6 +1,7 @@
 // Normalisations: ref against PyTorch, numpy (ONNX's even-size LRN window) and the ONNX test
 // data; every ISA against ref at odd sizes; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/norm/norm.hpp>
 
 #include <cmath>

@@ -1,6 +1,7 @@
 // Pooling: ref against PyTorch and the ONNX test data; every ISA against ref at every
 // pad/stride/dilation/ceil_mode mix around the vector width; output-size rules; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/pool/pool.hpp>
 
 #include <cmath>

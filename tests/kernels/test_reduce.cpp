@@ -1,6 +1,7 @@
 // Reductions and ArgMax / ArgMin: ref against PyTorch, numpy and the ONNX test data; every ISA
 // against ref for every axis pattern at odd sizes; the empty and noop cases; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/reduce/reduce.hpp>
 
 #include <cmath>

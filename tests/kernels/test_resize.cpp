@@ -2,6 +2,7 @@
 // test data, and numpy written from the ONNX spec for the remaining mode combinations; every
 // ISA against ref; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/resize/resize.hpp>
 
 #include <cmath>

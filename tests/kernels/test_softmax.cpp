@@ -1,6 +1,7 @@
 // Softmax / LogSoftmax: ref against PyTorch and the ONNX test data; every ISA against ref on
 // every axis position at odd sizes; in place; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/softmax/softmax.hpp>
 
 #include <cmath>
