@@ -242,7 +242,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vlog(const fbatch<Arch>& x) noexcept {
   m = xsimd::select(big, m * B(0.5f), m);
   ef = xsimd::select(big, ef + B(1.0f), ef);
   const B f = m - B(1.0f);
-  const B s = f / (B(2.0f) + f);
+  const B s = vdiv<Arch>(f, B(2.0f) + f);
   const B z = s * s;
   B r = B(0.2358228713274002f);
   r = xsimd::fma(r, z, B(0.2853730320930481f));
@@ -268,7 +268,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vlog1p(const fbatch<Arch>& u) noexcept {
   using B = fbatch<Arch>;
   const B w = B(1.0f) + u;
   const B c = u - (w - B(1.0f));
-  const B y = vlog<Arch>(w) + c / w;
+  const B y = vlog<Arch>(w) + vdiv<Arch>(c, w);
   // w = inf (u = inf) gives inf + 0/inf = inf; keep u's NaN
   return xsimd::select(xsimd::isnan(u), u, y);
 }
@@ -312,7 +312,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vmish(const fbatch<Arch>& x) noexcept {
   using B = fbatch<Arch>;
   const B e = vexp<Arch>(xsimd::min(x, B(10.0f)));
   const B n = e * (e + B(2.0f));
-  const B y = x * (n / (n + B(2.0f)));
+  const B y = x * vdiv<Arch>(n, n + B(2.0f));
   return xsimd::select(x > B(10.0f), x, y);  // NaN: exp(NaN) = NaN propagates through y
 }
 

@@ -60,7 +60,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> activate(const fbatch<Arch>& x, const Activatio
   } else if constexpr (K == ActivationKind::Sqrt) {
     return xsimd::sqrt(x);
   } else if constexpr (K == ActivationKind::Reciprocal) {
-    return B(1.0f) / x;
+    return s::vdiv<Arch>(B(1.0f), x);
   } else if constexpr (K == ActivationKind::Abs) {
     return xsimd::abs(x);
   } else if constexpr (K == ActivationKind::Neg) {

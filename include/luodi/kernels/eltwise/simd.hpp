@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "../../simd/arch.hpp"
+#include "../../simd/vmath.hpp"
 #include "params.hpp"
 #include "ref.hpp"
 
@@ -40,7 +41,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> binary_batch(const fbatch<Arch>& a, const fbatc
   } else if constexpr (Op == BinaryOp::Mul) {
     return a * b;
   } else if constexpr (Op == BinaryOp::Div) {
-    return a / b;
+    return simd::vdiv<Arch>(a, b);  // exact on every arch (xsimd's NEON divide is an estimate)
   } else if constexpr (Op == BinaryOp::Max) {
     // xsimd's != is an ordered compare on AVX (false for NaN), so NaN is tested with isnan.
     B r = xsimd::select(a < b, b, a);
@@ -113,7 +114,7 @@ LUODI_ALWAYS_INLINE bool pow_scalar_exponent(const float* a, float e, float* y, 
         return xsimd::select(x == B(0.0f), B(0.0f), xsimd::select(x == B(-inf), B(inf), s));
       }
       case 3: return x;
-      case 4: return B(1.0f) / x;
+      case 4: return simd::vdiv<Arch>(B(1.0f), x);
       default: return B(1.0f);  // pow(x, 0) = 1, even for NaN
     }
   };

@@ -119,7 +119,7 @@ LUODI_ALWAYS_INLINE void softmax_lanes(const float* x, float* y, std::int64_t n,
       st(y + k * inner, e);
       s += e;
     }
-    const B inv = B(1.0f) / s;
+    const B inv = simd::vdiv<Arch>(B(1.0f), s);
     for (std::int64_t k = 0; k < n; ++k) st(y + k * inner, ld(y + k * inner) * inv);
   }
 }
@@ -158,7 +158,7 @@ LUODI_ALWAYS_INLINE void softmax_block(const float* x, float* y, std::int64_t n,
       if (!log) e.store_aligned(t);
       s[b] += e;
     }
-  for (std::int64_t b = 0; b < nb; ++b) s[b] = log ? m[b] + simd::vlog<Arch>(s[b]) : B(1.0f) / s[b];
+  for (std::int64_t b = 0; b < nb; ++b) s[b] = log ? m[b] + simd::vlog<Arch>(s[b]) : simd::vdiv<Arch>(B(1.0f), s[b]);
   for (std::int64_t k = 0; k < n; ++k) {
     float* row = y + k * inner;
     for (std::int64_t b = 0; b < nb; ++b) {
