@@ -2,7 +2,8 @@
 // registration of one benchmark per (case, ISA) so that ref and every ISA run in one binary.
 // Compare an ISA's rate with scalar's in the same run (the ratio is the SIMD speed-up); run with
 //   --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
-// to interleave them on a shared machine, and read the medians.
+// to interleave them on a shared machine, and read the medians. Rates use CPU time (single
+// thread), which preemption on a loaded machine does not inflate.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -36,8 +37,8 @@ void register_isas(const std::string& name, F fn) {
   for (luodi::Isa isa : isas()) {
     benchmark::RegisterBenchmark((name + "/" + luodi::isa_name(isa)).c_str(), [fn, isa](benchmark::State& st) { fn(st, isa); })
         ->Unit(benchmark::kMicrosecond)
-        ->MinTime(0.2)
-        ->UseRealTime();
+        ->MinTime(0.2);  // CPU time (the default): on a shared machine wall time also counts the waits
+
   }
 }
 

@@ -1,7 +1,9 @@
 // ONNX Runtime's time for each single-op model made by make_ops_models.py, from ORT's own
 // profiler: per run, the sum of the kernel times of every node ORT executed (for pooling that
 // includes the NCHW <-> NCHWc reorders ORT inserts around the op, since luodi's kernel works on
-// NCHW as given), and the median over `runs`. One thread.
+// NCHW as given), both the median and the minimum over `runs` (on a loaded machine the minimum
+// is the run that was not preempted). One thread. (Process CPU time is no good here: the
+// binding copies the input and output tensors on every run.)
 // Usage: node ort_ops.js MODELS_DIR [--runs 30] [--filter SUBSTRING]
 // (needs onnxruntime-node in /tmp/peers, see /work/shared/guide/PERFORMANCE.md)
 const fs = require('fs');
@@ -46,11 +48,12 @@ async function main() {
     const runsEv = events.filter(e => e.name === 'model_run').slice(-runs);
     const nodes = events.filter(e => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
     const within = (r) => nodes.filter(e => e.ts >= r.ts && e.ts <= r.ts + r.dur);
-    const median = (v) => v.sort((a, b) => a - b)[v.length >> 1];
-    const total = median(runsEv.map(r => within(r).reduce((a, e) => a + e.dur, 0)));
-    const opOnly = median(runsEv.map(r => within(r).filter(e => !(e.args && /^Reorder/.test(e.args.op_name))).reduce((a, e) => a + e.dur, 0)));
+    const totals = runsEv.map(r => within(r).reduce((a, e) => a + e.dur, 0)).sort((a, b) => a - b);
+    const ops_only = runsEv.map(r => within(r).filter(e => !(e.args && /^Reorder/.test(e.args.op_name)))
+                                              .reduce((a, e) => a + e.dur, 0)).sort((a, b) => a - b);
     const ops = [...new Set(nodes.filter(e => e.args && e.args.op_name).map(e => e.args.op_name))];
-    console.log(`${name.replace(/__/g, '/').padEnd(40)} ${String(total).padStart(7)} us  op only ${String(opOnly).padStart(7)} us  (${ops.join(',')})`);
+    console.log(`${name.replace(/__/g, '/').padEnd(40)} min ${String(totals[0]).padStart(7)} us  median ${String(totals[totals.length >> 1]).padStart(7)} us  ` +
+                `op only min ${String(ops_only[0]).padStart(7)} us  (${ops.join(',')})`);
   }
 }
 main().catch(e => { console.error(e.message); process.exit(1); });
