@@ -56,6 +56,18 @@ LUODI_ALWAYS_INLINE float hsum(const fbatch<Arch>& v) noexcept {
   return t[0];
 }
 
+// The lanes folded as a balanced tree with a scalar combine f(a, b) (for max / min with NaN
+// propagation, write f branch-free, e.g. (b > a || b != b) ? b : a).
+template <class Arch, class F>
+LUODI_ALWAYS_INLINE float hfold(const fbatch<Arch>& v, F f) noexcept {
+  constexpr std::size_t L = fbatch<Arch>::size;
+  alignas(64) float t[L];
+  v.store_aligned(t);
+  for (std::size_t w = L / 2; w > 0; w /= 2)
+    for (std::size_t k = 0; k < w; ++k) t[k] = f(t[k], t[k + w]);
+  return t[0];
+}
+
 // Gathers src[idx[k]] lane by lane. On Zen 4 (and many other cores) the hardware gathers of
 // AVX2 / AVX-512 are slower than scalar loads into a buffer; resize measured both.
 template <class Arch>

@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "../../simd/arch.hpp"
+#include "../../simd/vmath.hpp"
 #include "../common/simd_util.hpp"
 #include "params.hpp"
 
@@ -169,6 +170,18 @@ void pool_planes(const PoolParams& p, const float* x, float* y, std::int64_t p0,
         float* o = out + oh * p.ow + ob;
         if constexpr (IsMax) {
           for (std::int64_t q = 0; q < n_out; ++q) o[q] = h[q * p.sw];
+        } else if (p.sw == 1 && ob + n_out <= ncount) {
+          // divide by rows x columns counted, a batch at a time
+          const B hc(static_cast<float>(hcount));
+          std::int64_t q = 0;
+          for (; q + L <= n_out; q += L) {
+            const B n = hc * B::load_unaligned(wcount + ob + q);
+            xsimd::select(n > B(0.0f), simd::vdiv<Arch>(B::load_aligned(h + q), n), B(0.0f)).store_unaligned(o + q);
+          }
+          for (; q < n_out; ++q) {
+            const float n = static_cast<float>(hcount) * wcount[ob + q];
+            o[q] = n > 0.0f ? h[q] / n : 0.0f;
+          }
         } else {
           // divide by rows x columns counted
           const float hc = static_cast<float>(hcount);
@@ -206,16 +219,9 @@ void global_pool_planes(const PoolParams& p, const float* x, float* y, std::int6
     }
     for (; i + L <= n; i += L) a0 = pool_combine<Arch, IsMax>(a0, B::load_unaligned(in + i));
     a0 = pool_combine<Arch, IsMax>(pool_combine<Arch, IsMax>(a0, a1), pool_combine<Arch, IsMax>(a2, a3));
-    alignas(64) float lanes[L];
-    a0.store_aligned(lanes);
-    float acc = fill;
-    for (std::int64_t k = 0; k < L; ++k) {
-      if constexpr (IsMax) {
-        if (lanes[k] > acc || lanes[k] != lanes[k]) acc = lanes[k];
-      } else {
-        acc += lanes[k];
-      }
-    }
+    float acc;
+    if constexpr (IsMax) acc = hfold<Arch>(a0, [](float a, float b) noexcept { return (b > a || b != b) ? b : a; });
+    else acc = hsum<Arch>(a0);
     for (; i < n; ++i) {
       if constexpr (IsMax) {
         if (in[i] > acc || in[i] != in[i]) acc = in[i];

@@ -64,14 +64,9 @@ LUODI_ALWAYS_INLINE float reduce_finish(float acc, std::int64_t n) noexcept {
 // The horizontal combination of a batch's lanes with the op's own fold.
 template <class Arch, ReduceOp Op>
 LUODI_ALWAYS_INLINE float reduce_lanes(const fbatch<Arch>& v) noexcept {
-  alignas(64) float lanes[fbatch<Arch>::size];
-  v.store_aligned(lanes);
-  float acc = reduce_init<Op>();
-  for (std::size_t k = 0; k < fbatch<Arch>::size; ++k) {
-    if constexpr (Op == ReduceOp::SumSquare || Op == ReduceOp::L2 || Op == ReduceOp::L1) acc += lanes[k];  // already folded
-    else acc = reduce_fold_scalar<Op>(acc, lanes[k]);
-  }
-  return acc;
+  // partial results combine with the op's own fold (sums of squares / magnitudes simply add)
+  if constexpr (Op == ReduceOp::SumSquare || Op == ReduceOp::L2 || Op == ReduceOp::L1) return hsum<Arch>(v);
+  else return hfold<Arch>(v, [](float a, float b) noexcept { return reduce_fold_scalar<Op>(a, b); });
 }
 
 // One contiguous run of n.

@@ -6,7 +6,8 @@
 //   inner > 1 (e.g. the channel axis of NCHW, stride H*W): lanes run across the inner index, so
 //     each lane holds its own line and the passes walk the axis with stride `inner`; no
 //     horizontal reductions at all.
-// exp is vmath's (1 ULP); the sum's order differs from ref's, and the division is a
+// exp is vmath's vexp_nonpositive (1 ULP; x - max <= 0, so no overflow handling, and terms
+// below FLT_MIN become 0); the sum's order differs from ref's, and the division is a
 // multiplication by the reciprocal of the sum, so results agree with ref to a few ULP (the test
 // states the bound). In place (x == y) is allowed.
 #pragma once
@@ -54,27 +55,27 @@ LUODI_ALWAYS_INLINE void softmax_line(const float* x, float* y, std::int64_t n, 
   i = 0;
   if (log) {
     for (; i + 2 * L <= n; i += 2 * L) {
-      s0 += simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
-      s1 += simd::vexp<Arch>(B::load_unaligned(x + i + L) - mb);
+      s0 += simd::vexp_nonpositive<Arch>(B::load_unaligned(x + i) - mb);
+      s1 += simd::vexp_nonpositive<Arch>(B::load_unaligned(x + i + L) - mb);
     }
-    for (; i + L <= n; i += L) s0 += simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
-    if (i < n) s0 += simd::vexp<Arch>(load_partial<Arch>(x + i, n - i, ninf) - mb);  // exp(-inf) = 0
+    for (; i + L <= n; i += L) s0 += simd::vexp_nonpositive<Arch>(B::load_unaligned(x + i) - mb);
+    if (i < n) s0 += simd::vexp_nonpositive<Arch>(load_partial<Arch>(x + i, n - i, ninf) - mb);  // exp(-inf) = 0
   } else {
     for (; i + 2 * L <= n; i += 2 * L) {
-      const B e0 = simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
-      const B e1 = simd::vexp<Arch>(B::load_unaligned(x + i + L) - mb);
+      const B e0 = simd::vexp_nonpositive<Arch>(B::load_unaligned(x + i) - mb);
+      const B e1 = simd::vexp_nonpositive<Arch>(B::load_unaligned(x + i + L) - mb);
       e0.store_unaligned(y + i);
       e1.store_unaligned(y + i + L);
       s0 += e0;
       s1 += e1;
     }
     for (; i + L <= n; i += L) {
-      const B e = simd::vexp<Arch>(B::load_unaligned(x + i) - mb);
+      const B e = simd::vexp_nonpositive<Arch>(B::load_unaligned(x + i) - mb);
       e.store_unaligned(y + i);
       s0 += e;
     }
     if (i < n) {
-      const B e = simd::vexp<Arch>(load_partial<Arch>(x + i, n - i, ninf) - mb);
+      const B e = simd::vexp_nonpositive<Arch>(load_partial<Arch>(x + i, n - i, ninf) - mb);
       store_partial<Arch>(y + i, e, n - i);
       s0 += e;
     }
@@ -110,12 +111,12 @@ LUODI_ALWAYS_INLINE void softmax_lanes(const float* x, float* y, std::int64_t n,
   for (std::int64_t k = 0; k < n; ++k) m = nan_max<Arch>(m, ld(x + k * inner));
   B s(0.0f);
   if (log) {
-    for (std::int64_t k = 0; k < n; ++k) s += simd::vexp<Arch>(ld(x + k * inner) - m);
+    for (std::int64_t k = 0; k < n; ++k) s += simd::vexp_nonpositive<Arch>(ld(x + k * inner) - m);
     const B off = m + simd::vlog<Arch>(s);
     for (std::int64_t k = 0; k < n; ++k) st(y + k * inner, ld(x + k * inner) - off);
   } else {
     for (std::int64_t k = 0; k < n; ++k) {
-      const B e = simd::vexp<Arch>(ld(x + k * inner) - m);
+      const B e = simd::vexp_nonpositive<Arch>(ld(x + k * inner) - m);
       st(y + k * inner, e);
       s += e;
     }
@@ -154,7 +155,7 @@ LUODI_ALWAYS_INLINE void softmax_block(const float* x, float* y, std::int64_t n,
   for (std::int64_t k = 0; k < n; ++k)
     for (std::int64_t b = 0; b < nb; ++b) {
       float* t = tmp + k * W + b * L;
-      const B e = simd::vexp<Arch>(B::load_aligned(t) - m[b]);
+      const B e = simd::vexp_nonpositive<Arch>(B::load_aligned(t) - m[b]);
       if (!log) e.store_aligned(t);
       s[b] += e;
     }
