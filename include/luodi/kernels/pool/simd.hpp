@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "../../simd/arch.hpp"
 #include "../../simd/vmath.hpp"
@@ -46,6 +47,39 @@ LUODI_ALWAYS_INLINE std::int64_t pool_axis_count(std::int64_t start, std::int64_
   const std::int64_t a = start > lo ? start : lo;
   const std::int64_t b = start + k < hi ? start + k : hi;
   return b > a ? b - a : 0;
+}
+
+// o[q] = h[2q] for whole batches of q (a stride-2 window's outputs from the stride-1 pass):
+// the even lanes of two batches through two constant permutes and a constant blend, instead of
+// one scalar load and store per output. x86 only (xsimd 8.1 has the float swizzle there);
+// returns how many outputs it wrote, the caller does the rest.
+struct EvenLanes {
+  static constexpr std::uint32_t get(std::size_t i, std::size_t n) { return static_cast<std::uint32_t>((2 * i) % n); }
+};
+struct LowHalf {
+  static constexpr bool get(std::size_t i, std::size_t n) { return i < n / 2; }
+};
+template <class Arch>
+LUODI_ALWAYS_INLINE std::int64_t decimate2(const float* h, float* o, std::int64_t n_out) noexcept {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  if constexpr (std::is_base_of<xsimd::sse2, Arch>::value) {
+    using B = fbatch<Arch>;
+    constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
+    constexpr auto even = xsimd::make_batch_constant<xsimd::batch<std::uint32_t, Arch>, EvenLanes>();
+    constexpr auto low = xsimd::make_batch_bool_constant<B, LowHalf>();
+    std::int64_t q = 0;
+    for (; q + L <= n_out; q += L) {
+      const B a = xsimd::swizzle(B::load_aligned(h + 2 * q), even);
+      const B b = xsimd::swizzle(B::load_aligned(h + 2 * q + L), even);
+      xsimd::select(low, a, b).store_unaligned(o + q);
+    }
+    return q;
+  }
+#endif
+  (void)h;
+  (void)o;
+  (void)n_out;
+  return 0;
 }
 
 template <class Arch, bool IsMax>
@@ -169,7 +203,9 @@ void pool_planes(const PoolParams& p, const float* x, float* y, std::int64_t p0,
         }
         float* o = out + oh * p.ow + ob;
         if constexpr (IsMax) {
-          for (std::int64_t q = 0; q < n_out; ++q) o[q] = h[q * p.sw];
+          std::int64_t q = 0;
+          if (p.sw == 2) q = decimate2<Arch>(h, o, n_out);
+          for (; q < n_out; ++q) o[q] = h[q * p.sw];
         } else if (p.sw == 1 && ob + n_out <= ncount) {
           // divide by rows x columns counted, a batch at a time
           const B hc(static_cast<float>(hcount));
