@@ -1,6 +1,7 @@
 // Normalisations: ref against PyTorch, numpy (ONNX's even-size LRN window) and the ONNX test
 // data; every ISA against ref at odd sizes; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/norm/norm.hpp>
 
 #include <cmath>
@@ -21,6 +22,11 @@ constexpr double kBatchNormAbs = 1e-5, kBatchNormRel = 1e-5;
 constexpr double kInstanceNormAbs = 2e-5, kInstanceNormRel = 2e-5;
 constexpr double kLayerNormAbs = 2e-5, kLayerNormRel = 2e-5;
 constexpr double kLrnAbs = 1e-6, kLrnRel = 1e-5;  // pow(., beta) in float vs double
+// SIMD vs ref: batch norm's fma form and a mean / variance summed in another order. Outputs
+// are O(1..10); the statistics of a plane of N(4, 1.3) values carry a few ULP of the mean.
+constexpr double kSimdAbs = 2e-6, kSimdRel = 2e-6;
+constexpr double kSimdStatAbs = 2e-5;
+constexpr double kSimdLrnRel = 4e-6;  // exp(-beta log(base)): vmath's exp and log, 1 ULP each
 }  // namespace
 
 TEST_CASE("norm ref: against PyTorch, numpy and the ONNX test data") {
@@ -73,6 +79,71 @@ TEST_CASE("norm ref: against PyTorch, numpy and the ONNX test data") {
     }
   }
   for (int k = 0; k < 4; ++k) CHECK(counts[k] >= 3);
+}
+
+TEST_CASE("norm: every ISA equals ref at odd sizes, batch > 1, in place, with threads") {
+#if LUODI_HAS_THREADS
+  ThreadPool tp(2);
+  Executor* ex = &tp;
+#else
+  Executor* ex = nullptr;
+#endif
+  const std::int64_t inners[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 200, 3137};
+  for (std::int64_t inner : inners) {
+    const std::int64_t n = 2, c = 5;
+    const Shape xs{n, c, inner};
+    const std::size_t total = static_cast<std::size_t>(xs.numel());
+    // offset inputs: instance / layer norm must not lose precision to a large mean
+    auto x = luodi_test::random_floats(total, 2.0f, 6.0f, static_cast<std::uint32_t>(inner));
+    const auto sc = luodi_test::random_floats(static_cast<std::size_t>(c), 0.5f, 2.0f, 1);
+    const auto b = luodi_test::random_floats(static_cast<std::size_t>(c), -1.0f, 1.0f, 2);
+    const auto mean = luodi_test::random_floats(static_cast<std::size_t>(c), 2.0f, 6.0f, 3);
+    const auto var = luodi_test::random_floats(static_cast<std::size_t>(c), 0.1f, 2.0f, 4);
+    std::vector<float> want(total), got(total), inplace;
+    std::string where;
+    auto bn = batch_norm_params_make(xs, Shape{c}, Shape{c}, Shape{c}, Shape{c}, 1e-5f);
+    auto in = instance_norm_params_make(xs, Shape{c}, Shape{c}, 1e-5f);
+    const Shape sh{inner};
+    auto ln_full = layer_norm_params_make(xs, -1, sh, &sh, 1e-5f);
+    const Shape one{1};
+    auto ln_scalar = layer_norm_params_make(xs, 2, one, nullptr, 1e-5f);
+    auto lrn5 = lrn_params_make(xs, 5, 1e-2f, 0.75f, 2.0f);
+    auto lrn4 = lrn_params_make(xs, 4, 0.3f, 0.6f, 1.0f);
+    REQUIRE((bn.ok() && in.ok() && ln_full.ok() && ln_scalar.ok() && lrn5.ok() && lrn4.ok()));
+    const auto lscale = luodi_test::random_floats(static_cast<std::size_t>(inner), 0.5f, 2.0f, 5);
+    const auto lbias = luodi_test::random_floats(static_cast<std::size_t>(inner), -1.0f, 1.0f, 6);
+    for (Isa isa : luodi_test::simd_isas()) {
+      INFO(std::string(isa_name(isa)) << " inner " << inner);
+      ref::batch_norm(*bn, x.data(), sc.data(), b.data(), mean.data(), var.data(), want.data(), 0, n * c);
+      batch_norm(*bn, x.data(), sc.data(), b.data(), mean.data(), var.data(), got.data(), ex, isa);
+      CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), xs.numel(), kSimdAbs, kSimdRel, &where), "batch_norm " << where);
+      inplace = x;
+      batch_norm(*bn, inplace.data(), sc.data(), b.data(), mean.data(), var.data(), inplace.data(), nullptr, isa);
+      CHECK(inplace == got);
+
+      ref::instance_norm(*in, x.data(), sc.data(), b.data(), want.data(), 0, n * c);
+      instance_norm(*in, x.data(), sc.data(), b.data(), got.data(), ex, isa);
+      CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), xs.numel(), kSimdStatAbs, kSimdRel, &where),
+                    "instance_norm " << where);
+      inplace = x;
+      instance_norm(*in, inplace.data(), sc.data(), b.data(), inplace.data(), nullptr, isa);
+      CHECK(inplace == got);
+
+      ref::layer_norm(*ln_full, x.data(), lscale.data(), lbias.data(), want.data(), 0, ln_full->outer);
+      layer_norm(*ln_full, x.data(), lscale.data(), lbias.data(), got.data(), ex, isa);
+      CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), xs.numel(), kSimdStatAbs, kSimdRel, &where), "layer_norm " << where);
+      ref::layer_norm(*ln_scalar, x.data(), lscale.data(), nullptr, want.data(), 0, ln_scalar->outer);
+      layer_norm(*ln_scalar, x.data(), lscale.data(), nullptr, got.data(), ex, isa);
+      CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), xs.numel(), kSimdStatAbs, kSimdRel, &where),
+                    "layer_norm (scalar scale, no bias) " << where);
+
+      for (const LrnParams& lp : {*lrn5, *lrn4}) {
+        ref::lrn(lp, x.data(), want.data(), 0, n * c);
+        lrn(lp, x.data(), got.data(), ex, isa);
+        CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), xs.numel(), kSimdAbs, kSimdLrnRel, &where), "lrn " << where);
+      }
+    }
+  }
 }
 
 TEST_CASE("norm: bad shapes and attributes get a Status that names them") {

@@ -1,6 +1,7 @@
 // Pooling: ref against PyTorch and the ONNX test data; every ISA against ref at every
 // pad/stride/dilation/ceil_mode mix around the vector width; output-size rules; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/pool/pool.hpp>
 
 #include <cmath>
@@ -76,6 +77,118 @@ TEST_CASE("pool ref: against PyTorch and the ONNX test data") {
     ++checked;
   }
   CHECK(checked >= 50);
+}
+
+TEST_CASE("pool: every ISA equals ref at every kernel/stride/pad/dilation/ceil_mode mix and odd widths") {
+  struct Combo {
+    std::int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+    bool ceil;
+  };
+  const Combo combos[] = {
+      {3, 3, 2, 2, 1, 1, 1, 1, 1, 1, false},  // ResNet stem max pool
+      {3, 3, 2, 2, 1, 1, 1, 1, 1, 1, true},
+      {2, 2, 2, 2, 1, 1, 0, 0, 0, 0, false},  // VGG / U-Net
+      {2, 2, 2, 2, 1, 1, 0, 0, 0, 0, true},
+      {3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false},  // stride-1 "same" pooling (SPP, Inception)
+      {5, 5, 1, 1, 1, 1, 2, 2, 2, 2, false},  // YOLO SPPF
+      {1, 1, 2, 2, 1, 1, 0, 0, 0, 0, false},
+      {3, 2, 1, 3, 2, 3, 1, 0, 0, 2, true},   // dilation (max only), asymmetric pads
+      {2, 3, 3, 2, 1, 1, 1, 2, 0, 1, true},
+      {4, 4, 3, 3, 1, 1, 0, 1, 2, 3, true},
+      {1, 7, 1, 3, 1, 1, 0, 3, 0, 3, false},
+      {3, 3, 1, 17, 1, 1, 0, 0, 0, 0, true},  // stride 17: the per-output fallback (row buffer too long)
+  };
+  const std::int64_t widths[] = {1, 3, 7, 15, 16, 17, 31, 33, 64, 65, 130, 257};
+  const std::int64_t heights[] = {1, 6, 9};
+  int runs = 0;
+  for (PoolKind kind : {PoolKind::Max, PoolKind::Average}) {
+    for (const Combo& c : combos) {
+      for (bool cip : {false, true}) {
+        if (kind == PoolKind::Max && cip) continue;
+        for (std::int64_t iw : widths) {
+          for (std::int64_t ih : heights) {
+            PoolAttrs a;
+            a.kind = kind;
+            a.kernel[0] = c.kh;
+            a.kernel[1] = c.kw;
+            a.strides[0] = c.sh;
+            a.strides[1] = c.sw;
+            a.dilations[0] = kind == PoolKind::Max ? c.dh : 1;
+            a.dilations[1] = kind == PoolKind::Max ? c.dw : 1;
+            a.pads[0] = c.pt;
+            a.pads[1] = c.pl;
+            a.pads[2] = c.pb;
+            a.pads[3] = c.pr;
+            a.ceil_mode = c.ceil;
+            a.count_include_pad = cip;
+            const Shape in{2, 3, ih, iw};
+            auto p = pool_params_make(in, a);
+            if (!p.ok()) continue;  // kernel larger than the padded input, or pads reaching a window
+            const auto x = luodi_test::random_floats(static_cast<std::size_t>(in.numel()), -3.0f, 3.0f,
+                                                     static_cast<std::uint32_t>(iw * 131 + ih));
+            const std::size_t n = static_cast<std::size_t>(p->output_shape().numel());
+            std::vector<float> want(n), got(n);
+            pool_kernels(Isa::scalar).pool(*p, x.data(), want.data(), 0, p->n * p->c);
+            for (Isa isa : luodi_test::simd_isas()) {
+              std::fill(got.begin(), got.end(), 12345.0f);
+              pool(*p, x.data(), got.data(), nullptr, isa);
+              std::string where;
+              INFO(std::string(isa_name(isa)) << " " << pool_kind_name(kind) << " k" << c.kh << "x" << c.kw << " s" << c.sh << "x"
+                                              << c.sw << " d" << c.dh << "x" << c.dw << " ceil " << c.ceil << " cip " << cip
+                                              << " in " << ih << "x" << iw);
+              if (kind == PoolKind::Max) REQUIRE(got == want);
+              else REQUIRE_MESSAGE(luodi_test::allclose(got.data(), want.data(), static_cast<std::int64_t>(n), kAvgSimdAbs, 1e-6, &where), where);
+            }
+            ++runs;
+          }
+        }
+      }
+    }
+  }
+  CHECK(runs > 500);
+}
+
+TEST_CASE("pool: global pools and NaN on every ISA, with threads") {
+  for (std::int64_t hw : {1, 3, 7, 15, 16, 17, 49, 64, 65, 196, 3136}) {
+    const Shape in{2, 5, hw, 1};
+    auto x = luodi_test::random_floats(static_cast<std::size_t>(in.numel()), -3.0f, 3.0f, static_cast<std::uint32_t>(hw));
+    x[static_cast<std::size_t>(hw / 2)] = NAN;  // plane 0 has a NaN
+    for (PoolKind kind : {PoolKind::Max, PoolKind::Average}) {
+      auto p = global_pool_params_make(in, kind);
+      REQUIRE(p.ok());
+      std::vector<float> want(10), got(10);
+      pool_kernels(Isa::scalar).pool(*p, x.data(), want.data(), 0, 10);
+      CHECK(std::isnan(want[0]));
+#if LUODI_HAS_THREADS
+      ThreadPool tp(2);
+      Executor* ex = &tp;
+#else
+      Executor* ex = nullptr;
+#endif
+      for (Isa isa : luodi_test::simd_isas()) {
+        pool(*p, x.data(), got.data(), ex, isa);
+        std::string where;
+        INFO(std::string(isa_name(isa)) << " hw " << hw);
+        CHECK(std::isnan(got[0]));
+        if (kind == PoolKind::Max) CHECK(std::equal(got.begin() + 1, got.end(), want.begin() + 1));
+        else CHECK_MESSAGE(luodi_test::allclose(got.data() + 1, want.data() + 1, 9, kAvgSimdAbs, 2e-6, &where), where);
+      }
+    }
+  }
+  // a NaN inside an ordinary window propagates too
+  PoolAttrs a;
+  a.kernel[0] = a.kernel[1] = 3;
+  a.strides[0] = a.strides[1] = 2;
+  auto p = pool_params_make(Shape{1, 1, 9, 40}, a);
+  REQUIRE(p.ok());
+  auto x = luodi_test::random_floats(360, -1, 1, 3);
+  x[2 * 40 + 20] = NAN;
+  std::vector<float> want(static_cast<std::size_t>(p->oh * p->ow)), got(want.size());
+  ref::pool(*p, x.data(), want.data());
+  for (Isa isa : luodi_test::simd_isas()) {
+    pool(*p, x.data(), got.data(), nullptr, isa);
+    for (std::size_t i = 0; i < want.size(); ++i) CHECK(std::isnan(got[i]) == std::isnan(want[i]));
+  }
 }
 
 TEST_CASE("pool: output size rules") {

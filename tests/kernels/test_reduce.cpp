@@ -1,6 +1,7 @@
 // Reductions and ArgMax / ArgMin: ref against PyTorch, numpy and the ONNX test data; every ISA
 // against ref for every axis pattern at odd sizes; the empty and noop cases; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/reduce/reduce.hpp>
 
 #include <cmath>
@@ -19,6 +20,9 @@ namespace {
 // the fixtures' N(0,1) inputs over at most 120 elements the difference is far below 1e-5 of
 // the sum of magnitudes; prod, log_sum and log_sum_exp are relative.
 constexpr double kReduceAbs = 1e-5, kReduceRel = 1e-5;
+// SIMD vs ref: vector accumulators reassociate the sums (at most a few hundred terms of |x| <= 2
+// here); max and min are exact.
+constexpr double kSimdAbs = 2e-5, kSimdRel = 2e-6;
 
 DType dtype_named(const std::string& s) {
   if (s == "f32") return DType::f32;
@@ -76,6 +80,62 @@ TEST_CASE("reduce ref: against PyTorch, numpy and the ONNX test data") {
   }
   CHECK(reduces >= 80);
   CHECK(args >= 10);
+}
+
+TEST_CASE("reduce: every ISA equals ref for every op and axis pattern at odd sizes, with threads") {
+#if LUODI_HAS_THREADS
+  ThreadPool tp(2);
+  Executor* ex = &tp;
+#else
+  Executor* ex = nullptr;
+#endif
+  struct Pattern {
+    std::vector<std::int64_t> shape, axes;
+  };
+  std::vector<Pattern> patterns;
+  for (std::int64_t hw : {1, 3, 15, 16, 17, 49, 65, 200}) {
+    patterns.push_back({{2, 3, hw}, {2}});        // H*W of NCHW: contiguous runs
+    patterns.push_back({{2, 5, hw}, {1}});        // the channel axis: lanes across H*W
+    patterns.push_back({{3, hw}, {0}});           // the batch
+    patterns.push_back({{hw, 3, 2}, {0, 2}});     // separated axes: the generic walk
+  }
+  patterns.push_back({{2, 3, 4, 5}, {}});         // everything
+  patterns.push_back({{2, 0, 4}, {1}});           // empty reductions
+  for (int k = 0; k < kReduceOpCount; ++k) {
+    const auto op = static_cast<ReduceOp>(k);
+    for (const Pattern& pt : patterns) {
+      const Shape s(pt.shape.data(), static_cast<int>(pt.shape.size()));
+      auto p = reduce_params_make(op, DType::f32, s, pt.axes.data(), static_cast<int>(pt.axes.size()));
+      REQUIRE(p.ok());
+      const bool positive = op == ReduceOp::LogSum || op == ReduceOp::Prod;
+      auto x = luodi_test::random_floats(static_cast<std::size_t>(s.numel()), positive ? 0.8f : -2.0f, positive ? 1.25f : 2.0f,
+                                         static_cast<std::uint32_t>(k * 7 + s.numel()));
+      std::vector<float> want(static_cast<std::size_t>(p->out_numel)), got(want.size());
+      ref::reduce<float>(*p, x.data(), want.data());
+      for (Isa isa : luodi_test::simd_isas()) {
+        REQUIRE(reduce(*p, DType::f32, x.data(), got.data(), ex, isa).ok());
+        std::string where;
+        INFO(std::string(isa_name(isa)) << " " << std::string(reduce_op_name(op)) << " shape " << std::string(s.str().c_str()));
+        const bool exact = op == ReduceOp::Max || op == ReduceOp::Min;
+        CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), p->out_numel, exact ? 0 : kSimdAbs, exact ? 0 : kSimdRel, &where),
+                      where);
+      }
+    }
+  }
+  // NaN propagates through max / min / sums on every ISA
+  std::vector<float> x(2 * 37, 1.0f);
+  x[20] = NAN;
+  const std::int64_t ax[1] = {1};
+  for (ReduceOp op : {ReduceOp::Max, ReduceOp::Min, ReduceOp::Sum, ReduceOp::LogSumExp}) {
+    auto p = reduce_params_make(op, DType::f32, Shape{2, 37}, ax, 1);
+    REQUIRE(p.ok());
+    for (Isa isa : luodi_test::available_isas()) {
+      float y[2];
+      REQUIRE(reduce(*p, DType::f32, x.data(), y, nullptr, isa).ok());
+      CHECK(std::isnan(y[0]));
+      CHECK(!std::isnan(y[1]));
+    }
+  }
 }
 
 TEST_CASE("reduce: empty reductions give the op's identity") {

@@ -2,6 +2,7 @@
 // test data, and numpy written from the ONNX spec for the remaining mode combinations; every
 // ISA against ref; errors.
 #include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
 #include <luodi/kernels/resize/resize.hpp>
 
 #include <cmath>
@@ -20,6 +21,10 @@ namespace {
 // inputs' magnitude (N(0,1) here).
 constexpr double kLinearAbs = 2e-6, kLinearRel = 2e-6;
 constexpr double kCubicAbs = 1e-5, kCubicRel = 1e-5;
+// SIMD vs ref: the same taps, products accumulated with FMAs (inputs in [-2, 2]); cubic weights
+// are polynomials the compiler may contract into FMAs differently per ISA, over 16 taps.
+constexpr double kSimdLinearAbs = 2e-6;
+constexpr double kSimdCubicAbs = 1e-5;
 
 Result<ResizeParams> params_from_case(const luodi_test::FixtureCase& c, const Shape& in) {
   ResizeAttrs a;
@@ -62,6 +67,59 @@ TEST_CASE("resize ref: against PyTorch, the ONNX test data and the ONNX spec") {
     ++checked;
   }
   CHECK(checked >= 80);
+}
+
+TEST_CASE("resize: every ISA equals ref for every mode at odd sizes, with threads") {
+#if LUODI_HAS_THREADS
+  ThreadPool tp(2);
+  Executor* ex = &tp;
+#else
+  Executor* ex = nullptr;
+#endif
+  struct Size {
+    std::int64_t ih, iw, oh, ow;
+  };
+  // around the lane counts and the 256-column block; up, down, x2 exactly, and one pixel
+  const Size sizes[] = {{5, 7, 10, 14}, {3, 17, 6, 34}, {4, 130, 8, 260}, {7, 9, 3, 4}, {6, 300, 13, 601},
+                        {2, 2, 1, 1},  {9, 16, 9, 33}, {1, 1, 5, 7},    {8, 8, 16, 16}};
+  int runs = 0;
+  for (ResizeMode mode : {ResizeMode::Nearest, ResizeMode::Linear, ResizeMode::Cubic}) {
+    for (int cm = 0; cm < 6; ++cm) {
+      for (int nm = 0; nm < 4; ++nm) {
+        if (mode != ResizeMode::Nearest && nm > 0) continue;
+        for (bool excl : {false, true}) {
+          if (excl && mode == ResizeMode::Nearest) continue;
+          for (const Size& sz : sizes) {
+            ResizeAttrs a;
+            a.mode = mode;
+            a.coord = static_cast<CoordMode>(cm);
+            a.nearest = static_cast<NearestMode>(nm);
+            a.exclude_outside = excl;
+            a.extrapolation_value = -7.0f;
+            const std::int64_t sizes4[4] = {2, 3, sz.oh, sz.ow};
+            const float roi[8] = {0, 0, 0.1f, -0.2f, 1, 1, 0.8f, 1.1f};
+            auto p = resize_params_make(Shape{2, 3, sz.ih, sz.iw}, a, nullptr, 0, sizes4, 4, roi, 8);
+            REQUIRE_MESSAGE(p.ok(), std::string(p.status().message()));
+            const auto x = luodi_test::random_floats(static_cast<std::size_t>(6 * sz.ih * sz.iw), -2.0f, 2.0f,
+                                                     static_cast<std::uint32_t>(sz.iw * 7 + cm));
+            const std::size_t n = static_cast<std::size_t>(p->output_shape().numel());
+            std::vector<float> want(n), got(n);
+            ref::resize(*p, x.data(), want.data());
+            for (Isa isa : luodi_test::simd_isas()) {
+              resize(*p, x.data(), got.data(), ex, isa);
+              std::string where;
+              INFO(std::string(isa_name(isa)) << " mode " << int(mode) << " coord " << cm << " nearest " << nm << " exclude " << excl
+                                              << " " << sz.ih << "x" << sz.iw << " -> " << sz.oh << "x" << sz.ow);
+              const double tol = mode == ResizeMode::Nearest ? 0.0 : mode == ResizeMode::Linear ? kSimdLinearAbs : kSimdCubicAbs;
+              REQUIRE_MESSAGE(luodi_test::allclose(got.data(), want.data(), static_cast<std::int64_t>(n), tol, tol, &where), where);
+            }
+            ++runs;
+          }
+        }
+      }
+    }
+  }
+  CHECK(runs > 150);
 }
 
 TEST_CASE("resize: bad inputs get a Status that names them") {

@@ -93,3 +93,18 @@ c = lawson_fit(basis, q, 1 / q)
 c32 = c.astype(np.float32).astype(np.float64)
 err = np.max(np.abs(basis @ c32 - q) / q)
 report("erfc far tail on [4, 10]: exp(-x^2) * t * (c0 + c1 t^2 + ...), t = 1/x", c32, err)
+
+# log(x) = e*ln2 + log(1 + f), m = 1 + f in [sqrt(2)/2, sqrt(2)). With s = f / (2 + f),
+# log(1 + f) = 2 atanh(s) = 2s + s*R(z), z = s^2 in [0, 0.02944], R(z) = 2z/3 + 2z^2/5 + ...
+# vmath.hpp evaluates it as f - hfsq + s*(hfsq + R) (hfsq = f^2/2), which damps the rounding
+# error of the division s. The fit minimises R's absolute error, which is what reaches the
+# result (scaled by s <= 0.1716).
+z = cheb_grid(1e-12, 0.02944)
+s_ = np.sqrt(z)
+target = (2 * np.arctanh(s_) - 2 * s_) / s_
+deg = 3
+basis = np.stack([z ** (i + 1) for i in range(deg + 1)], axis=1)
+c = lawson_fit(basis, target, np.ones_like(z))
+c32 = c.astype(np.float32).astype(np.float64)
+err = np.max(np.abs(basis @ c32 - target))
+report("log: R(z) = z*(c0 + c1 z + c2 z^2 + c3 z^3), absolute error", c32, err)

@@ -9,7 +9,12 @@
 //   hard_sigmoid, hard_swish: 1.5 ULP, or 6e-8 * max(1, |x|) absolute where alpha*x + beta
 //     cancels (without FMA)
 //   exp 1.5, tanh 1.5, sigmoid 3, erf 3, silu 4, gelu 6 ULP: see the table in simd/vmath.hpp
+//   elu 1, selu 2.5, softplus 2, mish 5, log 1 ULP (expm1 for elu and selu: no cancellation near
+//     0); sqrt and reciprocal correctly rounded (0.5 ULP); abs, neg, floor, ceil, round exact
 // The ref kernels use the C library's float functions and are held to the same bounds plus one.
+// ONNX's elementwise unary ops map here (Elu, Selu, Softplus, Mish, Sqrt, Reciprocal, Abs, Neg,
+// Floor, Ceil, Round, Log, Exp, Erf, Tanh, Sigmoid, ...); PRelu, which needs a slope tensor, is a
+// binary op in kernels/eltwise.
 #pragma once
 
 #include <cstddef>

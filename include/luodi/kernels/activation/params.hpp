@@ -15,6 +15,12 @@ namespace kernels {
 //   HardSigmoid y = max(0, min(1, alpha*x + beta))     (ONNX HardSigmoid)
 //   HardSwish   y = x * max(0, min(1, alpha*x + beta)) (ONNX HardSwish: alpha 1/6, beta 1/2)
 //   Gelu        y = x/2 * (1 + erf(x/sqrt 2))          (the exact, erf form)
+//   Elu         y = x > 0 ? x : alpha * (e^x - 1)
+//   Selu        y = x > 0 ? beta * x : beta * (alpha * (e^x - 1))   (beta is ONNX's gamma)
+//   Softplus    y = log(1 + e^x)
+//   Mish        y = x * tanh(softplus(x))
+//   Sqrt, Reciprocal (1/x), Abs, Neg, Floor, Ceil, Log: as in <cmath>
+//   Round       y = nearest integer, ties to even (ONNX Round)
 #define LUODI_ACTIVATIONS(X)                          \
   X(Identity, "identity", 0.0f, 0.0f)                 \
   X(Relu, "relu", 0.0f, 0.0f)                         \
@@ -27,7 +33,19 @@ namespace kernels {
   X(Silu, "silu", 0.0f, 0.0f)                         \
   X(Gelu, "gelu", 0.0f, 0.0f)                         \
   X(Exp, "exp", 0.0f, 0.0f)                           \
-  X(Erf, "erf", 0.0f, 0.0f)
+  X(Erf, "erf", 0.0f, 0.0f)                           \
+  X(Elu, "elu", 1.0f, 0.0f)                           \
+  X(Selu, "selu", 1.67326319217681884765625f, 1.05070102214813232421875f) \
+  X(Softplus, "softplus", 0.0f, 0.0f)                 \
+  X(Mish, "mish", 0.0f, 0.0f)                         \
+  X(Sqrt, "sqrt", 0.0f, 0.0f)                         \
+  X(Reciprocal, "reciprocal", 0.0f, 0.0f)             \
+  X(Abs, "abs", 0.0f, 0.0f)                           \
+  X(Neg, "neg", 0.0f, 0.0f)                           \
+  X(Floor, "floor", 0.0f, 0.0f)                       \
+  X(Ceil, "ceil", 0.0f, 0.0f)                         \
+  X(Round, "round", 0.0f, 0.0f)                       \
+  X(Log, "log", 0.0f, 0.0f)
 
 enum class ActivationKind : std::uint8_t {
 #define LUODI_X(e, name, a, b) e,

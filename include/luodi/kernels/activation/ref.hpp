@@ -40,6 +40,24 @@ inline float act_gelu(float x, const ActivationParams&) noexcept {
 }
 inline float act_exp(float x, const ActivationParams&) noexcept { return std::exp(x); }
 inline float act_erf(float x, const ActivationParams&) noexcept { return std::erf(x); }
+// expm1 rather than exp(x) - 1: the left tail of elu and selu starts at 0 without cancelling.
+inline float act_elu(float x, const ActivationParams& p) noexcept { return x > 0.0f ? x : p.alpha * std::expm1(x); }
+inline float act_selu(float x, const ActivationParams& p) noexcept {
+  return x > 0.0f ? p.beta * x : p.beta * (p.alpha * std::expm1(x));
+}
+// max(x, 0) + log1p(e^-|x|): never overflows, and keeps e^x's precision for very negative x.
+inline float act_softplus(float x, const ActivationParams&) noexcept {
+  return (x > 0.0f ? x : 0.0f) + std::log1p(std::exp(-std::fabs(x)));
+}
+inline float act_mish(float x, const ActivationParams& p) noexcept { return x * std::tanh(act_softplus(x, p)); }
+inline float act_sqrt(float x, const ActivationParams&) noexcept { return std::sqrt(x); }
+inline float act_reciprocal(float x, const ActivationParams&) noexcept { return 1.0f / x; }
+inline float act_abs(float x, const ActivationParams&) noexcept { return std::fabs(x); }
+inline float act_neg(float x, const ActivationParams&) noexcept { return -x; }
+inline float act_floor(float x, const ActivationParams&) noexcept { return std::floor(x); }
+inline float act_ceil(float x, const ActivationParams&) noexcept { return std::ceil(x); }
+inline float act_round(float x, const ActivationParams&) noexcept { return std::nearbyint(x); }  // ties to even
+inline float act_log(float x, const ActivationParams&) noexcept { return std::log(x); }
 
 inline float activate(ActivationKind k, float x, const ActivationParams& p) noexcept {
   switch (k) {
@@ -55,6 +73,18 @@ inline float activate(ActivationKind k, float x, const ActivationParams& p) noex
     case ActivationKind::Gelu: return act_gelu(x, p);
     case ActivationKind::Exp: return act_exp(x, p);
     case ActivationKind::Erf: return act_erf(x, p);
+    case ActivationKind::Elu: return act_elu(x, p);
+    case ActivationKind::Selu: return act_selu(x, p);
+    case ActivationKind::Softplus: return act_softplus(x, p);
+    case ActivationKind::Mish: return act_mish(x, p);
+    case ActivationKind::Sqrt: return act_sqrt(x, p);
+    case ActivationKind::Reciprocal: return act_reciprocal(x, p);
+    case ActivationKind::Abs: return act_abs(x, p);
+    case ActivationKind::Neg: return act_neg(x, p);
+    case ActivationKind::Floor: return act_floor(x, p);
+    case ActivationKind::Ceil: return act_ceil(x, p);
+    case ActivationKind::Round: return act_round(x, p);
+    case ActivationKind::Log: return act_log(x, p);
   }
   return x;
 }

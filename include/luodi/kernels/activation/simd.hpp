@@ -47,9 +47,33 @@ LUODI_ALWAYS_INLINE fbatch<Arch> activate(const fbatch<Arch>& x, const Activatio
     return s::vgelu<Arch>(x);
   } else if constexpr (K == ActivationKind::Exp) {
     return s::vexp<Arch>(x);
-  } else {
-    static_assert(K == ActivationKind::Erf, "every kind is handled above");
+  } else if constexpr (K == ActivationKind::Erf) {
     return s::verf<Arch>(x);
+  } else if constexpr (K == ActivationKind::Elu) {
+    return xsimd::select(x > B(0.0f), x, B(p.alpha) * s::vexpm1<Arch>(x));
+  } else if constexpr (K == ActivationKind::Selu) {
+    return xsimd::select(x > B(0.0f), B(p.beta) * x, B(p.beta) * (B(p.alpha) * s::vexpm1<Arch>(x)));
+  } else if constexpr (K == ActivationKind::Softplus) {
+    return s::vsoftplus<Arch>(x);
+  } else if constexpr (K == ActivationKind::Mish) {
+    return s::vmish<Arch>(x);
+  } else if constexpr (K == ActivationKind::Sqrt) {
+    return xsimd::sqrt(x);
+  } else if constexpr (K == ActivationKind::Reciprocal) {
+    return s::vdiv<Arch>(B(1.0f), x);
+  } else if constexpr (K == ActivationKind::Abs) {
+    return xsimd::abs(x);
+  } else if constexpr (K == ActivationKind::Neg) {
+    return -x;
+  } else if constexpr (K == ActivationKind::Floor) {
+    return xsimd::floor(x);
+  } else if constexpr (K == ActivationKind::Ceil) {
+    return xsimd::ceil(x);
+  } else if constexpr (K == ActivationKind::Round) {
+    return xsimd::nearbyint(x);  // the default rounding mode: ties to even
+  } else {
+    static_assert(K == ActivationKind::Log, "every kind is handled above");
+    return s::vlog<Arch>(x);
   }
 }
 

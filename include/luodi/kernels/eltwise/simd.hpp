@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "../../simd/arch.hpp"
+#include "../../simd/vmath.hpp"
 #include "params.hpp"
 #include "ref.hpp"
 
@@ -40,7 +41,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> binary_batch(const fbatch<Arch>& a, const fbatc
   } else if constexpr (Op == BinaryOp::Mul) {
     return a * b;
   } else if constexpr (Op == BinaryOp::Div) {
-    return a / b;
+    return simd::vdiv<Arch>(a, b);  // exact on every arch (xsimd's NEON divide is an estimate)
   } else if constexpr (Op == BinaryOp::Max) {
     // xsimd's != is an ordered compare on AVX (false for NaN), so NaN is tested with isnan.
     B r = xsimd::select(a < b, b, a);
@@ -69,8 +70,8 @@ LUODI_ALWAYS_INLINE void binary_run(const float* a, const float* b, float* y, st
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   const B as = AVec ? B(0.0f) : B(*a);
   const B bs = BVec ? B(0.0f) : B(*b);
-  auto ld_a = [&](std::int64_t i) { return AVec ? B::load_unaligned(a + i) : as; };
-  auto ld_b = [&](std::int64_t i) { return BVec ? B::load_unaligned(b + i) : bs; };
+  auto ld_a = [&](std::int64_t i) noexcept { return AVec ? B::load_unaligned(a + i) : as; };
+  auto ld_b = [&](std::int64_t i) noexcept { return BVec ? B::load_unaligned(b + i) : bs; };
   std::int64_t i = 0;
   for (; i + 4 * L <= n; i += 4 * L) {
     const B r0 = binary_batch<Arch, Op>(ld_a(i), ld_b(i));
@@ -83,17 +84,9 @@ LUODI_ALWAYS_INLINE void binary_run(const float* a, const float* b, float* y, st
     r3.store_unaligned(y + i + 3 * L);
   }
   for (; i + L <= n; i += L) binary_batch<Arch, Op>(ld_a(i), ld_b(i)).store_unaligned(y + i);
-  if (i < n) {
-    // The tail through lane buffers: no scalar twin of the op is needed.
-    alignas(64) float ba[L], bb[L];
-    const std::size_t rest = static_cast<std::size_t>(n - i);
-    for (std::int64_t k = 0; k < L; ++k) ba[k] = bb[k] = 1.0f;
-    if (AVec) std::memcpy(ba, a + i, rest * sizeof(float));
-    if (BVec) std::memcpy(bb, b + i, rest * sizeof(float));
-    const B r = binary_batch<Arch, Op>(AVec ? B::load_aligned(ba) : as, BVec ? B::load_aligned(bb) : bs);
-    r.store_aligned(ba);
-    std::memcpy(y + i, ba, rest * sizeof(float));
-  }
+  // The tail, element by element: ref's scalar op gives the same bits as the batch op for every
+  // vectorised op (IEEE arithmetic, and max / min / prelu written as the same selects).
+  for (; i < n; ++i) y[i] = ref::binary_scalar<Op, float>(AVec ? a[i] : *a, BVec ? b[i] : *b);
 }
 
 // pow with a scalar exponent: the common exponents have exact or near-exact vector forms.
@@ -111,7 +104,7 @@ LUODI_ALWAYS_INLINE bool pow_scalar_exponent(const float* a, float e, float* y, 
   else if (e == 0.0f) kind = 5;
   else return false;
   const float inf = std::numeric_limits<float>::infinity();
-  auto f = [&](const B& x) -> B {
+  auto f = [&](const B& x) noexcept -> B {
     switch (kind) {
       case 0: return x * x;
       case 1: return x * x * x;
@@ -121,7 +114,7 @@ LUODI_ALWAYS_INLINE bool pow_scalar_exponent(const float* a, float e, float* y, 
         return xsimd::select(x == B(0.0f), B(0.0f), xsimd::select(x == B(-inf), B(inf), s));
       }
       case 3: return x;
-      case 4: return B(1.0f) / x;
+      case 4: return simd::vdiv<Arch>(B(1.0f), x);
       default: return B(1.0f);  // pow(x, 0) = 1, even for NaN
     }
   };
@@ -144,7 +137,7 @@ void binary_f32(const BinaryParams& p, const float* a, const float* b, void* yv,
   const std::int64_t sa = pl.inner_stride(0), sb = pl.inner_stride(1);
   using R = ref::binary_result_t<Op, float>;
   R* y = static_cast<R*>(yv);
-  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t yo, std::int64_t i0, std::int64_t i1) {
+  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t yo, std::int64_t i0, std::int64_t i1) noexcept {
     const float* pa = a + off[0] + i0 * sa;
     const float* pb = b + off[1] + i0 * sb;
     R* py = y + yo + i0;
@@ -172,16 +165,24 @@ void where4(const WhereParams& p, const std::uint8_t* cond, const void* xv, cons
   const auto* x = static_cast<const std::uint32_t*>(xv);
   const auto* y = static_cast<const std::uint32_t*>(yv);
   auto* out = static_cast<std::uint32_t*>(outv);
-  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t oo, std::int64_t i0, std::int64_t i1) {
+  for_each_segment(pl, e0, e1, [&](const std::int64_t* off, std::int64_t oo, std::int64_t i0, std::int64_t i1) noexcept {
     const std::uint8_t* pc = cond + off[0] + i0 * sc;
     const std::uint32_t* px = x + off[1] + i0 * sx;
     const std::uint32_t* py = y + off[2] + i0 * sy;
     std::uint32_t* po = out + oo + i0;
     const std::int64_t n = i1 - i0;
+    // Branchless (a mask from the condition byte), so that the compiler vectorises it even on
+    // SSE2, which has no blend instruction, and random conditions cost no mispredictions.
     if (sc == 1 && sx == 1 && sy == 1) {
-      for (std::int64_t i = 0; i < n; ++i) po[i] = pc[i] ? px[i] : py[i];
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::uint32_t m = 0u - static_cast<std::uint32_t>(pc[i] != 0);
+        po[i] = (px[i] & m) | (py[i] & ~m);
+      }
     } else {
-      for (std::int64_t i = 0; i < n; ++i) po[i] = pc[i * sc] ? px[i * sx] : py[i * sy];
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::uint32_t m = 0u - static_cast<std::uint32_t>(pc[i * sc] != 0);
+        po[i] = (px[i * sx] & m) | (py[i * sy] & ~m);
+      }
     }
   });
 }

@@ -75,7 +75,8 @@ inline Status reduce_check_dtype(ReduceOp op, DType t) noexcept {
 }
 
 // The reduction, collapsed: adjacent dims of the same kind (kept or reduced) are merged and dims
-// of size 1 dropped, so reducing H and W of NCHW is [N*C kept, H*W reduced].
+// of size 1 dropped, so reducing H and W of NCHW is [N*C kept, H*W reduced]. keepdims changes
+// only the output's shape (reduce_output_shape), not its data, so the params do not carry it.
 struct ReduceParams {
   ReduceOp op = ReduceOp::Sum;
   int rank = 0;

@@ -15,7 +15,9 @@
 namespace luodi {
 namespace kernels {
 namespace detail {
-template <class T>
+// Tag only makes distinct instantiations: the SIMD families instantiate the generic walk with
+// their Arch, so no per-ISA object file defines a symbol the scalar path could end up using.
+template <class T, class Tag = void>
 struct ReduceFold {
   static constexpr bool fp = std::is_floating_point<T>::value;
   ReduceOp op;
@@ -64,8 +66,8 @@ struct ReduceFold {
 namespace ref {
 
 // Outputs [o0, o1) of p.out_numel.
-template <class T>
-void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64_t o1) noexcept {
+template <class T, class Tag = void>
+void reduce_generic(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64_t o1) noexcept {
   // Collapsed strides, and the kept / reduced dims separately.
   std::int64_t stride[kMaxRank], acc = 1;
   for (int d = p.rank - 1; d >= 0; --d) {
@@ -80,7 +82,7 @@ void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64
       base += (rem % p.dims[kd[k]]) * stride[kd[k]];
       rem /= p.dims[kd[k]];
     }
-    auto for_each_reduced = [&](auto&& f) {
+    auto for_each_reduced = [&](auto&& f) noexcept {
       std::int64_t idx[kMaxRank] = {}, off = base;
       for (std::int64_t i = 0; i < p.reduce_count; ++i) {
         f(x[off]);
@@ -92,31 +94,36 @@ void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64
         }
       }
     };
-    detail::ReduceFold<T> fold(p.op);
+    detail::ReduceFold<T, Tag> fold(p.op);
     if constexpr (std::is_floating_point<T>::value) {
       if (p.op == ReduceOp::LogSumExp) {
         // max + log(sum(exp(x - max))); a max of +-inf or NaN is returned as is (log of the sum
         // would be NaN for inf - inf)
         T m = -std::numeric_limits<T>::infinity();
-        for_each_reduced([&](T v) { m = ref::binary_scalar<BinaryOp::Max, T>(m, v); });
+        for_each_reduced([&](T v) noexcept { m = ref::binary_scalar<BinaryOp::Max, T>(m, v); });
         if (std::isinf(m) || m != m) {
           y[o] = m;
           continue;
         }
         T s = 0;
-        for_each_reduced([&](T v) { s += std::exp(v - m); });
+        for_each_reduced([&](T v) noexcept { s += std::exp(v - m); });
         y[o] = m + std::log(s);
         continue;
       }
     }
-    for_each_reduced([&](T v) { fold.add(v); });
+    for_each_reduced([&](T v) noexcept { fold.add(v); });
     y[o] = fold.finish(p.reduce_count);
   }
 }
 
 template <class T>
+void reduce(const ReduceParams& p, const T* x, T* y, std::int64_t o0, std::int64_t o1) noexcept {
+  reduce_generic<T, void>(p, x, y, o0, o1);
+}
+
+template <class T>
 void reduce(const ReduceParams& p, const T* x, T* y) noexcept {
-  reduce<T>(p, x, y, 0, p.out_numel);
+  reduce_generic<T, void>(p, x, y, 0, p.out_numel);
 }
 
 // Any dtype reduce_check_dtype accepts.

@@ -213,7 +213,10 @@ LUODI_ALWAYS_INLINE float resize_source(CoordMode m, std::int64_t x, float scale
     case CoordMode::TfHalfPixelForNN: u = (xf + 0.5f) / scale; break;
     case CoordMode::TfCropAndResize: {
       const float span = static_cast<float>(in_len - 1);
-      u = out_len > 1 ? r0 * span + xf * (r1 - r0) * span / (len - 1.0f) : 0.5f * (r0 + r1) * span;
+      // An explicit fma: compilers may contract r0 * span + t on their own under FMA flags,
+      // and this coordinate decides extrapolation and nearest ties, so every build (ref or SIMD,
+      // with or without FMA) must round it the same way.
+      u = out_len > 1 ? std::fma(r0, span, xf * (r1 - r0) * span / (len - 1.0f)) : 0.5f * (r0 + r1) * span;
       break;
     }
   }
