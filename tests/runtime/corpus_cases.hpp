@@ -1,0 +1,212 @@
+// The bad-input corpus: one valid model and a set of files each broken in one specific way,
+// with the Status code loading it must give. tools/make_corpus.cpp writes them to
+// tests/runtime/corpus/ with MANIFEST.txt; test_corpus.cpp checks that the committed files
+// are exactly what this code makes and that each one fails with its code.
+//
+// Corruptions behind the checksum are made with the CRCs recomputed afterwards
+// (format::finalize_crcs), so that the check under test is reached instead of the CRC check.
+#pragma once
+
+#include <luodi/format/reader.hpp>
+#include <luodi/format/writer.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "test_graphs.hpp"
+
+namespace luodi_test {
+
+struct CorpusCase {
+  std::string file;          // name under corpus/
+  std::string expect;        // status code name (luodi::status_code_name), "ok" for valid files
+  bool verify_data = false;  // load with LoadOptions::verify_data_crc
+  std::string why;
+  std::vector<std::uint8_t> bytes;
+};
+
+// The base model: LeakyRelu -> Relu -> Add(const) -> Reshape(const shape), with metadata,
+// labels, a preprocessing blob and a golden pair, so that every section is present.
+inline luodi::graph::Graph corpus_base_graph(const char* leaky_alpha_type = "float") {
+  using namespace luodi;
+  using namespace luodi::graph;
+  Graph g;
+  const std::int32_t x = g.add_value(make_value("x", DType::f32, Shape{1, 2, 2, 2}));
+  const std::int32_t a = g.add_value(make_value("a", DType::f32, Shape{1, 2, 2, 2}));
+  const std::int32_t b = g.add_value(make_value("b", DType::f32, Shape{1, 2, 2, 2}));
+  const std::int32_t c = g.add_value(make_constant<float>("bias", Shape{1, 2, 1, 1}, {0.5f, -1.0f}));
+  const std::int32_t y = g.add_value(make_value("y", DType::f32, Shape{1, 2, 2, 2}));
+  const std::int32_t s = g.add_value(make_constant<std::int64_t>("new_shape", Shape{2}, {1, -1}));
+  const std::int32_t z = g.add_value(make_value("z", DType::f32, Shape{1, 8}));
+  g.inputs = {x};
+  g.outputs = {z};
+  AttrWriter leaky;
+  if (std::string(leaky_alpha_type) == "float") leaky.set_float("alpha", 0.1f);
+  else if (std::string(leaky_alpha_type) == "string") leaky.set_string("alpha", "0.1");
+  else leaky.set_float("alpha", 0.1f).set_int("slope_mode", 1);  // an attribute LeakyRelu does not have
+  g.add_node(make_node(OpCode::LeakyRelu, "leaky", {x}, {a}, leaky.take()));
+  g.add_node(make_node(OpCode::Relu, "relu", {a}, {b}));
+  g.add_node(make_node(OpCode::Add, "add", {b, c}, {y}));
+  g.add_node(make_node(OpCode::Reshape, "reshape", {y, s}, {z}));
+  g.meta.producer = "luodi tests";
+  g.meta.converter_version = "corpus 1";
+  g.meta.source_hash = "none";
+  g.meta.labels = {"zero", "one"};
+  g.meta.preprocess = {0, 1, 2, 3, 4, 5, 6, 7};
+  const float in[8] = {-2, -1, 0, 1, 2, 3, -4, 5};
+  float out[8];
+  for (int i = 0; i < 8; ++i) {
+    float v = in[i] < 0 ? 0.1f * in[i] : in[i];
+    v = v < 0 ? 0.0f : v;
+    out[i] = v + (i < 4 ? 0.5f : -1.0f);
+  }
+  g.meta.has_golden = true;
+  g.meta.golden_inputs.assign(1, std::vector<std::uint8_t>(32));
+  g.meta.golden_outputs.assign(1, std::vector<std::uint8_t>(32));
+  std::memcpy(g.meta.golden_inputs[0].data(), in, 32);
+  std::memcpy(g.meta.golden_outputs[0].data(), out, 32);
+  return g;
+}
+
+inline std::vector<CorpusCase> make_corpus_cases() {
+  using namespace luodi;
+  using namespace luodi::format;
+  std::vector<CorpusCase> cases;
+  auto write = [](const graph::Graph& g) {
+    auto r = format::write(g);
+    LUODI_ASSERT(r.ok());
+    return std::move(*r);
+  };
+  const std::vector<std::uint8_t> good = write(corpus_base_graph());
+  auto rr = Reader::open(good.data(), good.size());
+  LUODI_ASSERT(rr.ok());
+  const Reader r = *rr;
+  auto sec_off = [&](SectionId s) { return static_cast<std::size_t>(r.section_offset(s)); };
+  auto add = [&](const std::string& file, const char* expect, std::vector<std::uint8_t> bytes, const std::string& why,
+                 bool verify_data = false) {
+    cases.push_back(CorpusCase{file, expect, verify_data, why, std::move(bytes)});
+  };
+  // Patch a copy, then recompute both CRCs so the targeted check is the one that fires.
+  auto patched = [&](auto&& edit) {
+    std::vector<std::uint8_t> b = good;
+    edit(b.data());
+    finalize_crcs(b.data(), b.size());
+    return b;
+  };
+  auto tensor_rec = [&](std::uint8_t* b, int t) { return b + sec_off(SectionId::Tensors) + kTensorRecordSize * t; };
+  auto node_rec = [&](std::uint8_t* b, int n) { return b + sec_off(SectionId::Nodes) + kNodeRecordSize * n; };
+  auto io_at = [&](std::uint8_t* b, const NodeEntry& n, int k) { return b + sec_off(SectionId::NodeIo) + 4 * (n.io_begin + k); };
+
+  add("valid.luodi", "ok", good, "the base model: every section present");
+  add("valid_verify_data.luodi", "ok", good, "the base model, loaded with the data CRC checked", true);
+
+  // Truncations: the empty file, inside the header, and at every section boundary.
+  add("truncated_empty.luodi", "truncated", {}, "zero bytes");
+  add("truncated_header.luodi", "truncated", std::vector<std::uint8_t>(good.begin(), good.begin() + 100),
+      "cut inside the 256-byte header");
+  for (int s = 0; s < kSectionCount; ++s) {
+    const SectionId id = static_cast<SectionId>(s);
+    if (r.section_size(id) == 0 && id != SectionId::Data) continue;
+    const std::size_t at = sec_off(id);
+    std::string name = section_name(id);
+    for (char& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    add("truncated_at_" + name + ".luodi", "truncated", std::vector<std::uint8_t>(good.begin(), good.begin() + at),
+        "cut where section " + std::string(section_name(id)) + " starts");
+  }
+  add("truncated_last_byte.luodi", "truncated", std::vector<std::uint8_t>(good.begin(), good.end() - 1),
+      "one byte short of file_size");
+
+  {
+    std::vector<std::uint8_t> b = good;
+    b[1] = 'X';
+    add("bad_magic.luodi", "bad magic", b, "magic byte 1 changed");
+  }
+  add("future_major_version.luodi", "unsupported version", patched([&](std::uint8_t* b) { le::put16(b + hdr::version_major, 2); }),
+      "format version 2.0");
+  add("unknown_required_flag.luodi", "unsupported version", patched([&](std::uint8_t* b) { le::put32(b + hdr::flags, 1u << 3); }),
+      "required flag bit 3, unknown to v1.0 readers");
+  add("newer_minor_version.luodi", "ok", patched([&](std::uint8_t* b) {
+        le::put16(b + hdr::version_minor, 7);
+        le::put32(b + hdr::flags, 1u << 20);  // a hint flag: ignored
+      }),
+      "format 1.7 with a hint flag: readable by a 1.0 reader");
+  {
+    std::vector<std::uint8_t> b = good;
+    tensor_rec(b.data(), 0)[tr::dims] ^= 0x01;  // no CRC fix
+    add("bad_structure_crc.luodi", "checksum mismatch", b, "a dim in the tensor table changed after the CRC was computed");
+  }
+  {
+    std::vector<std::uint8_t> b = good;
+    b[sec_off(SectionId::Data) + 3] ^= 0x40;
+    add("bad_data_crc.luodi", "checksum mismatch", b, "a weight byte changed; found when the data CRC is checked", true);
+    add("bad_data_crc_unchecked.luodi", "ok", b, "the same file loads when the data CRC is not checked (the default)");
+  }
+
+  add("section_out_of_range.luodi", "bad offset", patched([&](std::uint8_t* b) {
+        le::put64(b + hdr::sections + 16 * static_cast<int>(SectionId::Tensors), good.size() + 4096);
+      }),
+      "TENSORS section offset past the end of the file");
+  add("section_overlaps_data.luodi", "bad offset", patched([&](std::uint8_t* b) {
+        le::put64(b + hdr::sections + 16 * static_cast<int>(SectionId::Attrs) + 8, r.section_size(SectionId::Attrs) + 4096);
+      }),
+      "ATTRS section size runs into DATA");
+  add("tensor_data_out_of_range.luodi", "bad offset", patched([&](std::uint8_t* b) {
+        le::put64(tensor_rec(b, 3) + tr::data_offset, r.data_bytes() + 64);
+      }),
+      "constant \"bias\" points past the DATA section");
+  add("tensor_data_misaligned.luodi", "bad offset", patched([&](std::uint8_t* b) { le::put64(tensor_rec(b, 3) + tr::data_offset, 4); }),
+      "constant \"bias\" not 64-byte aligned");
+  add("string_offset_out_of_range.luodi", "bad offset", patched([&](std::uint8_t* b) {
+        le::put32(tensor_rec(b, 1) + tr::name, 0x00FFFFFFu);
+      }),
+      "tensor name offset outside STRINGS");
+  add("attr_offset_out_of_range.luodi", "bad offset", patched([&](std::uint8_t* b) {
+        le::put32(node_rec(b, 0) + nr::attr_offset, 1u << 20);
+      }),
+      "node \"leaky\" attributes outside ATTRS");
+  add("attr_blob_truncated.luodi", "truncated", patched([&](std::uint8_t* b) {
+        le::put32(node_rec(b, 0) + nr::attr_size, le::u32(node_rec(b, 0) + nr::attr_size) - 8);
+      }),
+      "node \"leaky\" attribute record cut short");
+  add("shape_overflow.luodi", "overflow", patched([&](std::uint8_t* b) {
+        std::uint8_t* t = tensor_rec(b, 3);
+        for (int d = 0; d < 4; ++d) le::puti64(t + tr::dims + 8 * d, std::int64_t(1) << 40);
+      }),
+      "constant \"bias\" with dims 2^40 x 2^40 x 2^40 x 2^40");
+  add("dtype_size_mismatch.luodi", "dtype mismatch", patched([&](std::uint8_t* b) {
+        tensor_rec(b, 3)[tr::dtype] = static_cast<std::uint8_t>(DType::f16);
+      }),
+      "constant \"bias\" says f16 but holds 8 bytes for 2 elements");
+  add("unknown_dtype.luodi", "unsupported", patched([&](std::uint8_t* b) { tensor_rec(b, 3)[tr::dtype] = 42; }),
+      "dtype code 42");
+  add("rank_too_large.luodi", "out of range", patched([&](std::uint8_t* b) { tensor_rec(b, 1)[tr::rank] = 9; }), "rank 9");
+  add("cycle.luodi", "graph cycle", patched([&](std::uint8_t* b) {
+        // leaky (node 0) now reads b, which relu (node 1) makes from leaky's output.
+        le::puti32(io_at(b, r.node(0), 0), 2);
+      }),
+      "node 0 reads the output of node 1, which reads node 0's output");
+  add("unknown_op.luodi", "unknown op", patched([&](std::uint8_t* b) { le::put16(node_rec(b, 1) + nr::op, 999); }),
+      "op code 999");
+  add("dangling_node_input.luodi", "dangling index", patched([&](std::uint8_t* b) { le::puti32(io_at(b, r.node(2), 1), 9999); }),
+      "node \"add\" reads tensor 9999");
+  add("dangling_graph_output.luodi", "dangling index", patched([&](std::uint8_t* b) {
+        le::puti32(b + sec_off(SectionId::Outputs), 4444);
+      }),
+      "graph output is tensor 4444");
+  add("producer_mismatch.luodi", "invalid argument", patched([&](std::uint8_t* b) { le::puti32(tensor_rec(b, 1) + tr::producer, 2); }),
+      "tensor \"a\" names node 2 as its producer, but node 0 writes it");
+  add("node_arity.luodi", "invalid argument", patched([&](std::uint8_t* b) { le::put16(node_rec(b, 1) + nr::num_inputs, 2); }),
+      "Relu with two inputs");
+  add("attr_wrong_type.luodi", "bad attribute", write(corpus_base_graph("string")),
+      "LeakyRelu \"alpha\" stored as a string");
+  add("attr_unknown_name.luodi", "bad attribute", write(corpus_base_graph("unknown")),
+      "LeakyRelu with an attribute \"slope_mode\" it does not have");
+  add("attr_bad_type_code.luodi", "bad attribute", patched([&](std::uint8_t* b) {
+        b[sec_off(SectionId::Attrs) + 2] = 9;  // the type byte of the first attribute record
+      }),
+      "attribute record with type code 9");
+  return cases;
+}
+
+}  // namespace luodi_test
