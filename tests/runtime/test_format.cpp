@@ -74,7 +74,7 @@ Graph make_rich_graph() {
 
 std::vector<std::uint8_t> write_ok(const Graph& g) {
   auto r = format::write(g);
-  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  REQUIRE_MESSAGE(r.ok(), std::string(r.status().message()));
   return std::move(*r);
 }
 
@@ -109,7 +109,7 @@ TEST_CASE("format: a graph written and read back keeps every field") {
   const Graph g = make_rich_graph();
   const std::vector<std::uint8_t> bytes = write_ok(g);
   auto rr = format::Reader::open(bytes.data(), bytes.size(), {true, true});
-  REQUIRE_MESSAGE(rr.ok(), rr.status().message());
+  REQUIRE_MESSAGE(rr.ok(), std::string(rr.status().message()));
   const format::Reader& r = *rr;
   CHECK(r.version_major() == format::kVersionMajor);
   CHECK(r.version_minor() == format::kVersionMinor);
@@ -201,7 +201,7 @@ TEST_CASE("format: the golden pair is stored as constants and read back") {
   g.values[1].shape = Shape{2, 4};
   const std::vector<std::uint8_t> bytes = write_ok(g);
   auto r = format::Reader::open(bytes.data(), bytes.size());
-  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  REQUIRE_MESSAGE(r.ok(), std::string(r.status().message()));
   REQUIRE(r->has_golden());
   const format::TensorEntry gi = r->tensor(r->golden_input(0)), go = r->tensor(r->golden_output(0));
   CHECK(gi.kind == format::TensorKind::Constant);

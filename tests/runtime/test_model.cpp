@@ -19,7 +19,7 @@ TEST_CASE("model: from_memory uses aligned memory in place and copies unaligned 
   std::memcpy(buf->data(), bytes->data(), bytes->size());
 
   auto m = Model::from_memory(buf->data(), bytes->size());
-  REQUIRE_MESSAGE(m.ok(), m.status().message());
+  REQUIRE_MESSAGE(m.ok(), std::string(m.status().message()));
   CHECK(m->storage() == ModelStorage::Borrowed);
   CHECK(m->copied_bytes() == 0);
   CHECK(m->reader().bytes() == buf->data());  // no copy
@@ -60,7 +60,7 @@ TEST_CASE("model: load maps the file") {
   const std::string path = "luodi_test_model_load.luodi";
   REQUIRE(format::write_file(luodi_test::corpus_base_graph(), path.c_str()).ok());
   auto m = Model::load(path.c_str());
-  REQUIRE_MESSAGE(m.ok(), m.status().message());
+  REQUIRE_MESSAGE(m.ok(), std::string(m.status().message()));
   CHECK(m->storage() == ModelStorage::Mapped);
   CHECK(m->copied_bytes() == 0);
   CHECK(m->weight_bytes_in_place() > 0);
