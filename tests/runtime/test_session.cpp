@@ -362,3 +362,37 @@ TEST_CASE("session: an op without a kernel fails at prepare, naming it") {
     CHECK(std::string(s.status().message()) == "node \"lrn_1\" (LRN): op LRN has no kernel in this build of luodi");
   }
 }
+
+TEST_CASE("session: small values are computed at prepare, large ones by run()") {
+  Graph g;
+  const std::int32_t x = g.add_value(make_value("x", DType::f32, Shape{4}));
+  const std::int32_t small_shape = g.add_value(make_constant<std::int64_t>("small_shape", Shape{1}, {16}));
+  const std::int32_t big_shape = g.add_value(make_constant<std::int64_t>("big_shape", Shape{2}, {512, 1024}));
+  const std::int32_t small = g.add_value(make_value("small", DType::f32, Shape{}));
+  const std::int32_t big = g.add_value(make_value("big", DType::f32, Shape{}));
+  const std::int32_t y = g.add_value(make_value("y", DType::f32, Shape{}));
+  g.inputs = {x};
+  g.outputs = {small, big, y};
+  g.add_node(make_node(OpCode::ConstantOfShape, "small_fill", {small_shape}, {small},
+                       AttrWriter().set_floats("value", {1.5f}).take()));
+  g.add_node(make_node(OpCode::ConstantOfShape, "big_fill", {big_shape}, {big},
+                       AttrWriter().set_floats("value", {-2.0f}).take()));
+  g.add_node(make_node(OpCode::Relu, "relu", {x}, {y}));
+  LoadedModel lm = load(g);
+  struct Count {
+    std::vector<std::string> ran;
+  } count;
+  SessionOptions opt;
+  opt.profile = [](const ProfileEvent& e, void* u) { static_cast<Count*>(u)->ran.push_back(e.node_name); };
+  opt.profile_user = &count;
+  Session s(lm.model, opt);
+  REQUIRE_MESSAGE(s.ok(), std::string(s.status().message()));
+  // 2 MiB is over kMaxFoldBytes: planned like an activation and filled by run().
+  CHECK(s.memory().persistent < kMaxFoldBytes);
+  CHECK(s.memory().activations >= 512 * 1024 * 4);
+  CHECK(s.output(0)[15] == 1.5f);  // computed at prepare: valid before any run
+  s.run();
+  CHECK(count.ran == std::vector<std::string>{"big_fill", "relu"});
+  CHECK(s.output(1).shape == (Shape{512, 1024}));
+  CHECK(s.output(1)[512 * 1024 - 1] == -2.0f);
+}

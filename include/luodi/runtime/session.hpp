@@ -102,6 +102,10 @@ struct TensorRef {
 };
 
 inline constexpr int kMaxSessionInputs = 32;
+// Nodes whose inputs are all known are evaluated at prepare time when their outputs total at
+// most this many bytes; larger ones run in run() like any other node.
+inline constexpr std::uint64_t kMaxFoldBytes = std::uint64_t(1) << 20;
+inline constexpr std::uint64_t kMaxFoldTotalBytes = std::uint64_t(1) << 24;  // over all nodes
 
 namespace runtime {
 namespace detail {
@@ -506,6 +510,7 @@ class Session {
     }
 
     // Node by node: infer, then fold, view or keep.
+    std::uint64_t folded_bytes = 0;
     ops::PrepareContext ctx;
     ops::TensorDesc descs[ops::kMaxOpInputs];
     for (std::int32_t n = 0; n < num_nodes_; ++n) {
@@ -561,6 +566,14 @@ class Session {
           o.root = in.root;
         }
         continue;
+      }
+      if (foldable) {
+        // Large results are computed by run() instead: they would cost the same bytes, and
+        // only small values (shapes, scalars) are ever needed at prepare time.
+        std::uint64_t out_bytes = 0;
+        for (int k = 0; k < e.num_outputs; ++k) out_bytes += ctx.outputs[k].bytes();
+        if ((out_bytes > kMaxFoldBytes || folded_bytes + out_bytes > kMaxFoldTotalBytes) && ctx.run) foldable = false;
+        else folded_bytes += out_bytes;
       }
       if (foldable) {
         // Evaluate now, once: the outputs join the persistent data.
@@ -733,45 +746,53 @@ class Session {
     stats_.arena_owned = owned_mode_;
   }
 
-  Status prepare_owned() noexcept {
+  // Analyse in an owned buffer that grows until the tables and the planner's data fit. The
+  // activation region is only sized here, never allocated, so measuring a hostile model
+  // allocates no more than its tables.
+  Status measure(Analysis* a) noexcept {
     const format::Reader& r = model_->reader();
-    // First guess: the tables plus room for params and small prepare-time values.
     std::size_t guess = sizeof(RtTensor) * static_cast<std::size_t>(r.num_tensors()) +
                         sizeof(RtNode) * static_cast<std::size_t>(r.num_nodes()) + sizeof(void*) * r.num_io() +
                         256 * static_cast<std::size_t>(r.num_nodes()) + (std::size_t(1) << 16);
     if (capacity_ > guess) guess = capacity_;
-    for (int attempt = 0; attempt < 64; ++attempt) {
-      if (capacity_ < guess) {
-        owned_ = AlignedBuffer();
-        auto buf = AlignedBuffer::create(guess);
-        if (!buf.ok()) return buf.status();
-        owned_ = std::move(*buf);
-        arena_ = owned_.data();
-        capacity_ = guess;
-      }
-      Analysis a;
+    for (int attempt = 0; attempt < 48; ++attempt) {
+      if (capacity_ < guess) LUODI_RETURN_IF_ERROR(reallocate(guess));
       std::size_t at_least = 0;
-      Status s = analyse(arena_, capacity_, &a, &at_least);
-      if (s.code() == StatusCode::BufferTooSmall) {
-        guess = at_least > 2 * capacity_ ? at_least : 2 * capacity_;
-        continue;
-      }
-      LUODI_RETURN_IF_ERROR(s);
-      const std::uint64_t need = a.need();
-      // Too small, or much larger than needed (the first guess, or a re-prepare for a smaller
-      // input): size it exactly and analyse again. The analysis is deterministic, so the
-      // second pass fits exactly.
-      if (need > capacity_ || capacity_ > need + need / 4 + (std::size_t(1) << 16)) {
-        guess = static_cast<std::size_t>(need);
-        owned_ = AlignedBuffer();
-        arena_ = nullptr;
-        capacity_ = 0;
-        continue;
-      }
-      materialise(arena_, a);
-      return Status();
+      Status s = analyse(arena_, capacity_, a, &at_least);
+      if (s.code() != StatusCode::BufferTooSmall) return s;
+      guess = at_least > 2 * capacity_ ? at_least : 2 * capacity_;
     }
     return Status(StatusCode::Internal, "prepare did not converge on an arena size");
+  }
+
+  Status reallocate(std::size_t bytes) noexcept {
+    owned_ = AlignedBuffer();
+    arena_ = nullptr;
+    capacity_ = 0;
+    auto buf = AlignedBuffer::create(bytes);
+    if (!buf.ok())
+      return Status::error(StatusCode::OutOfMemory, "could not allocate the session's arena of %zu bytes", bytes);
+    owned_ = std::move(*buf);
+    arena_ = owned_.data();
+    capacity_ = bytes;
+    return Status();
+  }
+
+  Status prepare_owned() noexcept {
+    Analysis a;
+    LUODI_RETURN_IF_ERROR(measure(&a));
+    const std::uint64_t need = a.need();
+    // Too small, or much larger than needed (the first guess, or a re-prepare for a smaller
+    // input): size it exactly and analyse again; the analysis is deterministic, so it fits.
+    if (need > capacity_ || capacity_ > need + need / 4 + (std::size_t(1) << 16)) {
+      if (need > static_cast<std::uint64_t>(SIZE_MAX / 2))
+        return Status::error(StatusCode::OutOfMemory, "the session needs %llu bytes", static_cast<unsigned long long>(need));
+      LUODI_RETURN_IF_ERROR(reallocate(static_cast<std::size_t>(need)));
+      std::size_t at_least = 0;
+      LUODI_RETURN_IF_ERROR(analyse(arena_, capacity_, &a, &at_least));
+    }
+    materialise(arena_, a);
+    return Status();
   }
 
   Status prepare_borrowed() noexcept {
@@ -794,12 +815,11 @@ class Session {
       probe.isa_ = isa_;
       probe.keep_intermediates_ = keep_intermediates_;
       probe.owned_mode_ = true;
-      if (probe.prepare_owned().ok()) {
-        need = probe.stats_.arena_used;
+      Analysis pa;
+      if (probe.measure(&pa).ok()) {
+        need = pa.need();
         exact = true;
-        a.persistent = probe.stats_.persistent;
-        a.packed = probe.stats_.packed;
-        a.activations = probe.stats_.activations;
+        a = pa;
       }
     }
     // The tables now point into a half-built region; forget them.
