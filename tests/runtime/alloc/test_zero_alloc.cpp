@@ -30,6 +30,7 @@
 #endif
 
 namespace {
+void* volatile g_sink = nullptr;
 std::atomic<bool> g_armed{false};
 std::atomic<long> g_allocs{0};
 inline void note() noexcept {
@@ -149,8 +150,11 @@ TEST_CASE("zero-alloc: the counter counts") {
   long n = 0;
   {
     Armed armed;
+    // Stored through a volatile pointer so the compiler cannot elide the allocations.
     std::vector<int>* v = new std::vector<int>(100);
+    g_sink = v;
     void* m = std::malloc(10);
+    g_sink = m;
     n = armed.count();
     std::free(m);
     delete v;
