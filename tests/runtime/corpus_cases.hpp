@@ -69,6 +69,52 @@ inline luodi::graph::Graph corpus_base_graph(const char* leaky_alpha_type = "flo
   return g;
 }
 
+// A valid model whose ops all have kernels (LeakyRelu 0.5, Reshape, Relu, Clip, Flatten,
+// Identity): used by the embedded check and as a fuzzer seed. Its arithmetic is exact in
+// binary32 (scaling by 0.5, max, min), so the golden pair is the same on every platform.
+inline luodi::graph::Graph corpus_activation_graph() {
+  using namespace luodi;
+  using namespace luodi::graph;
+  Graph g;
+  Value xv = make_value("x", DType::f32, Shape{1, 3, 4, 4});
+  xv.dim_names = {"batch", "", "", ""};
+  const std::int32_t x = g.add_value(xv);
+  const std::int32_t a = g.add_value(make_value("a", DType::f32, Shape{1, 3, 4, 4}));
+  const std::int32_t s = g.add_value(make_constant<std::int64_t>("to_2d", Shape{2}, {0, -1}));
+  const std::int32_t b = g.add_value(make_value("b", DType::f32, Shape{1, 48}));
+  const std::int32_t lo = g.add_value(make_constant<float>("lo", Shape{}, {-0.75f}));
+  const std::int32_t hi = g.add_value(make_constant<float>("hi", Shape{}, {2.5f}));
+  const std::int32_t c = g.add_value(make_value("c", DType::f32, Shape{1, 48}));
+  const std::int32_t d = g.add_value(make_value("d", DType::f32, Shape{1, 48}));
+  const std::int32_t y = g.add_value(make_value("y", DType::f32, Shape{1, 48}));
+  const std::int32_t r = g.add_value(make_value("r", DType::f32, Shape{1, 3, 4, 4}));
+  g.inputs = {x};
+  g.outputs = {y, r};
+  g.add_node(make_node(OpCode::LeakyRelu, "leaky", {x}, {a}, AttrWriter().set_float("alpha", 0.5f).take()));
+  g.add_node(make_node(OpCode::Reshape, "to_2d", {a, s}, {b}));
+  g.add_node(make_node(OpCode::Clip, "clip", {b, lo, hi}, {c}));
+  g.add_node(make_node(OpCode::Flatten, "flatten", {c}, {d}));
+  g.add_node(make_node(OpCode::Identity, "identity", {d}, {y}));
+  g.add_node(make_node(OpCode::Relu, "relu", {x}, {r}));
+  g.meta.producer = "luodi tests";
+  g.meta.converter_version = "corpus 1";
+  g.meta.labels = {"only"};
+  float in[48], out_y[48], out_r[48];
+  for (int i = 0; i < 48; ++i) {
+    in[i] = static_cast<float>((i * 7) % 13) * 0.5f - 3.0f;
+    const float l = in[i] < 0 ? 0.5f * in[i] : in[i];
+    out_y[i] = l < -0.75f ? -0.75f : (l > 2.5f ? 2.5f : l);
+    out_r[i] = in[i] < 0 ? 0.0f : in[i];
+  }
+  g.meta.has_golden = true;
+  g.meta.golden_inputs.assign(1, std::vector<std::uint8_t>(sizeof in));
+  g.meta.golden_outputs.assign(2, std::vector<std::uint8_t>(sizeof in));
+  std::memcpy(g.meta.golden_inputs[0].data(), in, sizeof in);
+  std::memcpy(g.meta.golden_outputs[0].data(), out_y, sizeof in);
+  std::memcpy(g.meta.golden_outputs[1].data(), out_r, sizeof in);
+  return g;
+}
+
 inline std::vector<CorpusCase> make_corpus_cases() {
   using namespace luodi;
   using namespace luodi::format;
@@ -100,6 +146,8 @@ inline std::vector<CorpusCase> make_corpus_cases() {
 
   add("valid.luodi", "ok", good, "the base model: every section present");
   add("valid_verify_data.luodi", "ok", good, "the base model, loaded with the data CRC checked", true);
+  add("valid_activations.luodi", "ok", write(corpus_activation_graph()),
+      "a model whose ops all have kernels (the embedded check runs it)");
 
   // Truncations: the empty file, inside the header, and at every section boundary.
   add("truncated_empty.luodi", "truncated", {}, "zero bytes");

@@ -148,8 +148,8 @@ class Reader {
   // The data CRC, computed now over the DATA section (reads every weight byte).
   Status verify_data_crc() const noexcept {
     const Section& d = sec(SectionId::Data);
-    const std::uint32_t want = le::u32(base_ + hdr::data_crc);
-    const std::uint32_t got = crc32(base_ + d.offset, static_cast<std::size_t>(d.size));
+    const unsigned want = le::u32(base_ + hdr::data_crc);
+    const unsigned got = crc32(base_ + d.offset, static_cast<std::size_t>(d.size));
     if (got != want)
       return Status::error(StatusCode::ChecksumMismatch,
                            "DATA section (bytes %llu..%llu): CRC-32 is 0x%08x, the header says 0x%08x; the weights "
@@ -223,12 +223,12 @@ class Reader {
     if (size < kHeaderSize)
       return Status::error(StatusCode::Truncated, "the file is %zu bytes, shorter than the %zu-byte header", size,
                            kHeaderSize);
-    const std::uint16_t major = le::u16(b + hdr::version_major), minor = le::u16(b + hdr::version_minor);
+    const unsigned major = le::u16(b + hdr::version_major), minor = le::u16(b + hdr::version_minor);
     if (major != kVersionMajor)
       return Status::error(StatusCode::UnsupportedVersion,
                            "format version %u.%u; this build of luodi reads version %u.x files only", major, minor,
-                           kVersionMajor);
-    const std::uint32_t header_size = le::u32(b + hdr::header_size);
+                           static_cast<unsigned>(kVersionMajor));
+    const unsigned header_size = le::u32(b + hdr::header_size);
     file_size_ = le::u64(b + hdr::file_size);
     if (file_size_ > size)
       return Status::error(StatusCode::Truncated, "the header declares %llu bytes but only %zu are present",
@@ -236,12 +236,12 @@ class Reader {
     if (header_size < kHeaderSize || header_size > file_size_)
       return Status::error(StatusCode::BadOffset, "header_size %u is outside %zu..file size %llu", header_size,
                            kHeaderSize, ull(file_size_));
-    const std::uint32_t flags = le::u32(b + hdr::flags);
-    const std::uint32_t unknown_required = flags & kRequiredFlagsMask & ~kKnownRequiredFlags;
+    const unsigned flags = le::u32(b + hdr::flags);
+    const unsigned unknown_required = flags & kRequiredFlagsMask & ~kKnownRequiredFlags;
     if (unknown_required)
       return Status::error(StatusCode::UnsupportedVersion,
                            "the file sets required flag bits 0x%04x that this build (format %u.%u) does not know",
-                           unknown_required, kVersionMajor, kVersionMinor);
+                           unknown_required, static_cast<unsigned>(kVersionMajor), static_cast<unsigned>(kVersionMinor));
 
     // Section table.
     for (int i = 0; i < kSectionCount; ++i) {
@@ -274,8 +274,8 @@ class Reader {
 
     // Checksums: everything interpreted below is covered by the structure CRC.
     if (opt.verify_structure_crc) {
-      const std::uint32_t want = le::u32(b + hdr::structure_crc);
-      const std::uint32_t got = crc32(b + hdr::crc_begin, static_cast<std::size_t>(data.offset - hdr::crc_begin));
+      const unsigned want = le::u32(b + hdr::structure_crc);
+      const unsigned got = crc32(b + hdr::crc_begin, static_cast<std::size_t>(data.offset - hdr::crc_begin));
       if (got != want)
         return Status::error(StatusCode::ChecksumMismatch,
                              "header and tables (bytes 24..%llu): CRC-32 is 0x%08x, the header says 0x%08x; the file "
@@ -318,37 +318,37 @@ class Reader {
 
   Status check_tensors() const noexcept {
     const Section& data = sec(SectionId::Data);
-    for (std::int32_t i = 0; i < num_tensors_; ++i) {
+    for (int i = 0; i < num_tensors_; ++i) {
       const std::uint8_t* p = tensor_record(i);
       const std::uint64_t rec_at = sec(SectionId::Tensors).offset + kTensorRecordSize * static_cast<std::uint64_t>(i);
-      const std::uint32_t name_off = le::u32(p + tr::name);
+      const unsigned name_off = le::u32(p + tr::name);
       if (!string_ok(name_off))
         return Status::error(StatusCode::BadOffset, "tensor %d (record at byte %llu): name offset %u is outside STRINGS",
                              i, ull(rec_at), name_off);
       const char* nm = string(name_off);
-      const std::uint8_t dt = p[tr::dtype];
+      const unsigned dt = p[tr::dtype];
       if (!dtype_valid(dt))
         return Status::error(StatusCode::Unsupported, "tensor %d \"%s\": dtype code %u is unknown to this build", i, nm,
                              dt);
       const int rank = p[tr::rank];
       if (rank > kMaxRank)
         return Status::error(StatusCode::OutOfRange, "tensor %d \"%s\": rank %d exceeds %d", i, nm, rank, kMaxRank);
-      const std::uint8_t kind = p[tr::kind];
+      const unsigned kind = p[tr::kind];
       if (kind > 2)
         return Status::error(StatusCode::InvalidArgument, "tensor %d \"%s\": kind %u is not 0, 1 or 2", i, nm, kind);
       if (p[tr::packing] != 0)
         return Status::error(StatusCode::Unsupported,
                              "tensor %d \"%s\": packed layout %u is not supported by this build (format %u.%u)", i, nm,
-                             p[tr::packing], kVersionMajor, kVersionMinor);
+                             p[tr::packing], static_cast<unsigned>(kVersionMajor), static_cast<unsigned>(kVersionMinor));
       if (p[tr::quant_kind] != 0)
         return Status::error(StatusCode::Unsupported, "tensor %d \"%s\": quantization kind %u is not supported", i, nm,
                              p[tr::quant_kind]);
-      const std::int32_t producer = le::i32(p + tr::producer);
+      const int producer = le::i32(p + tr::producer);
       if (producer < -1 || producer >= num_nodes_)
         return Status::error(StatusCode::DanglingIndex, "tensor %d \"%s\": producer node %d does not exist (%d nodes)", i,
-                             nm, producer, num_nodes_);
+                             nm, producer, static_cast<int>(num_nodes_));
       for (int d = 0; d < kMaxRank; ++d) {
-        const std::uint32_t dn = le::u32(p + tr::dim_names + 4 * d);
+        const unsigned dn = le::u32(p + tr::dim_names + 4 * d);
         if (!string_ok(dn))
           return Status::error(StatusCode::BadOffset, "tensor %d \"%s\": dim %d name offset %u is outside STRINGS", i, nm,
                                d, dn);
@@ -404,13 +404,13 @@ class Reader {
 
   Status check_nodes() const noexcept {
     const Section& attrs = sec(SectionId::Attrs);
-    for (std::int32_t n = 0; n < num_nodes_; ++n) {
+    for (int n = 0; n < num_nodes_; ++n) {
       const std::uint8_t* p = node_record(n);
-      const std::uint32_t name_off = le::u32(p + nr::name);
+      const unsigned name_off = le::u32(p + nr::name);
       if (!string_ok(name_off))
         return Status::error(StatusCode::BadOffset, "node %d: name offset %u is outside STRINGS", n, name_off);
       const char* nm = string(name_off);
-      const std::uint16_t code = le::u16(p + nr::op);
+      const unsigned code = le::u16(p + nr::op);
       const graph::OpInfo* info = graph::op_info(code);
       if (info == nullptr)
         return Status::error(StatusCode::UnknownOp,
@@ -427,8 +427,8 @@ class Reader {
       if (io_begin + static_cast<std::uint64_t>(ni) + static_cast<std::uint64_t>(no) > num_io_)
         return Status::error(StatusCode::BadOffset,
                              "node %d \"%s\" (%s): inputs/outputs %llu..%llu are outside NODE_IO's %u entries", n, nm,
-                             info->name, ull(io_begin), ull(io_begin + ni + no), num_io_);
-      const std::uint32_t aoff = le::u32(p + nr::attr_offset), asize = le::u32(p + nr::attr_size);
+                             info->name, ull(io_begin), ull(io_begin + ni + no), static_cast<unsigned>(num_io_));
+      const unsigned aoff = le::u32(p + nr::attr_offset), asize = le::u32(p + nr::attr_size);
       if (asize != 0) {
         if (aoff % 8 != 0 || aoff > attrs.size || asize > attrs.size - aoff)
           return Status::error(StatusCode::BadOffset,
@@ -439,7 +439,7 @@ class Reader {
         if (!s.ok()) return s.prepend("node %d \"%s\" (%s): ", n, nm, info->name);
       }
       for (int k = 0; k < ni; ++k) {
-        const std::int32_t t = io(static_cast<std::uint32_t>(io_begin) + static_cast<std::uint32_t>(k));
+        const int t = io(static_cast<std::uint32_t>(io_begin) + static_cast<std::uint32_t>(k));
         if (t == -1) continue;
         if (t < -1 || t >= num_tensors_)
           return Status::error(StatusCode::DanglingIndex, "node %d \"%s\" (%s): input %d is tensor %d, which does not exist",
@@ -447,7 +447,7 @@ class Reader {
         const std::uint8_t* tp = tensor_record(t);
         const TensorKind kind = static_cast<TensorKind>(tp[tr::kind]);
         if (kind != TensorKind::Value) continue;
-        const std::int32_t prod = le::i32(tp + tr::producer);
+        const int prod = le::i32(tp + tr::producer);
         if (prod == -1)
           return Status::error(StatusCode::DanglingIndex, "node %d \"%s\" (%s): input %d reads tensor \"%s\", which no node produces",
                                n, nm, info->name, k, tensor_name_safe(t));
@@ -458,7 +458,7 @@ class Reader {
                                n, nm, info->name, tensor_name_safe(t), prod);
       }
       for (int k = 0; k < no; ++k) {
-        const std::int32_t t = io(static_cast<std::uint32_t>(io_begin + ni + k));
+        const int t = io(static_cast<std::uint32_t>(io_begin + ni + k));
         if (t < 0 || t >= num_tensors_)
           return Status::error(StatusCode::DanglingIndex,
                                "node %d \"%s\" (%s): output %d is tensor %d, which does not exist", n, nm, info->name, k, t);
@@ -480,9 +480,9 @@ class Reader {
   // A value tensor naming producer p must be one of node p's outputs (else two nodes could
   // claim it, or a record could lie about it).
   Status check_producers() const noexcept {
-    for (std::int32_t t = 0; t < num_tensors_; ++t) {
+    for (int t = 0; t < num_tensors_; ++t) {
       const std::uint8_t* tp = tensor_record(t);
-      const std::int32_t p = le::i32(tp + tr::producer);
+      const int p = le::i32(tp + tr::producer);
       if (p < 0) continue;
       const std::uint8_t* np = node_record(p);
       const std::uint32_t begin = le::u32(np + nr::io_begin) + le::u16(np + nr::num_inputs);
@@ -497,11 +497,11 @@ class Reader {
   }
 
   Status check_graph_io() const noexcept {
-    std::int32_t inputs_seen = 0;
+    int inputs_seen = 0;
     for (std::int32_t t = 0; t < num_tensors_; ++t)
       if (static_cast<TensorKind>(tensor_record(t)[tr::kind]) == TensorKind::Input) ++inputs_seen;
     for (int k = 0; k < num_graph_inputs_; ++k) {
-      const std::int32_t t = input(k);
+      const int t = input(k);
       if (t < 0 || t >= num_tensors_)
         return Status::error(StatusCode::DanglingIndex, "graph input %d is tensor %d, which does not exist", k, t);
       if (static_cast<TensorKind>(tensor_record(t)[tr::kind]) != TensorKind::Input)
@@ -517,7 +517,7 @@ class Reader {
                            num_graph_inputs_);
     if (num_graph_outputs_ == 0) return Status(StatusCode::InvalidArgument, "the graph has no outputs");
     for (int k = 0; k < num_graph_outputs_; ++k) {
-      const std::int32_t t = output(k);
+      const int t = output(k);
       if (t < 0 || t >= num_tensors_)
         return Status::error(StatusCode::DanglingIndex, "graph output %d is tensor %d, which does not exist", k, t);
       const std::uint8_t* tp = tensor_record(t);
@@ -543,10 +543,10 @@ class Reader {
       for (std::size_t f : fields)
         if (!string_ok(le::u32(p + f)))
           return Status::error(StatusCode::BadOffset, "METADATA: string offset %u at byte %llu is outside STRINGS",
-                               le::u32(p + f), ull(m.offset + f));
+                               static_cast<unsigned>(le::u32(p + f)), ull(m.offset + f));
     }
     for (int k = 0; k < num_labels(); ++k) {
-      const std::uint32_t off = le::u32(base_ + sec(SectionId::Labels).offset + 4u * static_cast<std::uint32_t>(k));
+      const unsigned off = le::u32(base_ + sec(SectionId::Labels).offset + 4u * static_cast<std::uint32_t>(k));
       if (!string_ok(off))
         return Status::error(StatusCode::BadOffset, "label %d: string offset %u is outside STRINGS", k, off);
     }
@@ -557,7 +557,7 @@ class Reader {
                              ull(g.size / 4), num_graph_inputs_, num_graph_outputs_);
       for (int k = 0; k < num_graph_inputs_ + num_graph_outputs_; ++k) {
         const bool is_in = k < num_graph_inputs_;
-        const std::int32_t gt = list_at(SectionId::Golden, k);
+        const int gt = list_at(SectionId::Golden, k);
         const std::int32_t io_t = is_in ? input(k) : output(k - num_graph_inputs_);
         if (gt < 0 || gt >= num_tensors_)
           return Status::error(StatusCode::DanglingIndex, "golden %s %d is tensor %d, which does not exist",

@@ -173,7 +173,8 @@ class PrepareContext {
     std::uint32_t n = 0;
     LUODI_RETURN_IF_ERROR(wrap(attrs.read_string(name, &s, &n, required)));
     if (s == nullptr) return Status();
-    if (n >= cap) return error(StatusCode::BadAttribute, "attribute \"%s\" is %u bytes long; at most %zu", name, n, cap - 1);
+    if (n >= cap) return error(StatusCode::BadAttribute, "attribute \"%s\" is %u bytes long; at most %zu", name,
+                                 static_cast<unsigned>(n), cap - 1);
     std::memcpy(buf, s, n);
     buf[n] = '\0';
     return Status();

@@ -222,7 +222,8 @@ inline Status prepare_constant_of_shape(PrepareContext& ctx) noexcept {
   std::int64_t iv = 0;  // the exact value of an integer attribute (a double holds only 53 bits)
   graph::Attr a;
   if (ctx.attrs.find("value", &a)) {
-    if (a.count != 1) return ctx.error(StatusCode::BadAttribute, "attribute \"value\" must hold one element; it holds %u", a.count);
+    if (a.count != 1) return ctx.error(StatusCode::BadAttribute, "attribute \"value\" must hold one element; it holds %u",
+                                         static_cast<unsigned>(a.count));
     if (a.type == graph::AttrType::Float || a.type == graph::AttrType::Floats) {
       v = a.float_at(0);
       iv = (v > -9.2e18 && v < 9.2e18) ? static_cast<std::int64_t>(v) : 0;  // NaN and huge: 0, not UB

@@ -232,7 +232,7 @@ class Model {
     auto r = format::Reader::open(bytes, size, ro);
     if (!r.ok()) return r.status();
     reader_ = *r;
-    for (std::int32_t n = 0; n < reader_.num_nodes(); ++n) {
+    for (int n = 0; n < reader_.num_nodes(); ++n) {
       const format::NodeEntry e = reader_.node(n);
       Status s = ops::check_attributes(e.op, e.attrs);
       if (!s.ok()) return s.prepend("node %d \"%s\" (%s): ", n, e.name, graph::op_name(e.op));
