@@ -371,13 +371,19 @@ TEST_CASE("session: small values are computed at prepare, large ones by run()") 
   const std::int32_t small = g.add_value(make_value("small", DType::f32, Shape{}));
   const std::int32_t big = g.add_value(make_value("big", DType::f32, Shape{}));
   const std::int32_t y = g.add_value(make_value("y", DType::f32, Shape{}));
+  // A 2 MiB weight through Relu: a transform of the model's own weights, evaluated at prepare.
+  std::vector<float> wv(512 * 1024);
+  for (std::size_t q = 0; q < wv.size(); ++q) wv[q] = static_cast<float>(q % 5) - 2.0f;
+  const std::int32_t w = g.add_value(make_constant<float>("w", Shape{512, 1024}, wv));
+  const std::int32_t wr = g.add_value(make_value("w_relu", DType::f32, Shape{}));
   g.inputs = {x};
-  g.outputs = {small, big, y};
+  g.outputs = {small, big, y, wr};
   g.add_node(make_node(OpCode::ConstantOfShape, "small_fill", {small_shape}, {small},
                        AttrWriter().set_floats("value", {1.5f}).take()));
   g.add_node(make_node(OpCode::ConstantOfShape, "big_fill", {big_shape}, {big},
                        AttrWriter().set_floats("value", {-2.0f}).take()));
   g.add_node(make_node(OpCode::Relu, "relu", {x}, {y}));
+  g.add_node(make_node(OpCode::Relu, "relu_weights", {w}, {wr}));
   LoadedModel lm = load(g);
   struct Count {
     std::vector<std::string> ran;
@@ -387,8 +393,11 @@ TEST_CASE("session: small values are computed at prepare, large ones by run()") 
   opt.profile_user = &count;
   Session s(lm.model, opt);
   REQUIRE_MESSAGE(s.ok(), std::string(s.status().message()));
-  // 2 MiB is over kMaxFoldBytes: planned like an activation and filled by run().
-  CHECK(s.memory().persistent < kMaxFoldBytes);
+  // The 2 MiB fill is over kMaxFoldBytes: planned like an activation and filled by run(). The
+  // 2 MiB weight transform is evaluated at prepare and kept with the session's tables.
+  CHECK(s.memory().persistent >= 512 * 1024 * 4);
+  CHECK(s.memory().persistent < 512 * 1024 * 4 + kMaxFoldBytes);
+  CHECK(s.output(3)[3] == 1.0f);
   CHECK(s.memory().activations >= 512 * 1024 * 4);
   CHECK(s.output(0)[15] == 1.5f);  // computed at prepare: valid before any run
   s.run();

@@ -103,7 +103,9 @@ struct TensorRef {
 
 inline constexpr int kMaxSessionInputs = 32;
 // Nodes whose inputs are all known are evaluated at prepare time when their outputs total at
-// most this many bytes; larger ones run in run() like any other node.
+// most this many bytes (and all such outputs together at most kMaxFoldTotalBytes), or when they
+// only transform the model's weights (all inputs constants, output at most twice their size);
+// others run in run() like any other node.
 inline constexpr std::uint64_t kMaxFoldBytes = std::uint64_t(1) << 20;
 inline constexpr std::uint64_t kMaxFoldTotalBytes = std::uint64_t(1) << 24;  // over all nodes
 
@@ -570,10 +572,23 @@ class Session {
       if (foldable) {
         // Large results are computed by run() instead: they would cost the same bytes, and
         // only small values (shapes, scalars) are ever needed at prepare time.
-        std::uint64_t out_bytes = 0;
+        // Transforms of the model's own weights (a Cast of f16-stored weights, a Transpose) are
+        // evaluated whatever their size: they cost at most twice the weights they read.
+        std::uint64_t out_bytes = 0, weight_bytes = 0;
         for (int k = 0; k < e.num_outputs; ++k) out_bytes += ctx.outputs[k].bytes();
-        if ((out_bytes > kMaxFoldBytes || folded_bytes + out_bytes > kMaxFoldTotalBytes) && ctx.run) foldable = false;
-        else folded_bytes += out_bytes;
+        bool only_weights = true;
+        for (int k = 0; k < e.num_inputs; ++k) {
+          const std::int32_t t = r.node_input(e, k);
+          if (t < 0) continue;
+          if (tensors_[t].state == TState::Constant) weight_bytes += tensors_[t].bytes;
+          else only_weights = false;
+        }
+        const bool weight_transform = only_weights && out_bytes <= 2 * weight_bytes;
+        if (!weight_transform && ctx.run &&
+            (out_bytes > kMaxFoldBytes || folded_bytes + out_bytes > kMaxFoldTotalBytes))
+          foldable = false;
+        else if (!weight_transform)
+          folded_bytes += out_bytes;
       }
       if (foldable) {
         // Evaluate now, once: the outputs join the persistent data.
