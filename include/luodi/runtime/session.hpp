@@ -47,6 +47,7 @@
 #include "../core/span.hpp"
 #include "../core/status.hpp"
 #include "../core/tensor.hpp"
+#include "../core/thread_pool.hpp"
 #include "../ops/registry.hpp"
 #include "model.hpp"
 #include "planner.hpp"
