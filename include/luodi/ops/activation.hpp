@@ -80,7 +80,7 @@ inline Status activation_of(PrepareContext& ctx, kernels::ActivationKind* kind, 
 }
 
 inline Status prepare_activation(PrepareContext& ctx) noexcept {
-  LUODI_RETURN_IF_ERROR(ctx.require_dtype(0, DType::f32, "X"));
+  LUODI_RETURN_IF_ERROR(ctx.require_f32(0, "X"));
   kernels::ActivationKind kind;
   ActivationOpParams p;
   LUODI_RETURN_IF_ERROR(activation_of(ctx, &kind, &p.p));

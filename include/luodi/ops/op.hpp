@@ -105,6 +105,7 @@ class PrepareContext {
   graph::OpCode op = graph::OpCode::Identity;
   graph::AttrList attrs;
   Isa isa = Isa::scalar;
+  int concurrency = 1;  // the executor's threads: kernels size per-thread scratch with it
   int num_inputs = 0;
   int num_outputs = 0;
   const TensorDesc* inputs[kMaxOpInputs] = {};  // nullptr: an absent optional input
@@ -192,6 +193,14 @@ class PrepareContext {
                    dtype_name(inputs[k]->dtype), dtype_name(want));
     return Status();
   }
+  // Input k must be f32; another dtype is Unsupported (the op's kernels are f32 only).
+  Status require_f32(int k, const char* what) const noexcept {
+    LUODI_RETURN_IF_ERROR(require_input(k, what));
+    if (inputs[k]->dtype != DType::f32)
+      return error(StatusCode::Unsupported, "input %d (%s) is %s; %s supports f32 only", k, what,
+                   dtype_name(inputs[k]->dtype), op_name());
+    return Status();
+  }
   // The value of input k must be known now (a constant, or computed from shapes).
   Status require_value(int k, const char* what) const noexcept {
     LUODI_RETURN_IF_ERROR(require_input(k, what));
@@ -226,6 +235,24 @@ class PrepareContext {
         out[i] = v;
       }
     }
+    *count = static_cast<int>(n);
+    return Status();
+  }
+
+  // Read input k (f32, 1-D or scalar) as floats, at most `cap`.
+  Status read_float_values(int k, const char* what, float* out, int cap, int* count) const noexcept {
+    LUODI_RETURN_IF_ERROR(require_value(k, what));
+    const TensorDesc& t = *inputs[k];
+    if (t.dtype != DType::f32)
+      return error(StatusCode::DTypeMismatch, "input %d (%s) is %s; f32 is required", k, what, dtype_name(t.dtype));
+    if (t.shape.rank() > 1)
+      return error(StatusCode::ShapeMismatch, "input %d (%s) has shape %s; a 1-D tensor is required", k, what,
+                   t.shape.str().c_str());
+    const std::int64_t n = t.shape.numel();
+    if (n > cap)
+      return error(StatusCode::OutOfRange, "input %d (%s) has %lld values; at most %d are supported", k, what,
+                   static_cast<long long>(n), cap);
+    if (n) std::memcpy(out, t.data, static_cast<std::size_t>(n) * sizeof(float));
     *count = static_cast<int>(n);
     return Status();
   }

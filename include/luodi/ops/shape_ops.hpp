@@ -4,6 +4,8 @@
 // gives the output the input's storage.
 #pragma once
 
+#include <cmath>
+
 #include "op.hpp"
 
 namespace luodi {
@@ -256,6 +258,64 @@ inline Status prepare_constant_of_shape(PrepareContext& ctx) noexcept {
   p.count = out.numel();
   ctx.set_params(p);
   ctx.run = &run_fill;
+  return Status();
+}
+
+// ---- Range -----------------------------------------------------------------------------------
+// Range(start, limit, delta): max(ceil((limit - start) / delta), 0) values start + i * delta.
+// All three are scalars whose values must be known, so the node is always evaluated at
+// prepare time. f32, i32 and i64.
+struct RangeParams {
+  std::int64_t count;
+  double start, delta;       // f32
+  std::int64_t istart, idelta;  // integers
+  DType dtype;
+};
+inline void run_range(const RunContext& ctx) noexcept {
+  const RangeParams& p = ctx.p<RangeParams>();
+  for (std::int64_t i = 0; i < p.count; ++i) {
+    switch (p.dtype) {
+      case DType::f32: ctx.output<float>(0)[i] = static_cast<float>(p.start + static_cast<double>(i) * p.delta); break;
+      case DType::i32: ctx.output<std::int32_t>(0)[i] = static_cast<std::int32_t>(p.istart + i * p.idelta); break;
+      default: ctx.output<std::int64_t>(0)[i] = p.istart + i * p.idelta; break;
+    }
+  }
+}
+inline Status prepare_range(PrepareContext& ctx) noexcept {
+  const char* names[3] = {"start", "limit", "delta"};
+  for (int k = 0; k < 3; ++k) {
+    LUODI_RETURN_IF_ERROR(ctx.require_value(k, names[k]));
+    if (ctx.input(k)->numel() != 1 || ctx.input(k)->dtype != ctx.input(0)->dtype)
+      return ctx.error(StatusCode::ShapeMismatch, "input %d (%s) must be one %s", k, names[k], dtype_name(ctx.input(0)->dtype));
+  }
+  RangeParams p{};
+  p.dtype = ctx.input(0)->dtype;
+  auto value = [&](int k) -> double {
+    switch (p.dtype) {
+      case DType::f32: return static_cast<double>(*ctx.input(k)->as<float>());
+      case DType::i32: return static_cast<double>(*ctx.input(k)->as<std::int32_t>());
+      default: return static_cast<double>(*ctx.input(k)->as<std::int64_t>());
+    }
+  };
+  if (p.dtype != DType::f32 && p.dtype != DType::i32 && p.dtype != DType::i64)
+    return ctx.error(StatusCode::Unsupported, "Range of %s (f32, i32 or i64)", dtype_name(p.dtype));
+  const double start = value(0), limit = value(1), delta = value(2);
+  if (!(delta != 0.0) || !std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta))
+    return ctx.error(StatusCode::InvalidArgument, "start %g, limit %g, delta %g: delta must be non-zero and all finite", start,
+                     limit, delta);
+  const double n = std::ceil((limit - start) / delta);
+  if (n > static_cast<double>(kMaxElements) || std::fabs(start) + (n > 0 ? n : 0) * std::fabs(delta) > 9e18)
+    return ctx.error(StatusCode::Overflow, "Range from %g by %g to %g is too long", start, delta, limit);
+  p.count = n > 0 ? static_cast<std::int64_t>(n) : 0;
+  p.start = start;
+  p.delta = delta;
+  if (p.dtype != DType::f32) {
+    p.istart = p.dtype == DType::i32 ? *ctx.input(0)->as<std::int32_t>() : *ctx.input(0)->as<std::int64_t>();
+    p.idelta = p.dtype == DType::i32 ? *ctx.input(2)->as<std::int32_t>() : *ctx.input(2)->as<std::int64_t>();
+  }
+  LUODI_RETURN_IF_ERROR(ctx.set_output(0, p.dtype, Shape{p.count}));
+  ctx.set_params(p);
+  ctx.run = &run_range;
   return Status();
 }
 

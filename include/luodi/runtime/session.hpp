@@ -528,6 +528,7 @@ class Session {
       ctx.op = e.op;
       ctx.attrs = e.attrs;
       ctx.isa = isa_;
+      ctx.concurrency = executor_ ? executor_->concurrency() : 1;
       ctx.num_inputs = e.num_inputs;
       ctx.num_outputs = e.num_outputs;
       if (e.num_inputs > ops::kMaxOpInputs || e.num_outputs > ops::kMaxOpOutputs)
