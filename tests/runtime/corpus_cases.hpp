@@ -8,6 +8,7 @@
 #pragma once
 
 #include <luodi/format/reader.hpp>
+#include <luodi/format/preprocess_record.hpp>
 #include <luodi/format/writer.hpp>
 
 #include <cstring>
@@ -53,7 +54,12 @@ inline luodi::graph::Graph corpus_base_graph(const char* leaky_alpha_type = "flo
   g.meta.converter_version = "corpus 1";
   g.meta.source_hash = "none";
   g.meta.labels = {"zero", "one"};
-  g.meta.preprocess = {0, 1, 2, 3, 4, 5, 6, 7};
+  PreprocessSpec pre;
+  pre.width = 2;
+  pre.height = 2;
+  pre.order = ChannelOrder::BGR;
+  pre.resize = ResizeMode::Letterbox;
+  g.meta.preprocess = format::preprocess_bytes(pre);
   const float in[8] = {-2, -1, 0, 1, 2, 3, -4, 5};
   float out[8];
   for (int i = 0; i < 8; ++i) {
@@ -250,6 +256,12 @@ inline std::vector<CorpusCase> make_corpus_cases() {
       "LeakyRelu \"alpha\" stored as a string");
   add("attr_unknown_name.luodi", "bad attribute", write(corpus_base_graph("unknown")),
       "LeakyRelu with an attribute \"slope_mode\" it does not have");
+  add("preprocess_future_version.luodi", "unsupported version", patched([&](std::uint8_t* b) {
+        le::put32(b + sec_off(SectionId::Preprocess), 2);
+      }),
+      "preprocessing record version 2");
+  add("preprocess_bad_enum.luodi", "invalid argument", patched([&](std::uint8_t* b) { b[sec_off(SectionId::Preprocess) + 14] = 7; }),
+      "preprocessing record with channel order 7");
   add("attr_bad_type_code.luodi", "bad attribute", patched([&](std::uint8_t* b) {
         b[sec_off(SectionId::Attrs) + 2] = 9;  // the type byte of the first attribute record
       }),

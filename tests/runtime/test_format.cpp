@@ -1,5 +1,6 @@
 // The .luodi format: CRC-32, and writer -> reader round trips of graphs built in code.
 #include <doctest/doctest.h>
+#include <luodi/format/preprocess_record.hpp>
 #include <luodi/format/reader.hpp>
 #include <luodi/format/writer.hpp>
 
@@ -261,4 +262,33 @@ TEST_CASE("format: every truncation is an error naming the missing bytes") {
   std::vector<std::uint8_t> longer = good;
   longer.resize(good.size() + 100, 0xAB);
   CHECK(format::Reader::open(longer.data(), longer.size()).ok());
+}
+
+TEST_CASE("format: the preprocessing record round-trips every field") {
+  PreprocessSpec s;
+  s.width = 640;
+  s.height = 480;
+  s.resize = ResizeMode::CenterCrop;
+  s.align = LetterboxAlign::TopLeft;
+  s.order = ChannelOrder::Gray;
+  s.interp = image::Interp::Nearest;
+  s.normalize = NormalizeMode::ScaleOffset;
+  s.layout = Layout::NHWC;
+  s.pad_value = 7;
+  s.roi = PreprocessRoi{1, 2, 300, 200};
+  s.pixel_scale = 0.5f;
+  s.mean[1] = 0.25f;
+  s.stddev[2] = 0.125f;
+  s.scale[0] = 2.0f;
+  s.offset[2] = -1.5f;
+  const std::vector<std::uint8_t> b = format::preprocess_bytes(s);
+  REQUIRE(b.size() == format::kPreprocessRecordV1Size);
+  PreprocessSpec d;
+  REQUIRE(format::decode_preprocess(b.data(), b.size(), &d).ok());
+  // Byte for byte the same struct (it has no padding: PreprocessSpec static_asserts 88 bytes).
+  CHECK(std::memcmp(&d, &s, sizeof s) == 0);
+  CHECK(format::decode_preprocess(b.data(), 87, &d).code() == StatusCode::Truncated);
+  std::vector<std::uint8_t> bad = b;
+  bad[12] = 9;  // resize mode 9
+  CHECK(format::decode_preprocess(bad.data(), bad.size(), &d).code() == StatusCode::InvalidArgument);
 }

@@ -33,7 +33,13 @@ TEST_CASE("model: from_memory uses aligned memory in place and copies unaligned 
   CHECK(std::string(m->metadata().producer) == "luodi tests");
   REQUIRE(m->num_labels() == 2);
   CHECK(std::string(m->label(1)) == "one");
-  CHECK(m->preprocessing_size() == 8);
+  CHECK(m->preprocessing_size() == format::kPreprocessRecordV1Size);
+  REQUIRE(m->has_preprocessing());
+  CHECK(m->preprocessing().width == 2);
+  CHECK(m->preprocessing().order == ChannelOrder::BGR);
+  CHECK(m->preprocessing().resize == ResizeMode::Letterbox);
+  CHECK(m->preprocessing().mean[2] == PreprocessSpec().mean[2]);
+  CHECK(m->preprocessing().validate().ok());
   CHECK(m->has_golden());
   CHECK(m->verify_data().ok());
 
@@ -81,3 +87,13 @@ TEST_CASE("model: load maps the file") {
   std::remove(path.c_str());
 }
 #endif
+
+TEST_CASE("model: without a preprocessing record the contract is absent, never a silent default") {
+  auto bytes = format::write(luodi_test::corpus_activation_graph());
+  REQUIRE(bytes.ok());
+  auto m = Model::from_memory(bytes->data(), bytes->size());
+  REQUIRE(m.ok());
+  CHECK_FALSE(m->has_preprocessing());
+  CHECK(m->preprocessing_bytes() == nullptr);
+  CHECK(m->preprocessing().validate().code() == StatusCode::UnsupportedVersion);
+}

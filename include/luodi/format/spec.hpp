@@ -108,8 +108,9 @@
 //                                input shapes, as computed by the converter; 0 = unknown
 //    24   40 reserved
 //
-// PreprocessRecord (PREPROCESS section): the serialised image::PreprocessSpec, whose own
-// header defines its layout; the runtime hands the bytes to it. v1.0 files may leave it out.
+// PreprocessRecord (PREPROCESS section): image::PreprocessSpec field by field, 88 bytes in
+// its version 1, laid out in format/preprocess_record.hpp. Model loading decodes and validates
+// it (an unknown record version is UnsupportedVersion). Optional.
 //
 // ---- Structural rules (the reader enforces every one) ---------------------------------------
 // * Every section lies inside the file and outside the header, at its alignment, and its size

@@ -28,6 +28,7 @@
 #include "../config.hpp"
 #include "../core/memory.hpp"
 #include "../core/status.hpp"
+#include "../format/preprocess_record.hpp"
 #include "../format/reader.hpp"
 #include "../ops/schema.hpp"
 
@@ -91,6 +92,7 @@ class Model {
     if (this != &o) {
       release();
       reader_ = o.reader_;
+      preprocess_ = o.preprocess_;
       storage_ = o.storage_;
       map_base_ = o.map_base_;
       map_size_ = o.map_size_;
@@ -200,7 +202,13 @@ class Model {
   format::MetadataEntry metadata() const noexcept { return reader_.metadata(); }
   int num_labels() const noexcept { return reader_.num_labels(); }
   const char* label(int i) const noexcept { return reader_.label(i); }
-  // The preprocessing record's bytes (format/spec.hpp), nullptr when the file has none.
+  // The preprocessing contract the converter stored (checked at load), for image::preprocess():
+  //   luodi::preprocess(frame, model->preprocessing(), session.input(0));
+  // Without one, the returned spec has version 0, which preprocess() refuses: a model that does
+  // not say how it wants its input never silently gets ImageNet defaults.
+  bool has_preprocessing() const noexcept { return preprocess_.version != 0; }
+  const PreprocessSpec& preprocessing() const noexcept { return preprocess_; }
+  // The raw record (format/preprocess_record.hpp), nullptr when the file has none.
   const std::uint8_t* preprocessing_bytes() const noexcept { return reader_.preprocess_bytes(); }
   std::size_t preprocessing_size() const noexcept { return static_cast<std::size_t>(reader_.preprocess_size()); }
   bool has_golden() const noexcept { return reader_.has_golden(); }
@@ -237,6 +245,8 @@ class Model {
       Status s = ops::check_attributes(e.op, e.attrs);
       if (!s.ok()) return s.prepend("node %d \"%s\" (%s): ", n, e.name, graph::op_name(e.op));
     }
+    if (reader_.preprocess_size() != 0)
+      LUODI_RETURN_IF_ERROR(format::decode_preprocess(reader_.preprocess_bytes(), reader_.preprocess_size(), &preprocess_));
     return Status();
   }
 
@@ -259,7 +269,14 @@ class Model {
     map_size_ = 0;
   }
 
+  static PreprocessSpec no_preprocessing() noexcept {
+    PreprocessSpec s;
+    s.version = 0;
+    return s;
+  }
+
   format::Reader reader_;
+  PreprocessSpec preprocess_ = no_preprocessing();
   ModelStorage storage_ = ModelStorage::Borrowed;
   void* map_base_ = nullptr;
   std::size_t map_size_ = 0;
