@@ -1,5 +1,6 @@
 // CNN-shaped graphs built in code (a MobileNetV2-like net with inverted residuals, a ResNet-like
-// net with BatchNorm and MaxPool, and an OCR-detector-like head whose upsampling sizes come from
+// net with BatchNorm and MaxPool, torchvision's MobileNetV2 and ResNet-18 (model_zoo.hpp) at a
+// small input size, and an OCR-detector-like head whose upsampling sizes come from
 // Shape -> Slice -> Mul -> Concat on a dynamic input): run() against the ref kernels node by
 // node, on every ISA, and the planned arena against the planner's lower bound.
 #include <doctest/doctest.h>
@@ -15,6 +16,7 @@
 
 #include "../support/test_util.hpp"
 #include "reference_eval.hpp"
+#include "model_zoo.hpp"
 #include "test_graphs.hpp"
 
 using namespace luodi;
@@ -25,81 +27,7 @@ using luodi_test::make_value;
 
 namespace {
 
-// Builds graphs with random weights (He-scaled so activations stay O(1)).
-class Builder {
- public:
-  explicit Builder(Graph* g) : g_(g), rng_(17) {}
-
-  std::int32_t value(const std::string& name) { return g_->add_value(make_value(name, DType::f32, Shape{})); }
-  std::int32_t weight(const std::string& name, Shape s, float scale) {
-    std::normal_distribution<float> d(0.0f, scale);
-    std::vector<float> v(static_cast<std::size_t>(s.numel()));
-    for (auto& x : v) x = d(rng_);
-    return g_->add_value(make_constant<float>(name, s, v));
-  }
-  std::int32_t i64(const std::string& name, std::vector<std::int64_t> v) {
-    return g_->add_value(make_constant<std::int64_t>(name, Shape{static_cast<std::int64_t>(v.size())}, v));
-  }
-  std::int32_t f32_scalar(const std::string& name, float v) { return g_->add_value(make_constant<float>(name, Shape{}, {v})); }
-
-  // Conv with bias; pad = k/2; groups; optional fused activation through the node's attributes
-  // ("activation": luodi's fused epilogue) or a separate node.
-  std::int32_t conv(std::int32_t x, std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t stride,
-                    std::int64_t groups, const std::string& name) {
-    const float scale = std::sqrt(2.0f / static_cast<float>(cin / groups * k * k));
-    const std::int32_t w = weight(name + ".w", Shape{cout, cin / groups, k, k}, scale);
-    const std::int32_t b = weight(name + ".b", Shape{cout}, 0.1f);
-    const std::int32_t y = value(name);
-    AttrWriter a;
-    a.set_ints("kernel_shape", {k, k}).set_ints("strides", {stride, stride}).set_int("group", groups);
-    a.set_ints("pads", {k / 2, k / 2, k / 2, k / 2});
-    g_->add_node(make_node(OpCode::Conv, name, {x, w, b}, {y}, a.take()));
-    return y;
-  }
-  std::int32_t relu6(std::int32_t x, const std::string& name) {
-    const std::int32_t y = value(name);
-    g_->add_node(make_node(OpCode::Clip, name, {x, f32_scalar(name + ".lo", 0.0f), f32_scalar(name + ".hi", 6.0f)}, {y}));
-    return y;
-  }
-  std::int32_t unary(OpCode op, std::int32_t x, const std::string& name) {
-    const std::int32_t y = value(name);
-    g_->add_node(make_node(op, name, {x}, {y}));
-    return y;
-  }
-  std::int32_t binary(OpCode op, std::int32_t a, std::int32_t b, const std::string& name) {
-    const std::int32_t y = value(name);
-    g_->add_node(make_node(op, name, {a, b}, {y}));
-    return y;
-  }
-  std::int32_t batchnorm(std::int32_t x, std::int64_t c, const std::string& name) {
-    std::uniform_real_distribution<float> pos(0.5f, 1.5f);
-    std::vector<float> var(static_cast<std::size_t>(c));
-    for (auto& v : var) v = pos(rng_);
-    const std::int32_t vv = g_->add_value(make_constant<float>(name + ".var", Shape{c}, var));
-    const std::int32_t y = value(name);
-    g_->add_node(make_node(OpCode::BatchNormalization, name,
-                           {x, weight(name + ".scale", Shape{c}, 0.5f), weight(name + ".bias", Shape{c}, 0.1f),
-                            weight(name + ".mean", Shape{c}, 0.1f), vv},
-                           {y}));
-    return y;
-  }
-  std::int32_t head(std::int32_t x, std::int64_t c, std::int64_t classes) {
-    const std::int32_t gap = value("gap");
-    g_->add_node(make_node(OpCode::GlobalAveragePool, "gap", {x}, {gap}));
-    const std::int32_t flat = value("flat");
-    g_->add_node(make_node(OpCode::Flatten, "flatten", {gap}, {flat}));
-    const std::int32_t logits = value("logits");
-    g_->add_node(make_node(OpCode::Gemm, "fc", {flat, weight("fc.w", Shape{classes, c}, 0.1f), weight("fc.b", Shape{classes}, 0.1f)},
-                           {logits}, AttrWriter().set_int("transB", 1).take()));
-    const std::int32_t prob = value("prob");
-    g_->add_node(make_node(OpCode::Softmax, "softmax", {logits}, {prob}, AttrWriter().set_int("axis", 1).take()));
-    return prob;
-  }
-
- private:
-  Graph* g_;
-  std::mt19937 rng_;
-};
+using Builder = luodi_test::GraphBuilder;
 
 Graph mobilenet_like(std::int64_t hw) {
   Graph g;
@@ -123,7 +51,7 @@ Graph mobilenet_like(std::int64_t hw) {
     c = blk[1];
   }
   t = b.relu6(b.conv(t, c, 128, 1, 1, 1, "last"), "last.act");
-  g.outputs = {b.head(t, 128, 10)};
+  g.outputs = {b.classifier(t, 128, 10)};
   return g;
 }
 
@@ -133,10 +61,7 @@ Graph resnet_like(std::int64_t hw) {
   const std::int32_t x = g.add_value(make_value("input", DType::f32, Shape{1, 3, hw, hw}));
   g.inputs = {x};
   std::int32_t t = b.unary(OpCode::Relu, b.batchnorm(b.conv(x, 3, 16, 7, 2, 1, "stem"), 16, "stem.bn"), "stem.relu");
-  const std::int32_t pooled = b.value("pool");
-  g.add_node(make_node(OpCode::MaxPool, "pool", {t}, {pooled},
-                       AttrWriter().set_ints("kernel_shape", {3, 3}).set_ints("strides", {2, 2}).set_ints("pads", {1, 1, 1, 1}).take()));
-  t = pooled;
+  t = b.maxpool(t, "pool");
   std::int64_t c = 16;
   const std::int64_t stages[][2] = {{16, 1}, {32, 2}, {64, 2}};
   int i = 0;
@@ -149,7 +74,7 @@ Graph resnet_like(std::int64_t hw) {
     t = b.unary(OpCode::Relu, b.binary(OpCode::Add, y, skip, n + ".add"), n + ".relu2");
     c = st[0];
   }
-  g.outputs = {b.head(t, c, 10)};
+  g.outputs = {b.classifier(t, c, 10)};
   return g;
 }
 
@@ -166,17 +91,13 @@ Graph detector_like() {
   const std::int32_t x2 = b.unary(OpCode::Relu, b.conv(x, 3, 8, 3, 2, 1, "c1"), "r1");
   const std::int32_t x4 = b.unary(OpCode::Relu, b.conv(x2, 8, 16, 3, 2, 1, "c2"), "r2");
   const std::int32_t x8 = b.unary(OpCode::Relu, b.conv(x4, 16, 16, 3, 2, 1, "c3"), "r3");
-  const std::int32_t shp = b.value("shape4");
-  g.values[static_cast<std::size_t>(shp)].dtype = DType::i64;
+  const std::int32_t shp = b.value("shape4", DType::i64);
   g.add_node(make_node(OpCode::Shape, "shape4", {x4}, {shp}));
-  const std::int32_t hw = b.value("hw4");
-  g.values[static_cast<std::size_t>(hw)].dtype = DType::i64;
+  const std::int32_t hw = b.value("hw4", DType::i64);
   g.add_node(make_node(OpCode::Slice, "slice_hw", {shp, b.i64("s0", {2}), b.i64("s1", {4}), b.i64("sa", {0})}, {hw}));
-  const std::int32_t nc = b.value("nc4");
-  g.values[static_cast<std::size_t>(nc)].dtype = DType::i64;
+  const std::int32_t nc = b.value("nc4", DType::i64);
   g.add_node(make_node(OpCode::Gather, "gather_nc", {shp, b.i64("nc_idx", {0, 1})}, {nc}));
-  const std::int32_t sizes = b.value("sizes");
-  g.values[static_cast<std::size_t>(sizes)].dtype = DType::i64;
+  const std::int32_t sizes = b.value("sizes", DType::i64);
   g.add_node(make_node(OpCode::Concat, "concat_sizes", {nc, hw}, {sizes}, AttrWriter().set_int("axis", 0).take()));
   const std::int32_t up = b.value("up8");
   const std::int32_t empty_f = g.add_value(make_constant<float>("empty", Shape{0}, {}));
@@ -267,6 +188,11 @@ void check_model(const Graph& g, const std::vector<Shape>& input_shapes, const c
 TEST_CASE("cnn graphs: a MobileNetV2-like net") { check_model(mobilenet_like(64), {Shape{1, 3, 64, 64}}, "mobilenet-like"); }
 
 TEST_CASE("cnn graphs: a ResNet-like net") { check_model(resnet_like(64), {Shape{1, 3, 64, 64}}, "resnet-like"); }
+
+TEST_CASE("cnn graphs: torchvision MobileNetV2 and ResNet-18 at 64x64") {
+  check_model(luodi_test::mobilenet_v2(64, 64, 10), {Shape{1, 3, 64, 64}}, "mobilenet_v2");
+  check_model(luodi_test::resnet(18, 64, 64, 10), {Shape{1, 3, 64, 64}}, "resnet18");
+}
 
 TEST_CASE("cnn graphs: a detector head re-prepared for several input sizes") {
   check_model(detector_like(), {Shape{1, 3, 64, 96}, Shape{1, 3, 32, 32}, Shape{1, 3, 128, 64}}, "detector-like");

@@ -405,3 +405,26 @@ TEST_CASE("session: small values are computed at prepare, large ones by run()") 
   CHECK(s.output(1).shape == (Shape{512, 1024}));
   CHECK(s.output(1)[512 * 1024 - 1] == -2.0f);
 }
+
+TEST_CASE("session: preserve_inputs off lets the input's bytes be reused after its last reader") {
+  const Graph g = activation_graph(Shape{1, 3, 16, 16});
+  LoadedModel lm = load(g);
+  const Value xin = f32_value("x", Shape{1, 3, 16, 16}, 77);
+  auto ref = luodi_test::reference_eval(g, {xin});
+  REQUIRE(ref.ok());
+  SessionOptions keep, reuse;
+  keep.isa = reuse.isa = Isa::scalar;
+  reuse.preserve_inputs = false;
+  Session a(lm.model, keep), b(lm.model, reuse);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  // gelu is x's last reader: with the input reusable, gelu writes over it.
+  CHECK((*b.tensor("k")).data == (*b.tensor("x")).data);
+  CHECK((*a.tensor("k")).data != (*a.tensor("x")).data);
+  CHECK(b.memory().activations <= a.memory().activations);
+  for (int rep = 0; rep < 2; ++rep) {  // the input is refilled before each run
+    std::memcpy(b.input(0).data, xin.data.data(), xin.data.size());
+    b.run();
+    check_outputs_equal(b, g, *ref, 0.0);
+  }
+}

@@ -74,6 +74,10 @@ struct SessionOptions {
   Executor* executor = nullptr;    // or run on the caller's executor (overrides threads)
   Isa isa = active_isa();          // Isa::scalar selects the ref kernels
   bool keep_intermediates = false; // every tensor keeps its own bytes, readable after run()
+  // Graph inputs keep their values through run(), so run() can be repeated on the same input.
+  // Off: an input's bytes are reused once its last reader has run (TFLite Micro's default),
+  // which saves the input's size when it is part of the peak; refill the input before each run.
+  bool preserve_inputs = true;
   ProfileFn profile = nullptr;     // called after every node with its time
   void* profile_user = nullptr;
   Span<const Shape> input_shapes;  // shapes for the graph inputs, in order; empty: declared
@@ -87,6 +91,8 @@ struct MemoryStats {
   std::uint64_t persistent = 0;        // tables, op params, values computed at prepare
   std::uint64_t activations = 0;       // the planned region: intermediates and scratch
   std::uint64_t lower_bound = 0;       // largest set of planned buffers live at one step
+  std::uint64_t tensor_lower_bound = 0;  // the same over tensors only (no kernel scratch)
+  std::uint64_t max_scratch = 0;       // the largest single node's scratch
   std::uint64_t arena_used = 0;        // what the arena must hold: persistent + packed +
                                        // activations (or more, briefly, while planning)
   std::uint64_t arena_capacity = 0;    // the arena's size
@@ -397,7 +403,7 @@ class Session {
   Session() noexcept = default;
 
   struct Analysis {
-    std::uint64_t persistent = 0, packed = 0, activations = 0, lower_bound = 0;
+    std::uint64_t persistent = 0, packed = 0, activations = 0, lower_bound = 0, tensor_lower_bound = 0, max_scratch = 0;
     std::uint64_t planning_peak = 0;  // tables + the planner's temporary data
     // The arena bytes prepare needs: the final layout, or more while planning (a long chain of
     // tiny tensors can need more planner bookkeeping than activation bytes).
@@ -418,6 +424,7 @@ class Session {
     if (!isa_available(isa_))
       return Status::error(StatusCode::Unsupported, "ISA %s is not available in this build or on this CPU", isa_name(isa_));
     keep_intermediates_ = opt.keep_intermediates;
+    preserve_inputs_ = opt.preserve_inputs;
     profile_ = opt.profile;
     profile_user_ = opt.profile_user;
     executor_ = opt.executor;
@@ -647,7 +654,7 @@ class Session {
     }
     for (int i = 0; i < num_inputs_; ++i) {
       tensors_[r.input(i)].first = 0;
-      tensors_[r.input(i)].last = N;
+      if (preserve_inputs_ || keep_intermediates_) tensors_[r.input(i)].last = N;
     }
     for (int o = 0; o < r.num_outputs(); ++o) tensors_[r.output(o)].last = N;
     if (keep_intermediates_)
@@ -663,7 +670,7 @@ class Session {
       if (rt.last > root.last) root.last = rt.last;
     }
     // In place: a node's output takes its input's storage when nothing reads that storage
-    // after this node and the sizes agree. Not for graph inputs (run() leaves them intact).
+    // after this node and the sizes agree. Graph inputs only when preserve_inputs is off.
     if (!keep_intermediates_) {
       for (std::int32_t n = 0; n < N; ++n) {
         const RtNode& nd = nodes_[n];
@@ -675,19 +682,20 @@ class Session {
         const std::int32_t rin = find_root(in);
         RtTensor& src = tensors_[rin];
         RtTensor& dst = tensors_[o];
-        if (src.state != TState::Activation || src.last != n || dst.root != o || src.bytes != dst.bytes) continue;
-        if (is_graph_input(rin)) continue;
+        const bool reusable = src.state == TState::Activation || (src.state == TState::Input && !preserve_inputs_);
+        if (!reusable || src.last != n || dst.root != o || src.bytes != dst.bytes) continue;
         dst.root = rin;
         if (dst.last > src.last) src.last = dst.last;
       }
     }
 
     // Plan the roots and every scratch buffer.
-    std::int32_t nbuf = 0;
+    std::int32_t nbuf = 0, nscratch = 0;
     for (std::int32_t t = 0; t < num_tensors_; ++t)
       if (is_planned_root(t)) ++nbuf;
     for (std::int32_t n = 0; n < N; ++n)
-      if (nodes_[n].run && nodes_[n].scratch_bytes) ++nbuf;
+      if (nodes_[n].run && nodes_[n].scratch_bytes) ++nscratch;
+    nbuf += nscratch;
     const std::size_t mark = ws.hi_mark();
     runtime::PlanBuffer* bufs =
         static_cast<runtime::PlanBuffer*>(ws.hi(sizeof(runtime::PlanBuffer) * static_cast<std::size_t>(nbuf ? nbuf : 1)));
@@ -702,6 +710,12 @@ class Session {
         bufs[b++] = runtime::PlanBuffer{runtime::detail::align64(nodes_[n].scratch_bytes), n, n, 0};
     out->activations = runtime::plan_buffers(bufs, nbuf, work);
     out->lower_bound = runtime::plan_lower_bound(bufs, nbuf, N + 1, delta);
+    // The tensors come first in bufs, then the scratch buffers.
+    const std::int32_t ntensor_bufs = b - nscratch;
+    out->tensor_lower_bound = runtime::plan_lower_bound(bufs, ntensor_bufs, N + 1, delta);
+    out->max_scratch = 0;
+    for (std::int32_t q = ntensor_bufs; q < nbuf; ++q)
+      if (bufs[q].size > out->max_scratch) out->max_scratch = bufs[q].size;
     b = 0;
     for (std::int32_t t = 0; t < num_tensors_; ++t)
       if (is_planned_root(t)) tensors_[t].offset = bufs[b++].offset;
@@ -758,6 +772,8 @@ class Session {
     stats_.persistent = a.persistent;
     stats_.activations = a.activations;
     stats_.lower_bound = a.lower_bound;
+    stats_.tensor_lower_bound = a.tensor_lower_bound;
+    stats_.max_scratch = a.max_scratch;
     stats_.arena_used = a.need();
     stats_.arena_capacity = capacity_;
     stats_.arena_owned = owned_mode_;
@@ -831,6 +847,7 @@ class Session {
       for (int i = 0; i < num_inputs_; ++i) probe.bound_[i] = bound_[i];
       probe.isa_ = isa_;
       probe.keep_intermediates_ = keep_intermediates_;
+      probe.preserve_inputs_ = preserve_inputs_;
       probe.owned_mode_ = true;
       Analysis pa;
       if (probe.measure(&pa).ok()) {
@@ -860,7 +877,6 @@ class Session {
     while (tensors_[t].root != t) t = tensors_[t].root;
     return t;
   }
-  bool is_graph_input(std::int32_t t) const noexcept { return tensors_[t].state == TState::Input; }
   bool is_planned_root(std::int32_t t) const noexcept {
     const RtTensor& rt = tensors_[t];
     return (rt.state == TState::Activation || rt.state == TState::Input) && find_root(t) == t;
@@ -909,6 +925,7 @@ class Session {
     for (int i = 0; i < kMaxSessionInputs; ++i) bound_[i] = o.bound_[i];
     isa_ = o.isa_;
     keep_intermediates_ = o.keep_intermediates_;
+    preserve_inputs_ = o.preserve_inputs_;
     profile_ = o.profile_;
     profile_user_ = o.profile_user_;
     pool_ = o.pool_;
@@ -937,6 +954,7 @@ class Session {
   Shape bound_[kMaxSessionInputs];
   Isa isa_ = Isa::scalar;
   bool keep_intermediates_ = false;
+  bool preserve_inputs_ = true;
   ProfileFn profile_ = nullptr;
   void* profile_user_ = nullptr;
 #if LUODI_HAS_THREADS
