@@ -121,6 +121,51 @@ inline luodi::graph::Graph corpus_activation_graph() {
   return g;
 }
 
+// A small valid CNN touching many op families (conv, pool, transpose, reshape, gemm, softmax,
+// concat, resize, reduce, slice, pad): a fuzzer seed from which mutations reach every wrapper.
+// Weights are simple closed-form values, so the file is the same on every platform.
+inline luodi::graph::Graph corpus_cnn_graph() {
+  using namespace luodi;
+  using namespace luodi::graph;
+  Graph g;
+  auto V = [&](const char* n) { return g.add_value(make_value(n, DType::f32, Shape{})); };
+  auto weights = [](std::size_t n, float scale) {
+    std::vector<float> w(n);
+    for (std::size_t i = 0; i < n; ++i) w[i] = scale * static_cast<float>(static_cast<int>(i % 7) - 3);
+    return w;
+  };
+  const std::int32_t x = g.add_value(make_value("x", DType::f32, Shape{1, 3, 8, 8}));
+  const std::int32_t w = g.add_value(make_constant<float>("conv.w", Shape{4, 3, 3, 3}, weights(108, 0.05f)));
+  const std::int32_t b = g.add_value(make_constant<float>("conv.b", Shape{4}, {0.1f, -0.1f, 0.2f, 0.0f}));
+  const std::int32_t fw = g.add_value(make_constant<float>("fc.w", Shape{5, 64}, weights(320, 0.02f)));
+  const std::int32_t to2d = g.add_value(make_constant<std::int64_t>("to2d", Shape{2}, {1, -1}));
+  const std::int32_t scales = g.add_value(make_constant<float>("scales", Shape{4}, {1.0f, 1.0f, 2.0f, 2.0f}));
+  const std::int32_t none = g.add_value(make_constant<float>("none", Shape{0}, {}));
+  const std::int32_t st = g.add_value(make_constant<std::int64_t>("starts", Shape{1}, {1}));
+  const std::int32_t en = g.add_value(make_constant<std::int64_t>("ends", Shape{1}, {3}));
+  const std::int32_t ax = g.add_value(make_constant<std::int64_t>("axes", Shape{1}, {1}));
+  const std::int32_t pads = g.add_value(make_constant<std::int64_t>("pads", Shape{8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+  const std::int32_t c = V("conv"), r = V("relu"), p = V("pool"), t = V("transpose"), f = V("flat"), l = V("logits"),
+                     sm = V("prob"), cat = V("concat"), up = V("up"), sl = V("slice"), pd = V("pad"), red = V("mean");
+  g.inputs = {x};
+  g.outputs = {sm, red};
+  g.add_node(make_node(OpCode::Conv, "conv", {x, w, b}, {c},
+                       AttrWriter().set_ints("kernel_shape", {3, 3}).set_ints("pads", {1, 1, 1, 1}).take()));
+  g.add_node(make_node(OpCode::Relu, "relu", {c}, {r}));
+  g.add_node(make_node(OpCode::MaxPool, "pool", {r}, {p},
+                       AttrWriter().set_ints("kernel_shape", {2, 2}).set_ints("strides", {2, 2}).take()));
+  g.add_node(make_node(OpCode::Transpose, "transpose", {p}, {t}, AttrWriter().set_ints("perm", {0, 2, 3, 1}).take()));
+  g.add_node(make_node(OpCode::Reshape, "flatten", {t, to2d}, {f}));
+  g.add_node(make_node(OpCode::Gemm, "fc", {f, fw}, {l}, AttrWriter().set_int("transB", 1).take()));
+  g.add_node(make_node(OpCode::Softmax, "softmax", {l}, {sm}, AttrWriter().set_int("axis", 1).take()));
+  g.add_node(make_node(OpCode::Concat, "concat", {p, p}, {cat}, AttrWriter().set_int("axis", 1).take()));
+  g.add_node(make_node(OpCode::Resize, "resize", {cat, none, scales}, {up}, AttrWriter().set_string("mode", "linear").take()));
+  g.add_node(make_node(OpCode::Slice, "slice", {up, st, en, ax}, {sl}));
+  g.add_node(make_node(OpCode::Pad, "pad", {sl, pads}, {pd}, AttrWriter().set_string("mode", "reflect").take()));
+  g.add_node(make_node(OpCode::ReduceMean, "mean", {pd}, {red}, AttrWriter().set_ints("axes", {2, 3}).take()));
+  return g;
+}
+
 inline std::vector<CorpusCase> make_corpus_cases() {
   using namespace luodi;
   using namespace luodi::format;
@@ -154,6 +199,7 @@ inline std::vector<CorpusCase> make_corpus_cases() {
   add("valid_verify_data.luodi", "ok", good, "the base model, loaded with the data CRC checked", true);
   add("valid_activations.luodi", "ok", write(corpus_activation_graph()),
       "a model whose ops all have kernels (the embedded check runs it)");
+  add("valid_cnn.luodi", "ok", write(corpus_cnn_graph()), "a small CNN over many op families (a fuzzer seed)");
 
   // Truncations: the empty file, inside the header, and at every section boundary.
   add("truncated_empty.luodi", "truncated", {}, "zero bytes");

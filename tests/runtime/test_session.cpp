@@ -13,6 +13,7 @@
 
 #include "../support/test_util.hpp"
 #include "reference_eval.hpp"
+#include "corpus_cases.hpp"
 #include "test_graphs.hpp"
 
 using namespace luodi;
@@ -426,5 +427,23 @@ TEST_CASE("session: preserve_inputs off lets the input's bytes be reused after i
     std::memcpy(b.input(0).data, xin.data.data(), xin.data.size());
     b.run();
     check_outputs_equal(b, g, *ref, 0.0);
+  }
+}
+
+TEST_CASE("session: the corpus's valid CNN runs like the ref kernels node by node") {
+  const Graph g = luodi_test::corpus_cnn_graph();
+  LoadedModel lm = load(g);
+  const Value xin = f32_value("x", Shape{1, 3, 8, 8}, 5);
+  auto ref = luodi_test::reference_eval(g, {xin});
+  REQUIRE_MESSAGE(ref.ok(), std::string(ref.status().message()));
+  for (Isa isa : luodi_test::available_isas()) {
+    SessionOptions opt;
+    opt.isa = isa;
+    Session s(lm.model, opt);
+    REQUIRE_MESSAGE(s.ok(), std::string(s.status().message()));
+    std::memcpy(s.input(0).data, xin.data.data(), xin.data.size());
+    s.run();
+    // The ref ISA is bit-exact; SIMD GEMM/conv sum in another order (a few ULP on O(1) values).
+    check_outputs_equal(s, g, *ref, isa == Isa::scalar ? 0.0 : 256.0);
   }
 }
