@@ -290,6 +290,12 @@ inline std::vector<CorpusCase> make_corpus_cases() {
       "op code 999");
   add("dangling_node_input.luodi", "dangling index", patched([&](std::uint8_t* b) { le::puti32(io_at(b, r.node(2), 1), 9999); }),
       "node \"add\" reads tensor 9999");
+  add("node_io_stray_entry.luodi", "dangling index", patched([&](std::uint8_t* b) {
+        // One more NODE_IO entry than the nodes use; it overlaps the first bytes of ATTRS, whose
+        // value is no tensor index. Found by the fuzzer: the session used to read every entry.
+        le::put64(b + hdr::sections + 16 * static_cast<int>(SectionId::NodeIo) + 8, r.section_size(SectionId::NodeIo) + 4);
+      }),
+      "a NODE_IO entry that no node uses, holding no tensor index");
   add("dangling_graph_output.luodi", "dangling index", patched([&](std::uint8_t* b) {
         le::puti32(b + sec_off(SectionId::Outputs), 4444);
       }),

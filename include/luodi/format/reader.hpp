@@ -404,6 +404,14 @@ class Reader {
 
   Status check_nodes() const noexcept {
     const Section& attrs = sec(SectionId::Attrs);
+    // Every NODE_IO entry, including any no node's range covers, is -1 or a tensor index:
+    // code that walks the whole array (the session's pointer table) may then index with it.
+    for (std::uint32_t k = 0; k < num_io_; ++k) {
+      const int t = io(k);
+      if (t < -1 || t >= num_tensors_)
+        return Status::error(StatusCode::DanglingIndex, "NODE_IO entry %u (byte %llu) is tensor %d, which does not exist",
+                             static_cast<unsigned>(k), ull(sec(SectionId::NodeIo).offset + 4ull * k), t);
+    }
     for (int n = 0; n < num_nodes_; ++n) {
       const std::uint8_t* p = node_record(n);
       const unsigned name_off = le::u32(p + nr::name);

@@ -749,9 +749,13 @@ class Session {
         rt.data = act + tensors_[root].offset;
       }
     }
-    for (std::uint32_t k = 0; k < r.num_io(); ++k) {
-      const std::int32_t t = r.io(k);
-      ptrs_[k] = t >= 0 ? tensors_[t].data : nullptr;
+    // Only the nodes' own ranges: entries no node covers are never read.
+    for (std::int32_t n = 0; n < num_nodes_; ++n) {
+      const RtNode& nd = nodes_[n];
+      for (std::uint32_t k = nd.io_begin; k < nd.io_begin + nd.nin + nd.nout; ++k) {
+        const std::int32_t t = r.io(k);
+        ptrs_[k] = t >= 0 ? tensors_[t].data : nullptr;
+      }
     }
     for (std::int32_t n = 0; n < num_nodes_; ++n) {
       RtNode& nd = nodes_[n];
