@@ -274,6 +274,15 @@ inline std::vector<CorpusCase> make_corpus_cases() {
         for (int d = 0; d < 4; ++d) le::puti64(t + tr::dims + 8 * d, std::int64_t(1) << 40);
       }),
       "constant \"bias\" with dims 2^40 x 2^40 x 2^40 x 2^40");
+  add("shape_overflow_empty.luodi", "overflow", patched([&](std::uint8_t* b) {
+        // An empty tensor (a zero dim) whose other dims multiply past 2^63: found by the fuzzer,
+        // which fed such a shape to a reduction's parameter code.
+        std::uint8_t* t = tensor_rec(b, 0);
+        le::puti64(t + tr::dims + 0, 0);
+        le::puti64(t + tr::dims + 8, std::int64_t(1) << 40);
+        le::puti64(t + tr::dims + 16, std::int64_t(1) << 40);
+      }),
+      "graph input \"x\" with dims 0 x 2^40 x 2^40 x 2");
   add("dtype_size_mismatch.luodi", "dtype mismatch", patched([&](std::uint8_t* b) {
         tensor_rec(b, 3)[tr::dtype] = static_cast<std::uint8_t>(DType::f16);
       }),

@@ -354,12 +354,17 @@ class Reader {
                                d, dn);
       }
       bool has_unknown = false;
+      std::int64_t nonzero = 1;  // the product of the known non-zero dims (see below)
       for (int d = 0; d < rank; ++d) {
         const std::int64_t v = le::i64(p + tr::dims + 8 * d);
         if (v < -1)
           return Status::error(StatusCode::OutOfRange, "tensor %d \"%s\": dim %d is %lld (must be >= 0, or -1 for unknown)",
                                i, nm, d, static_cast<long long>(v));
         if (v == -1) has_unknown = true;
+        // Every partial product of dims must fit, even when a zero dim makes the tensor empty:
+        // code that multiplies a subset of dims (a reduction's, an axis's outer part) relies on it.
+        if (v > 0 && !luodi::detail::checked_mul(nonzero, v, &nonzero))
+          return Status::error(StatusCode::Overflow, "tensor %d \"%s\": the product of its dims overflows at dim %d", i, nm, d);
       }
       const std::uint64_t off = le::u64(p + tr::data_offset), size = le::u64(p + tr::data_size);
       if (static_cast<TensorKind>(kind) != TensorKind::Constant) {

@@ -89,6 +89,7 @@ inline Status prepare_binary(PrepareContext& ctx) noexcept {
     if (!s.ok()) return ctx.wrap(s.status());
     out = *s;
   }
+  LUODI_RETURN_IF_ERROR(ctx.check_shape(out, "the output"));
   BinaryOpParams p;
   p.dtype = dt;
   p.steps = n - 1;
@@ -138,11 +139,12 @@ inline Status prepare_where(PrepareContext& ctx) noexcept {
   const DType dt = ctx.input(1)->dtype;
   if (ctx.input(2)->dtype != dt)
     return ctx.error(StatusCode::DTypeMismatch, "X is %s but Y is %s", dtype_name(dt), dtype_name(ctx.input(2)->dtype));
+  Result<Shape> out = kernels::where_output_shape(ctx.input(0)->shape, ctx.input(1)->shape, ctx.input(2)->shape);
+  if (!out.ok()) return ctx.wrap(out.status());
+  LUODI_RETURN_IF_ERROR(ctx.set_output(0, dt, *out));
   Result<kernels::WhereParams> p =
       kernels::where_params_make(ctx.input(0)->shape, ctx.input(1)->shape, ctx.input(2)->shape, dt);
   if (!p.ok()) return ctx.wrap(p.status());
-  Result<Shape> out = kernels::where_output_shape(ctx.input(0)->shape, ctx.input(1)->shape, ctx.input(2)->shape);
-  LUODI_RETURN_IF_ERROR(ctx.set_output(0, dt, *out));
   ctx.set_params(*p);
   ctx.run = &run_where;
   return Status();

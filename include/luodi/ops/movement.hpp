@@ -251,9 +251,9 @@ inline Status prepare_expand(PrepareContext& ctx) noexcept {
   LUODI_RETURN_IF_ERROR(ctx.read_int_values(1, "shape", dims, kMaxRank, &n));
   Result<Shape> out = kernels::expand_output_shape(x.shape, dims, n);
   if (!out.ok()) return ctx.wrap(out.status());
+  LUODI_RETURN_IF_ERROR(ctx.set_output(0, x.dtype, *out));
   Result<kernels::ExpandParams> p = kernels::expand_params_make(x.shape, *out, detail::elem_size_of(x));
   if (!p.ok()) return ctx.wrap(p.status());
-  LUODI_RETURN_IF_ERROR(ctx.set_output(0, x.dtype, *out));
   ctx.set_params(*p);
   ctx.run = &run_expand;
   return Status();

@@ -55,6 +55,18 @@ inline const void* value_ptr(const void* p) noexcept {
   return p ? p : static_cast<const void*>(kEmpty);
 }
 
+// Every partial product of a shape's dims fits in kMaxElements: the product of its non-zero
+// dims does. Shapes with a zero dim have no elements, but kernels' parameter code multiplies
+// subsets of dims (the reduced ones, the ones before an axis...), so a file must not be able to
+// make, say, [0, 2^40, 2^40] and overflow them. The runtime checks this wherever a shape comes
+// from the file or from an op.
+inline bool dims_bounded(const Shape& s) noexcept {
+  std::int64_t n = 1;
+  for (int d = 0; d < s.rank(); ++d)
+    if (s[d] > 0 && !luodi::detail::checked_mul(n, s[d], &n)) return false;
+  return true;
+}
+
 // What prepare knows about one tensor.
 struct TensorDesc {
   DType dtype = DType::f32;
@@ -257,6 +269,16 @@ class PrepareContext {
     return Status();
   }
 
+  // A computed shape that kernels' parameter code is about to multiply out: static and bounded
+  // (dims_bounded), else Overflow naming it.
+  Status check_shape(const Shape& shape, const char* what) const noexcept {
+    std::int64_t n = 0;
+    if (!shape.checked_numel(&n) || !dims_bounded(shape))
+      return error(shape.is_static() ? StatusCode::Overflow : StatusCode::ShapeMismatch, "%s would have shape %s, which is %s",
+                   what, shape.str().c_str(), shape.is_static() ? "too large" : "not fully known");
+    return Status();
+  }
+
   // Set output k; checks that the shape is static and its byte size cannot overflow.
   Status set_output(int k, DType dtype, const Shape& shape) noexcept {
     std::int64_t n = 0;
@@ -265,7 +287,7 @@ class PrepareContext {
                    "output %d would have shape %s, which is %s", k, shape.str().c_str(),
                    shape.is_static() ? "too large" : "not fully known");
     std::int64_t bytes = 0;
-    if (!luodi::detail::checked_mul(n, static_cast<std::int64_t>(dtype_size(dtype)), &bytes))
+    if (!luodi::detail::checked_mul(n, static_cast<std::int64_t>(dtype_size(dtype)), &bytes) || !dims_bounded(shape))
       return error(StatusCode::Overflow, "output %d of shape %s is too large", k, shape.str().c_str());
     outputs[k].dtype = dtype;
     outputs[k].shape = shape;

@@ -465,7 +465,8 @@ class Session {
       return Status::error(StatusCode::ShapeMismatch, "input \"%s\" is declared %s; %s does not fit it", info.name,
                            info.shape.str().c_str(), s.str().c_str());
     std::int64_t n = 0, bytes = 0;
-    if (!s.checked_numel(&n) || !luodi::detail::checked_mul(n, static_cast<std::int64_t>(dtype_size(info.dtype)), &bytes))
+    if (!s.checked_numel(&n) || !luodi::detail::checked_mul(n, static_cast<std::int64_t>(dtype_size(info.dtype)), &bytes) ||
+        !ops::dims_bounded(s))
       return Status::error(StatusCode::Overflow, "input \"%s\" of shape %s is too large", info.name, s.str().c_str());
     return Status();
   }
@@ -509,6 +510,9 @@ class Session {
     for (int i = 0; i < num_inputs_; ++i) {
       RtTensor& rt = tensors_[r.input(i)];
       std::int64_t n = 0;
+      if (bound_[i].is_static() && !ops::dims_bounded(bound_[i]))
+        return Status::error(StatusCode::Overflow, "input \"%s\" has shape %s, whose dims multiply past the limit",
+                             r.tensor(r.input(i)).name, bound_[i].str().c_str());
       if (!bound_[i].checked_numel(&n))
         return Status::error(StatusCode::InvalidArgument,
                              "input \"%s\" has shape %s with unknown dims: give its size with set_input_shape() or "
