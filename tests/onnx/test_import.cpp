@@ -309,7 +309,7 @@ TEST_CASE("import: Constant, ConstantOfShape, Cast and Dropout") {
     graph::AttrList a = r.g.nodes[0].attr_list();
     std::int64_t dt = 0, v = 0;
     CHECK(a.read_int("dtype", &dt).ok());
-    CHECK(dt == 7);
+    CHECK(dt == static_cast<std::int64_t>(DType::i64));
     CHECK(a.read_int("value", &v).ok());
     CHECK(v == 5);
   }
