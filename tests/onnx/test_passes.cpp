@@ -1,0 +1,230 @@
+// The converter's rewrites on small IR graphs: what they fuse, what they refuse, and that the
+// folded BatchNorm weights equal the BatchNorm formula evaluated independently (in double).
+#include <doctest/doctest.h>
+#include <luodi/graph/passes.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+using namespace luodi;
+using namespace luodi::graph;
+
+namespace {
+
+struct Builder {
+  Graph g;
+  std::int32_t input(const std::string& name, Shape s) {
+    Value v;
+    v.name = name;
+    v.shape = s;
+    const std::int32_t i = g.add_value(v);
+    g.inputs.push_back(i);
+    return i;
+  }
+  std::int32_t constant(const std::string& name, Shape s, std::vector<float> data) {
+    Value v;
+    v.name = name;
+    v.shape = s;
+    v.is_constant = true;
+    v.data.resize(data.size() * 4);
+    std::memcpy(v.data.data(), data.data(), v.data.size());
+    return g.add_value(v);
+  }
+  std::int32_t value(const std::string& name, Shape s = Shape()) {
+    Value v;
+    v.name = name;
+    v.shape = s;
+    return g.add_value(v);
+  }
+  std::int32_t node(OpCode op, std::vector<std::int32_t> in, const std::string& out, std::vector<std::uint8_t> attrs = {},
+                    Shape s = Shape()) {
+    const std::int32_t o = value(out, s);
+    Node n;
+    n.op = op;
+    n.name = out;
+    n.inputs = std::move(in);
+    n.outputs = {o};
+    n.attrs = std::move(attrs);
+    g.add_node(n);
+    return o;
+  }
+};
+
+std::vector<float> as_floats(const Value& v) {
+  std::vector<float> f(v.data.size() / 4);
+  std::memcpy(f.data(), v.data.data(), v.data.size());
+  return f;
+}
+
+std::int64_t activation_of(const Node& n) {
+  std::int64_t k = -1;
+  (void)n.attr_list().read_int("activation", &k);
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("passes: Conv + BatchNorm + Relu folds and fuses into one Conv") {
+  Builder b;
+  const std::int32_t x = b.input("x", Shape{1, 2, 4, 4});
+  std::vector<float> w(3 * 2 * 1 * 1);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>(i) - 0.2f;
+  const std::int32_t W = b.constant("W", Shape{3, 2, 1, 1}, w);
+  const std::int32_t B = b.constant("B", Shape{3}, {0.5f, -1.f, 2.f});
+  const std::vector<float> gamma = {1.5f, 0.5f, -2.f}, beta = {0.1f, 0.2f, 0.3f}, mean = {1.f, -1.f, 0.5f},
+                           var = {0.25f, 4.f, 1.f};
+  const std::int32_t c = b.node(OpCode::Conv, {x, W, B}, "c");
+  AttrWriter eps;
+  eps.set_float("epsilon", 1e-3f);
+  const std::int32_t bn = b.node(OpCode::BatchNormalization,
+                                 {c, b.constant("g", Shape{3}, gamma), b.constant("b", Shape{3}, beta),
+                                  b.constant("m", Shape{3}, mean), b.constant("v", Shape{3}, var)},
+                                 "bn", eps.take());
+  const std::int32_t y = b.node(OpCode::Relu, {bn}, "y");
+  b.g.outputs.push_back(y);
+  REQUIRE(b.g.validate().ok());
+  CHECK(fold_batchnorm(b.g) == 1);
+  CHECK(fuse_activation(b.g) == 1);
+  CHECK(dead_code(b.g) == 0);
+  REQUIRE(b.g.validate().ok());
+  REQUIRE(b.g.nodes.size() == 1);
+  const Node& conv = b.g.nodes[0];
+  CHECK(conv.op == OpCode::Conv);
+  CHECK(activation_of(conv) == static_cast<std::int64_t>(kernels::ActivationKind::Relu));
+  CHECK(b.g.values[static_cast<std::size_t>(conv.outputs[0])].name == "y");
+  const std::vector<float> w2 = as_floats(b.g.values[static_cast<std::size_t>(conv.inputs[1])]);
+  const std::vector<float> b2 = as_floats(b.g.values[static_cast<std::size_t>(conv.inputs[2])]);
+  const float bias[3] = {0.5f, -1.f, 2.f};
+  for (int m = 0; m < 3; ++m) {
+    const double s = gamma[m] / std::sqrt(double(var[m]) + double(1e-3f));
+    for (int k = 0; k < 2; ++k) CHECK(w2[m * 2 + k] == doctest::Approx(w[m * 2 + k] * s).epsilon(1e-6));
+    CHECK(b2[m] == doctest::Approx((bias[m] - mean[m]) * s + beta[m]).epsilon(1e-6));
+  }
+  // The original constants are unused now and gone.
+  CHECK(b.g.find_value("W") < 0);
+  CHECK(b.g.find_value("g") < 0);
+}
+
+TEST_CASE("passes: nothing fuses across a value with a second reader or a graph output") {
+  Builder b;
+  const std::int32_t x = b.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t W = b.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1});
+  const std::int32_t c = b.node(OpCode::Conv, {x, W}, "c");
+  const std::int32_t r = b.node(OpCode::Relu, {c}, "r");
+  const std::int32_t n = b.node(OpCode::Neg, {c}, "n");  // second reader of c
+  b.g.outputs = {r, n};
+  CHECK(fuse_activation(b.g) == 0);
+  Builder b2;
+  const std::int32_t x2 = b2.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t c2 = b2.node(OpCode::Conv, {x2, b2.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1})}, "c");
+  const std::int32_t r2 = b2.node(OpCode::Relu, {c2}, "r");
+  b2.g.outputs = {c2, r2};  // c is a graph output
+  CHECK(fuse_activation(b2.g) == 0);
+}
+
+TEST_CASE("passes: Clip 0..6 becomes a clip epilogue; a non-constant bound does not") {
+  Builder b;
+  const std::int32_t x = b.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t c = b.node(OpCode::Conv, {x, b.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1})}, "c");
+  const std::int32_t y = b.node(OpCode::Clip, {c, b.constant("lo", Shape(), {0.f}), b.constant("hi", Shape(), {6.f})}, "y");
+  b.g.outputs = {y};
+  REQUIRE(fuse_activation(b.g) == 1);
+  const Node& conv = b.g.nodes[0];
+  CHECK(activation_of(conv) == static_cast<std::int64_t>(kernels::ActivationKind::Clip));
+  float lo = -1, hi = -1;
+  CHECK(conv.attr_list().read_float("activation_alpha", &lo).ok());
+  CHECK(conv.attr_list().read_float("activation_beta", &hi).ok());
+  CHECK(lo == 0.f);
+  CHECK(hi == 6.f);
+
+  Builder d;
+  const std::int32_t x2 = d.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t hi2 = d.input("hi", Shape());
+  const std::int32_t c2 = d.node(OpCode::Conv, {x2, d.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1})}, "c");
+  d.g.outputs = {d.node(OpCode::Clip, {c2, -1, hi2}, "y")};
+  CHECK(fuse_activation(d.g) == 0);
+}
+
+TEST_CASE("passes: Mul(x, Sigmoid(x)) after a Conv becomes a silu epilogue; standalone it becomes Silu") {
+  Builder b;
+  const std::int32_t x = b.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t c = b.node(OpCode::Conv, {x, b.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1})}, "c");
+  const std::int32_t s = b.node(OpCode::Sigmoid, {c}, "s");
+  b.g.outputs = {b.node(OpCode::Mul, {s, c}, "y")};
+  REQUIRE(fuse_activation(b.g) == 1);
+  REQUIRE(b.g.nodes.size() == 1);
+  CHECK(activation_of(b.g.nodes[0]) == static_cast<std::int64_t>(kernels::ActivationKind::Silu));
+
+  Builder p;
+  const std::int32_t x2 = p.input("x", Shape{4});
+  const std::int32_t s2 = p.node(OpCode::Sigmoid, {x2}, "s");
+  p.g.outputs = {p.node(OpCode::Mul, {x2, s2}, "y")};
+  REQUIRE(fuse_patterns(p.g) == 1);
+  REQUIRE(p.g.nodes.size() == 1);
+  CHECK(p.g.nodes[0].op == OpCode::Silu);
+  CHECK(p.g.nodes[0].inputs == std::vector<std::int32_t>{x2});
+}
+
+TEST_CASE("passes: per-channel Add becomes a Conv bias, other shapes do not") {
+  Builder b;
+  const std::int32_t x = b.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t c = b.node(OpCode::Conv, {x, b.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1})}, "c");
+  b.g.outputs = {b.node(OpCode::Add, {b.constant("k", Shape{1, 2, 1, 1}, {3.f, 4.f}), c}, "y")};
+  REQUIRE(fuse_bias(b.g, false) == 1);
+  REQUIRE(b.g.nodes.size() == 1);
+  CHECK(as_floats(b.g.values[static_cast<std::size_t>(b.g.nodes[0].inputs[2])]) == std::vector<float>{3.f, 4.f});
+
+  Builder w;
+  const std::int32_t x2 = w.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t c2 = w.node(OpCode::Conv, {x2, w.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1})}, "c");
+  w.g.outputs = {w.node(OpCode::Add, {c2, w.constant("k", Shape{1, 1, 1, 4}, {1, 2, 3, 4})}, "y")};  // along W
+  CHECK(fuse_bias(w.g, false) == 0);
+}
+
+TEST_CASE("passes: a residual Add of equal shapes fuses into the later Conv") {
+  Builder b;
+  const Shape s{1, 2, 4, 4};
+  const std::int32_t x = b.input("x", s);
+  const std::int32_t W = b.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1});
+  const std::int32_t c1 = b.node(OpCode::Conv, {x, W}, "c1", {}, s);
+  const std::int32_t c2 = b.node(OpCode::Conv, {c1, W}, "c2", {}, s);
+  const std::int32_t a = b.node(OpCode::Add, {x, c2}, "a", {}, s);
+  b.g.outputs = {b.node(OpCode::Relu, {a}, "y", {}, s)};
+  REQUIRE(fuse_residual(b.g) == 1);
+  REQUIRE(fuse_activation(b.g) == 1);
+  REQUIRE(b.g.validate().ok());
+  REQUIRE(b.g.nodes.size() == 2);
+  const Node& last = b.g.nodes[1];
+  CHECK(last.name == "c2");
+  REQUIRE(last.inputs.size() == 4);
+  CHECK(last.inputs[3] == x);
+  CHECK(activation_of(last) == static_cast<std::int64_t>(kernels::ActivationKind::Relu));
+  // Broadcasting adds are left alone.
+  Builder n;
+  const std::int32_t x2 = n.input("x", s);
+  const std::int32_t r = n.input("r", Shape{1, 2, 1, 1});
+  const std::int32_t c = n.node(OpCode::Conv, {x2, n.constant("W", Shape{2, 2, 1, 1}, {1, 0, 0, 1})}, "c", {}, s);
+  n.g.outputs = {n.node(OpCode::Add, {c, r}, "y", {}, s)};
+  CHECK(fuse_residual(n.g) == 0);
+}
+
+TEST_CASE("passes: Identity and Dropout disappear, and graph output names survive") {
+  Builder b;
+  const std::int32_t x = b.input("x", Shape{4});
+  const std::int32_t r = b.node(OpCode::Relu, {x}, "r");
+  const std::int32_t d = b.node(OpCode::Dropout, {r}, "d");
+  const std::int32_t y = b.node(OpCode::Identity, {d}, "y");
+  b.g.outputs = {y};
+  CHECK(remove_passthrough(b.g) == 2);
+  dead_code(b.g);
+  REQUIRE(b.g.validate().ok());
+  REQUIRE(b.g.nodes.size() == 1);
+  CHECK(b.g.nodes[0].op == OpCode::Relu);
+  CHECK(b.g.values[static_cast<std::size_t>(b.g.outputs[0])].name == "y");
+  // An Identity from a graph input to a graph output stays: it is the copy.
+  Builder c;
+  const std::int32_t x2 = c.input("x", Shape{4});
+  c.g.outputs = {c.node(OpCode::Identity, {x2}, "y")};
+  CHECK(remove_passthrough(c.g) == 0);
+}
