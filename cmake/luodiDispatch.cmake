@@ -57,6 +57,11 @@ function(luodi_enable_runtime_dispatch target)
     if(NOT TARGET luodi::luodi)
       message(FATAL_ERROR "luodi_enable_runtime_dispatch: luodi::luodi is not defined yet")
     endif()
+    # luodi built without xsimd has only the reference kernels: nothing to dispatch.
+    get_target_property(_luodi_defs luodi::luodi INTERFACE_COMPILE_DEFINITIONS)
+    if(NOT _luodi_defs MATCHES "LUODI_HAS_XSIMD=1")
+      set(_isas "")
+    endif()
     get_target_property(_inc luodi::luodi INTERFACE_INCLUDE_DIRECTORIES)
     # Find families.def through luodi's include directories (build tree or install tree).
     set(_defs "")
@@ -98,8 +103,8 @@ function(luodi_enable_runtime_dispatch target)
       endforeach()
     endforeach()
     if(NOT _sources)
-      message(WARNING "luodi: no runtime-dispatch ISA for processor '${CMAKE_SYSTEM_PROCESSOR}'; "
-                      "kernels stay compile-time")
+      message(STATUS "luodi: no runtime-dispatch ISA (processor '${CMAKE_SYSTEM_PROCESSOR}', or luodi "
+                     "built without xsimd); kernels stay compile-time")
       add_library(luodi_dispatch INTERFACE)
       target_link_libraries(luodi_dispatch INTERFACE luodi::luodi)
     else()

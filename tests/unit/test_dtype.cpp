@@ -72,7 +72,8 @@ std::uint16_t nearest_half_by_search(float f) {
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("f16c"))) std::uint16_t hw_float_to_half(float f) {
-  return static_cast<std::uint16_t>(_cvtss_sh(f, 0 /* round to nearest even */));
+  const __m128i h = _mm_cvtps_ph(_mm_set_ss(f), 0 /* round to nearest even */);
+  return static_cast<std::uint16_t>(_mm_extract_epi16(h, 0));
 }
 #define LUODI_TEST_HAVE_F16C_PATH 1
 #endif

@@ -55,7 +55,9 @@ TEST_CASE("attributes: every truncation and corruption of a blob is caught by va
     if (s.ok()) continue;
     CHECK((s.code() == StatusCode::Truncated || s.code() == StatusCode::BadAttribute));
   }
+  REQUIRE(good.size() >= 16);
   std::vector<std::uint8_t> bad = good;
+  if (bad.size() < 16) return;  // lets GCC 12 see the writes below are in range
   bad[2] = 9;  // unknown type
   CHECK(AttrList(bad.data(), bad.size()).validate().code() == StatusCode::BadAttribute);
   bad = good;

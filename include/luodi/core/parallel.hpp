@@ -62,7 +62,7 @@ void parallel_for(std::int64_t n, F&& fn, Executor* executor = nullptr, std::int
   const int conc = executor ? executor->concurrency() : 1;
   std::int64_t chunks = n / grain;
   if (chunks > conc) chunks = conc;
-  if (chunks <= 1) {
+  if (chunks <= 1 || executor == nullptr) {
     fn(std::int64_t(0), n);
     return;
   }

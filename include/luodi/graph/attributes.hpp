@@ -116,14 +116,16 @@ class AttrList {
       const std::uint32_t count = detail::rd32(r + 4);
       if (name_len == 0 || name_len > kMaxAttrNameLen)
         return Status::error(StatusCode::BadAttribute, "attribute %d: name length %u is outside 1..%u", index,
-                             name_len, kMaxAttrNameLen);
+                             static_cast<unsigned>(name_len), static_cast<unsigned>(kMaxAttrNameLen));
       if (type < 1 || type > 5)
-        return Status::error(StatusCode::BadAttribute, "attribute %d: unknown type %u", index, type);
+        return Status::error(StatusCode::BadAttribute, "attribute %d: unknown type %u", index, static_cast<unsigned>(type));
       const AttrType t = static_cast<AttrType>(type);
       if ((t == AttrType::Int || t == AttrType::Float) && count != 1)
-        return Status::error(StatusCode::BadAttribute, "attribute %d: a scalar with count %u", index, count);
+        return Status::error(StatusCode::BadAttribute, "attribute %d: a scalar with count %u", index,
+                             static_cast<unsigned>(count));
       if (count > kMaxAttrCount)
-        return Status::error(StatusCode::BadAttribute, "attribute %d: count %u is too large", index, count);
+        return Status::error(StatusCode::BadAttribute, "attribute %d: count %u is too large", index,
+                             static_cast<unsigned>(count));
       const std::uint64_t need = 8 + detail::pad8(name_len) + detail::attr_payload_bytes(t, count);
       if (need > size_ - off)
         return Status::error(StatusCode::Truncated, "attribute %d at byte %llu needs %llu bytes, %llu remain", index,
@@ -199,7 +201,7 @@ class AttrList {
     if (a.type != AttrType::Ints) return wrong_type(name, a.type, AttrType::Ints);
     if (a.count > capacity)
       return Status::error(StatusCode::BadAttribute, "attribute \"%s\" has %u values; at most %u are allowed", name,
-                           a.count, capacity);
+                           static_cast<unsigned>(a.count), static_cast<unsigned>(capacity));
     for (std::uint32_t i = 0; i < a.count; ++i) out[i] = a.int_at(i);
     *count = a.count;
     return Status();
@@ -211,7 +213,7 @@ class AttrList {
     if (a.type != AttrType::Floats) return wrong_type(name, a.type, AttrType::Floats);
     if (a.count > capacity)
       return Status::error(StatusCode::BadAttribute, "attribute \"%s\" has %u values; at most %u are allowed", name,
-                           a.count, capacity);
+                           static_cast<unsigned>(a.count), static_cast<unsigned>(capacity));
     for (std::uint32_t i = 0; i < a.count; ++i) out[i] = a.float_at(i);
     *count = a.count;
     return Status();
