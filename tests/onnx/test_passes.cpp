@@ -228,3 +228,46 @@ TEST_CASE("passes: Identity and Dropout disappear, and graph output names surviv
   c.g.outputs = {c.node(OpCode::Identity, {x2}, "y")};
   CHECK(remove_passthrough(c.g) == 0);
 }
+
+TEST_CASE("passes: Conv -> Mul(scalar) -> Add(scalar) folds into the weights and bias") {
+  Builder b;
+  const std::int32_t x = b.input("x", Shape{1, 2, 4, 4});
+  const std::vector<float> w = {1.f, 2.f, 3.f, 4.f};
+  const std::int32_t c = b.node(OpCode::Conv, {x, b.constant("W", Shape{2, 2, 1, 1}, w), b.constant("B", Shape{2}, {0.5f, -1.f})}, "c");
+  const std::int32_t m = b.node(OpCode::Mul, {b.constant("s", Shape{1}, {0.25f}), c}, "m");
+  b.g.outputs = {b.node(OpCode::Add, {m, b.constant("t", Shape{1}, {2.f})}, "y")};
+  REQUIRE(fuse_scale(b.g) == 1);
+  REQUIRE(fuse_bias(b.g, false) == 1);
+  REQUIRE(b.g.validate().ok());
+  REQUIRE(b.g.nodes.size() == 1);
+  const Node& conv = b.g.nodes[0];
+  const std::vector<float> w2 = as_floats(b.g.values[static_cast<std::size_t>(conv.inputs[1])]);
+  const std::vector<float> b2 = as_floats(b.g.values[static_cast<std::size_t>(conv.inputs[2])]);
+  for (int k = 0; k < 4; ++k) CHECK(w2[k] == w[k] * 0.25f);
+  CHECK(b2[0] == 0.5f * 0.25f + 2.f);
+  CHECK(b2[1] == -1.f * 0.25f + 2.f);
+  // Dividing a constant by the conv output is no scale.
+  Builder d;
+  const std::int32_t x2 = d.input("x", Shape{1, 2, 4, 4});
+  const std::int32_t c2 = d.node(OpCode::Conv, {x2, d.constant("W", Shape{2, 2, 1, 1}, w)}, "c");
+  d.g.outputs = {d.node(OpCode::Div, {d.constant("s", Shape{1}, {2.f}), c2}, "y")};
+  CHECK(fuse_scale(d.g) == 0);
+}
+
+TEST_CASE("passes: x * Clip(x + 3, 0, 6) / 6 becomes HardSwish; other constants do not") {
+  for (float three : {3.f, 2.f}) {
+    Builder b;
+    const std::int32_t x = b.input("x", Shape{4});
+    const std::int32_t a = b.node(OpCode::Add, {x, b.constant("k3", Shape(), {three})}, "a");
+    const std::int32_t cl = b.node(OpCode::Clip, {a, b.constant("k0", Shape(), {0.f}), b.constant("k6", Shape(), {6.f})}, "cl");
+    const std::int32_t m = b.node(OpCode::Mul, {x, cl}, "m");
+    b.g.outputs = {b.node(OpCode::Div, {m, b.constant("d6", Shape(), {6.f})}, "y")};
+    const int n = fuse_patterns(b.g);
+    CHECK(n == (three == 3.f ? 1 : 0));
+    if (n) {
+      REQUIRE(b.g.nodes.size() == 1);
+      CHECK(b.g.nodes[0].op == OpCode::HardSwish);
+      CHECK(b.g.values[static_cast<std::size_t>(b.g.nodes[0].outputs[0])].name == "y");
+    }
+  }
+}

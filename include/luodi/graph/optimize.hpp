@@ -129,7 +129,11 @@ namespace opt_detail {
 inline void fusions(Graph& g, bool shapes_known, OptimizeReport& r) {
   r.fused_patterns += fuse_patterns(g);
   r.folded_batchnorm += fold_batchnorm(g);
-  r.fused_bias += fuse_bias(g, shapes_known);
+  for (;;) {  // Conv -> Mul -> Add -> Mul ... : alternate until nothing changes
+    const int n = fuse_scale(g) + fuse_bias(g, shapes_known);
+    if (n == 0) break;
+    r.fused_bias += n;
+  }
   if (shapes_known) r.fused_residual += fuse_residual(g);
   r.fused_activation += fuse_activation(g);
 }

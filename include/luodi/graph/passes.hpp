@@ -7,9 +7,11 @@
 //   fold_batchnorm       BatchNormalization after Conv or Gemm folds into the weights and bias:
 //                        s = gamma / sqrt(var + eps); W' = W * s (per output channel);
 //                        b' = (b - mean) * s + beta. Computed in double, stored as float.
+//   fuse_scale           Conv/Gemm + Mul/Div by a per-channel or scalar constant -> scaled weights
 //   fuse_bias            Conv + Add(per-channel constant) -> Conv bias; Gemm + Add(row constant)
 //                        -> Gemm C; MatMul(2-D, constant) + Add(row constant) -> Gemm
-//   fuse_patterns        Mul(x, Sigmoid(x)) -> Silu; Mul(x, HardSigmoid(x; 1/6, 1/2)) -> HardSwish
+//   fuse_patterns        Mul(x, Sigmoid(x)) -> Silu; Mul(x, HardSigmoid(x; 1/6, 1/2)) -> HardSwish;
+//                        x * Clip(x + 3, 0, 6) / 6 -> HardSwish
 //   fuse_residual        Conv + Add(same-shape value) -> Conv with a Residual input
 //                        (y = act(conv(x) + b + residual)); needs inferred shapes
 //   fuse_activation      Conv/Gemm + Relu, Clip (relu6 is Clip 0..6), LeakyRelu, Sigmoid, Tanh,
@@ -26,6 +28,7 @@
 
 #if LUODI_HAS_FILESYSTEM
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -348,6 +351,94 @@ inline int fuse_bias(Graph& g, bool shapes_known) {
   return changed;
 }
 
+// ---- scale ----------------------------------------------------------------------------------
+// Conv/Gemm followed by Mul (either side) or Div (divisor) by a per-output-channel or scalar
+// constant: the scale goes into the weights and the bias.
+inline int fuse_scale(Graph& g) {
+  using namespace pass_detail;
+  int changed = 0;
+  const std::vector<std::int32_t> prod = g.producers();
+  auto rd = readers(g);
+  std::vector<char> dead(g.nodes.size(), 0);
+  for (std::size_t mi = 0; mi < g.nodes.size(); ++mi) {
+    Node& m = g.nodes[mi];
+    if ((m.op != OpCode::Mul && m.op != OpCode::Div) || m.inputs.size() != 2 || dead[mi]) continue;
+    for (int side = 0; side < (m.op == OpCode::Mul ? 2 : 1); ++side) {
+      const std::int32_t y = m.inputs[static_cast<std::size_t>(side)], cv = m.inputs[static_cast<std::size_t>(1 - side)];
+      const std::int32_t pi = y >= 0 ? prod[static_cast<std::size_t>(y)] : -1;
+      const Value* c = f32_constant(g, cv);
+      if (pi < 0 || !c || dead[static_cast<std::size_t>(pi)] || !single_use(g, rd, y)) continue;
+      Node& p = g.nodes[static_cast<std::size_t>(pi)];
+      if (!is_conv_or_gemm(p) || has_epilogue(p) || p.outputs.size() != 1) continue;
+      const Value* w = f32_constant(g, p.input(1));
+      if (!w) continue;
+      std::int64_t M;  // output channels
+      bool trans = false;
+      if (p.op == OpCode::Conv) {
+        if (w->shape.rank() < 3 || !per_channel(c->shape, w->shape.rank(), w->shape[0])) continue;
+        M = w->shape[0];
+      } else {
+        if (w->shape.rank() != 2) continue;
+        trans = attr_int_or(p, "transB", 0) != 0;
+        M = trans ? w->shape[0] : w->shape[1];
+        const std::int64_t cn = c->shape.numel();
+        if (!(cn == 1 || cn == M) || c->shape.rank() > 2 || (c->shape.rank() == 2 && c->shape[0] != 1)) continue;
+      }
+      std::vector<float> sc = floats(*c);
+      std::vector<double> s(static_cast<std::size_t>(M));
+      bool finite = true;
+      for (std::size_t k = 0; k < s.size(); ++k) {
+        const double v = sc.size() == 1 ? sc[0] : sc[k];
+        s[k] = m.op == OpCode::Div ? 1.0 / v : v;
+        finite = finite && std::isfinite(s[k]);
+      }
+      if (!finite) continue;
+      std::vector<float> W = floats(*w);
+      const Shape wshape = w->shape;
+      std::vector<float> bias;
+      const Value* b = p.input(2) >= 0 ? f32_constant(g, p.input(2)) : nullptr;
+      if (p.input(2) >= 0) {
+        if (!b) continue;
+        const std::int64_t bn = b->shape.numel();
+        if (p.op == OpCode::Conv ? bn != M : !((bn == M || bn == 1) && b->shape.rank() <= 2 &&
+                                               (b->shape.rank() < 2 || b->shape[0] == 1)))
+          continue;
+        const std::vector<float> bv = floats(*b);
+        const float beta = p.op == OpCode::Gemm ? attr_float_or(p, "beta", 1.f) : 1.f;
+        bias.resize(static_cast<std::size_t>(M));
+        for (std::size_t k = 0; k < bias.size(); ++k)
+          bias[k] = static_cast<float>(double(beta) * (bv.size() == 1 ? bv[0] : bv[k]) * s[k]);
+      }
+      if (p.op == OpCode::Conv) {
+        const std::size_t per = static_cast<std::size_t>(wshape.numel() / M);
+        for (std::size_t k = 0; k < static_cast<std::size_t>(M); ++k)
+          for (std::size_t j = 0; j < per; ++j) W[k * per + j] = static_cast<float>(double(W[k * per + j]) * s[k]);
+      } else {
+        const std::int64_t K = trans ? wshape[1] : wshape[0];
+        for (std::int64_t k = 0; k < K; ++k)
+          for (std::int64_t n = 0; n < M; ++n) {
+            const std::size_t idx = static_cast<std::size_t>(trans ? n * K + k : k * M + n);
+            W[idx] = static_cast<float>(double(W[idx]) * s[static_cast<std::size_t>(n)]);
+          }
+        if (!bias.empty()) {
+          AttrWriter aw(p.attrs);
+          aw.set_float("beta", 1.f);
+          p.attrs = aw.take();
+        }
+      }
+      p.inputs[1] = add_f32_constant(g, p.name + "/W_scaled", wshape, W);
+      if (!bias.empty()) p.inputs[2] = add_f32_constant(g, p.name + "/B_scaled", Shape{M}, bias);
+      p.outputs[0] = m.outputs[0];
+      dead[mi] = 1;
+      ++changed;
+      rd = readers(g);
+      break;
+    }
+  }
+  erase_nodes(g, dead);
+  return changed;
+}
+
 // ---- Silu / HardSwish patterns -----------------------------------------------------------------
 inline int fuse_patterns(Graph& g) {
   using namespace pass_detail;
@@ -377,6 +468,43 @@ inline int fuse_patterns(Graph& g) {
       mul.inputs = {x};
       mul.attrs.clear();
       dead[static_cast<std::size_t>(si)] = 1;
+      ++changed;
+      break;
+    }
+  }
+  // x * Clip(x + 3, 0, 6) / 6: HardSwish as exporters without the op (paddle2onnx, old
+  // PyTorch) write it.
+  auto scalar_is = [&](std::int32_t v, float want) {
+    float f;
+    return scalar_f32(g, v, &f) && f == want;
+  };
+  auto producer_of = [&](std::int32_t v, OpCode op) -> std::int32_t {
+    const std::int32_t p = v >= 0 ? prod[static_cast<std::size_t>(v)] : -1;
+    if (p < 0 || dead[static_cast<std::size_t>(p)] || g.nodes[static_cast<std::size_t>(p)].op != op) return -1;
+    return single_use(g, rd, v) ? p : -1;
+  };
+  for (std::size_t di = 0; di < g.nodes.size(); ++di) {
+    Node& div = g.nodes[di];
+    if (div.op != OpCode::Div || div.inputs.size() != 2 || dead[di] || !scalar_is(div.inputs[1], 6.f)) continue;
+    const std::int32_t mi = producer_of(div.inputs[0], OpCode::Mul);
+    if (mi < 0) continue;
+    const Node& mul = g.nodes[static_cast<std::size_t>(mi)];
+    for (int side = 0; side < 2; ++side) {
+      const std::int32_t x = mul.inputs[static_cast<std::size_t>(side)];
+      const std::int32_t ci = producer_of(mul.inputs[static_cast<std::size_t>(1 - side)], OpCode::Clip);
+      if (ci < 0) continue;
+      const Node& clip = g.nodes[static_cast<std::size_t>(ci)];
+      if (clip.inputs.size() != 3 || !scalar_is(clip.inputs[1], 0.f) || !scalar_is(clip.inputs[2], 6.f)) continue;
+      const std::int32_t ai = producer_of(clip.inputs[0], OpCode::Add);
+      if (ai < 0) continue;
+      const Node& add = g.nodes[static_cast<std::size_t>(ai)];
+      const bool x_then_3 = add.inputs[0] == x && scalar_is(add.inputs[1], 3.f);
+      const bool three_then_x = add.inputs[1] == x && scalar_is(add.inputs[0], 3.f);
+      if (!x_then_3 && !three_then_x) continue;
+      div.op = OpCode::HardSwish;
+      div.inputs = {x};
+      div.attrs.clear();
+      dead[static_cast<std::size_t>(mi)] = dead[static_cast<std::size_t>(ci)] = dead[static_cast<std::size_t>(ai)] = 1;
       ++changed;
       break;
     }

@@ -18,10 +18,12 @@
 //   empty optional inputs              a constant empty tensor in an optional slot (Resize's
 //                                      roi/scales) becomes an absent input (-1)
 //
-// Attributes keep their ONNX names, types and meaning (Cast.to is an ONNX TensorProto type
-// code). The one ONNX attribute type with no AttrList form, a tensor, is rewritten:
-//   ConstantOfShape.value  -> "dtype" (Int, ONNX type code) and "value" (Float for float types,
-//                             Int for integer and bool types); absent: dtype 1 (float), value 0.
+// Attributes keep their ONNX names, types and meaning, with the conventions of ops/schema.hpp
+// where ONNX has no AttrList form:
+//   Cast.to                -> a luodi::DType value, not an ONNX TensorProto code.
+//   ConstantOfShape.value  -> "value" (Float for float types, Int for integer and bool types)
+//                             and "dtype" (Int, luodi::DType) unless the output is f32; absent
+//                             value: f32 zero, no attributes.
 //
 // Every problem is collected rather than returned at the first one, so `luodi-convert
 // --list-unsupported` can print them all: each names the node, the op type, its domain and
@@ -33,8 +35,11 @@
 // are errors; nodes out of topological order are reordered.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdarg>
+#include <cstring>
+#include <initializer_list>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -946,7 +951,7 @@ class Importer {
       const std::int32_t shp = new_value(c.name + "/mask_shape");
       emit(c, OpCode::Shape, {c.in[0]}, {shp}, {}, "/mask_shape");
       graph::AttrWriter w;
-      w.set_int("dtype", static_cast<std::int64_t>(OnnxType::Bool)).set_int("value", 1);
+      w.set_int("dtype", static_cast<std::int64_t>(DType::boolean)).set_int("value", 1);
       emit(c, OpCode::ConstantOfShape, {shp}, {mask}, w.take(), "/mask");
     }
   }
@@ -954,7 +959,7 @@ class Importer {
   void op_constant_of_shape(Ctx& c) {
     graph::AttrWriter w;
     const AttributeProto* a = c.attr("value");
-    std::int32_t onnx_type = static_cast<std::int32_t>(OnnxType::Float);
+    DType out_type = DType::f32;
     if (a) {
       if (a->t.empty()) return problem(c, "attribute \"value\" should be a tensor", StatusCode::BadAttribute);
       DType dt;
@@ -963,7 +968,7 @@ class Importer {
       Status st = tensor_data(a->t[0], TensorDataOptions(), &dt, &s, &bytes);
       if (!st.ok()) return problem(c, std::string("value: ") + st.message(), st.code());
       if (s.numel() != 1) return problem(c, "value must hold exactly one element", StatusCode::BadAttribute);
-      onnx_type = a->t[0].data_type;
+      out_type = dt;
       switch (dt) {
         case DType::f32: {
           float f;
@@ -993,10 +998,8 @@ class Importer {
         case DType::u8:
         case DType::boolean: w.set_int("value", bytes[0]); break;
       }
-    } else {
-      w.set_float("value", 0.f);
     }
-    w.set_int("dtype", onnx_type);
+    if (out_type != DType::f32) w.set_int("dtype", static_cast<std::int64_t>(out_type));
     if (!arity(c, 1, 1)) return;
     pass_attrs(c, w, {});
     if (c.failed) return;
@@ -1022,7 +1025,7 @@ class Importer {
       return problem(c, format("cast to %s is not supported (luodi holds float, float16, int8, uint8, int32, int64, bool)",
                                to >= 0 && to <= 16 ? onnx_type_name(static_cast<std::int32_t>(to)) : "an unknown type"));
     graph::AttrWriter w;
-    w.set_int("to", to);
+    w.set_int("to", static_cast<std::int64_t>(dt));
     if (!arity(c, 1, 1)) return;
     pass_attrs(c, w, {"saturate"});
     if (c.failed) return;
