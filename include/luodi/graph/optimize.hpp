@@ -15,7 +15,8 @@
 //                   (with known shapes), activation epilogues (graph/passes.hpp)
 //   6. dead code    unused nodes and values
 //   7. shapes       once more, so the written file carries the final shapes
-//   8. fp16         optional: f32 weights of Conv, ConvTranspose, Gemm and MatMul stored as f16
+//   8. fp16         optional: f32 weights of Conv, ConvTranspose, Gemm and MatMul stored as f16,
+//                   widened by a Cast the runtime evaluates once at prepare
 //
 // Each step keeps the graph valid (Graph::validate) and its meaning exact up to float rounding
 // in the folded weights; the converter's tests compare optimised and unoptimised graphs.
@@ -91,7 +92,9 @@ inline bool inputs_static(const Graph& g) {
   return true;
 }
 
-// f32 -> f16 for the weight input of the ops whose kernels read f16 weights.
+// Weights stored as f16: each f32 weight of Conv, ConvTranspose, Gemm and MatMul (input 1) is
+// rounded to f16 (round to nearest even) and read through a Cast back to f32, which the runtime
+// evaluates once at prepare. The file holds half the bytes; the arithmetic stays f32.
 inline int to_fp16(Graph& g) {
   std::vector<char> weight(g.values.size(), 0), other(g.values.size(), 0);
   for (const Node& n : g.nodes)
@@ -105,9 +108,11 @@ inline int to_fp16(Graph& g) {
   for (std::int32_t o : g.outputs)
     if (o >= 0) other[static_cast<std::size_t>(o)] = 1;
   int n = 0;
-  for (std::size_t i = 0; i < g.values.size(); ++i) {
+  const std::size_t nvalues = g.values.size();
+  std::vector<Node> casts;
+  for (std::size_t i = 0; i < nvalues; ++i) {
+    if (!g.values[i].is_constant || g.values[i].dtype != DType::f32 || !weight[i] || other[i]) continue;
     Value& v = g.values[i];
-    if (!v.is_constant || v.dtype != DType::f32 || !weight[i] || other[i]) continue;
     const std::size_t count = v.data.size() / 4;
     std::vector<std::uint8_t> h(count * 2);
     for (std::size_t k = 0; k < count; ++k) {
@@ -118,8 +123,27 @@ inline int to_fp16(Graph& g) {
     }
     v.data.swap(h);
     v.dtype = DType::f16;
+    Value wide;
+    wide.name = v.name + "/f32";
+    wide.dtype = DType::f32;
+    wide.shape = v.shape;
+    const std::string cast_name = v.name + "/cast_f32";
+    const std::int32_t wi = g.add_value(std::move(wide));
+    for (Node& node : g.nodes)
+      if (node.inputs.size() > 1 && node.inputs[1] == static_cast<std::int32_t>(i)) node.inputs[1] = wi;
+    Node c;
+    c.op = OpCode::Cast;
+    c.name = cast_name;
+    c.inputs = {static_cast<std::int32_t>(i)};
+    c.outputs = {wi};
+    AttrWriter aw;
+    aw.set_int("to", static_cast<std::int64_t>(DType::f32));
+    c.attrs = aw.take();
+    c.source_op = "luodi-convert --fp16";
+    casts.push_back(std::move(c));
     ++n;
   }
+  g.nodes.insert(g.nodes.begin(), casts.begin(), casts.end());
   return n;
 }
 
