@@ -353,6 +353,12 @@ int main(int argc, char** argv) {
     std::printf("luodi-convert: %s -> %s: %zu -> %zu nodes (%s), weights %.2f MB%s%s, %.2f s\n", a.in.c_str(),
                 a.out.c_str(), nodes_onnx, g.nodes.size(), ops_summary(g).c_str(), static_cast<double>(wb) / 1e6,
                 a.fp16 && !a.no_optimize ? " (fp16)" : "", a.golden ? ", golden pair" : "", secs);
+    if (!a.no_optimize)
+      std::printf("  %s shapes; folded %d nodes, %d BatchNorm; fused %d scale/bias, %d residual, %d activation, "
+                  "%d pattern; removed %d pass-through, %d dead\n",
+                  orep.static_shapes ? "static" : "symbolic", orep.folded_nodes, orep.folded_batchnorm, orep.fused_bias,
+                  orep.fused_residual, orep.fused_activation, orep.fused_patterns, orep.removed_passthrough,
+                  orep.dead_nodes);
   }
   return 0;
 }
