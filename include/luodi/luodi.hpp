@@ -11,6 +11,7 @@
 #include "core/span.hpp"
 #include "core/status.hpp"
 #include "core/tensor.hpp"
+#include "core/thread_pool.hpp"
 
 #include "simd/arch.hpp"
 #include "simd/cpu.hpp"

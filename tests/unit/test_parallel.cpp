@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <luodi/core/parallel.hpp>
+#include <luodi/core/thread_pool.hpp>
 
 #include <atomic>
 #include <vector>
