@@ -401,6 +401,25 @@ TEST_CASE("import: structural errors in hostile graphs") {
     g.nodes.push_back(node("Relu", {"x"}, {"y"}));
     CHECK(import(g, 13).status.code() == StatusCode::InvalidArgument);
   }
+  SUBCASE("a graph input or output declared twice") {
+    GraphSpec g = unary("Relu", {});
+    g.inputs.push_back(value_info("x", 1, {1, 3, 4, 4}));
+    CHECK(import(g, 13).status.code() == StatusCode::InvalidArgument);
+    GraphSpec h = unary("Relu", {});
+    h.outputs.push_back(value_info("y", 1, {}, false));
+    CHECK(import(h, 13).status.code() == StatusCode::InvalidArgument);
+  }
+  SUBCASE("an initializer also listed as a graph input is a constant (IR < 4)") {
+    GraphSpec g;
+    g.inputs.push_back(value_info("x", 1, {2}));
+    g.inputs.push_back(value_info("w", 1, {2}));
+    g.outputs.push_back(value_info("y", 1, {}, false));
+    g.initializers.push_back(tensor_f32("w", {2}, {1, 2}));
+    g.nodes.push_back(node("Add", {"x", "w"}, {"y"}));
+    Imported r = import(g, 13);
+    REQUIRE(r.status.ok());
+    CHECK(r.g.inputs.size() == 1);
+  }
   SUBCASE("an output never produced") {
     GraphSpec g = unary("Relu", {});
     g.outputs.push_back(value_info("ghost", 1, {}, false));

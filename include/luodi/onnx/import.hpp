@@ -214,6 +214,10 @@ class Importer {
         model_problem(StatusCode::InvalidArgument, format("initializer \"%s\" is defined twice", t.name.c_str()));
         continue;
       }
+      if (t.name.size() > 4096) {
+        model_problem(StatusCode::InvalidArgument, "an initializer name is longer than 4096 bytes");
+        continue;
+      }
       graph::Value v;
       v.name = t.name;
       v.is_constant = true;
@@ -224,6 +228,7 @@ class Importer {
         continue;
       }
       known_rank_[t.name] = v.shape.rank();
+      init_names_.insert(t.name);
       names_[t.name] = g_.add_value(std::move(v));
     }
   }
@@ -231,7 +236,11 @@ class Importer {
   void read_inputs() {
     std::set<std::string> overridden;
     for (const ValueInfoProto& vi : m_.graph.input) {
-      if (names_.count(vi.name)) continue;  // an initializer listed as an input (IR < 4): a constant
+      if (init_names_.count(vi.name)) continue;  // an initializer listed as an input (IR < 4): a constant
+      if (names_.count(vi.name)) {
+        model_problem(StatusCode::InvalidArgument, format("graph input \"%s\" is declared twice", vi.name.c_str()));
+        continue;
+      }
       if (vi.name.empty()) {
         model_problem(StatusCode::ParseError, "a graph input has no name");
         continue;
@@ -350,6 +359,12 @@ class Importer {
         continue;
       }
       if (it->second < 0) continue;  // its producer already has a problem
+      bool dup = false;
+      for (std::int32_t o : g_.outputs) dup = dup || o == it->second;
+      if (dup) {
+        model_problem(StatusCode::InvalidArgument, format("graph output \"%s\" is listed twice", vi.name.c_str()));
+        continue;
+      }
       graph::Value& v = g_.values[static_cast<std::size_t>(it->second)];
       if (vi.has_type && vi.type.is_tensor && !v.is_constant && !is_input(it->second)) {
         DType dt;
@@ -1099,6 +1114,7 @@ class Importer {
   // name -> value index; -2 for names whose definition failed, -3 reserved during creation.
   std::map<std::string, std::int32_t> names_;
   std::map<std::string, int> known_rank_;
+  std::set<std::string> init_names_;
 };
 
 }  // namespace detail
