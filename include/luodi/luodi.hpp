@@ -19,7 +19,17 @@
 #include "simd/vmath.hpp"
 
 #include "kernels/activation/activation.hpp"
+#include "kernels/eltwise/eltwise.hpp"
+#include "kernels/movement/movement.hpp"
+#include "kernels/pool/pool.hpp"
+#include "kernels/softmax/softmax.hpp"
+#include "kernels/norm/norm.hpp"
+#include "kernels/reduce/reduce.hpp"
+#include "kernels/resize/resize.hpp"
 
 #include "graph/attributes.hpp"
 #include "graph/ir.hpp"
 #include "graph/op.hpp"
+#include "kernels/conv2d/conv2d.hpp"
+#include "kernels/conv_transpose/conv_transpose.hpp"
+#include "kernels/gemm/gemm.hpp"

@@ -1,0 +1,162 @@
+// Conv2D on layer shapes from ResNet-18/50, MobileNetV2 and SqueezeNet 1.1 (224x224 input,
+// batch 1, one thread): every algorithm that applies, on every ISA, in one binary.
+//   bench_conv2d --benchmark_enable_random_interleaving=true --benchmark_repetitions=5
+//                --benchmark_report_aggregates_only=true --benchmark_filter=r18_
+// GFLOPS counts the direct convolution's 2*Cout*Ho*Wo*Cin/G*kh*kw (for Winograd this is its
+// "effective" rate); peak_frac divides that by the FMA peak measured at start-up.
+// Names: conv/<layer>/<algo>/<isa>; algo "auto" is what conv2d_plan picks.
+#include <benchmark/benchmark.h>
+#include <luodi/kernels/conv2d/conv2d.hpp>
+
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "peak.hpp"
+
+namespace {
+
+using namespace luodi;
+using namespace luodi::kernels;
+
+double g_peak = 0;
+
+struct Layer {
+  const char* name;
+  int cin, hw, cout, k, stride, groups;
+  bool residual;
+};
+
+// pad = k/2 everywhere, as these networks use.
+const Layer kLayers[] = {
+    // ResNet-18 3x3 stride 1 (the residual add of the block's second conv fused), and stride 2
+    {"r18_3x3_56_64", 64, 56, 64, 3, 1, 1, true},
+    {"r18_3x3_28_128", 128, 28, 128, 3, 1, 1, true},
+    {"r18_3x3_14_256", 256, 14, 256, 3, 1, 1, true},
+    {"r18_3x3_7_512", 512, 7, 512, 3, 1, 1, true},
+    {"r18_3x3s2_56_64_128", 64, 56, 128, 3, 2, 1, false},
+    {"r18_3x3s2_28_128_256", 128, 28, 256, 3, 2, 1, false},
+    {"r18_3x3s2_14_256_512", 256, 14, 512, 3, 2, 1, false},
+    {"r18_7x7s2_224_3_64", 3, 224, 64, 7, 2, 1, false},
+    // ResNet-50 1x1
+    {"r50_1x1_56_256_64", 256, 56, 64, 1, 1, 1, false},
+    {"r50_1x1_56_64_256", 64, 56, 256, 1, 1, 1, true},
+    {"r50_1x1_28_512_128", 512, 28, 128, 1, 1, 1, false},
+    {"r50_1x1_14_1024_256", 1024, 14, 256, 1, 1, 1, false},
+    {"r50_1x1_7_2048_512", 2048, 7, 512, 1, 1, 1, false},
+    // MobileNetV2 1x1 expand / project
+    {"mnv2_1x1_112_32_16", 32, 112, 16, 1, 1, 1, false},
+    {"mnv2_1x1_112_16_96", 16, 112, 96, 1, 1, 1, false},
+    {"mnv2_1x1_56_96_24", 96, 56, 24, 1, 1, 1, false},
+    {"mnv2_1x1_56_24_144", 24, 56, 144, 1, 1, 1, false},
+    {"mnv2_1x1_56_144_24", 144, 56, 24, 1, 1, 1, true},
+    {"mnv2_1x1_28_144_32", 144, 28, 32, 1, 1, 1, false},
+    {"mnv2_1x1_28_32_192", 32, 28, 192, 1, 1, 1, false},
+    {"mnv2_1x1_28_192_32", 192, 28, 32, 1, 1, 1, true},
+    {"mnv2_1x1_14_192_64", 192, 14, 64, 1, 1, 1, false},
+    {"mnv2_1x1_14_64_384", 64, 14, 384, 1, 1, 1, false},
+    {"mnv2_1x1_14_384_64", 384, 14, 64, 1, 1, 1, true},
+    {"mnv2_1x1_14_384_96", 384, 14, 96, 1, 1, 1, false},
+    {"mnv2_1x1_14_96_576", 96, 14, 576, 1, 1, 1, false},
+    {"mnv2_1x1_14_576_96", 576, 14, 96, 1, 1, 1, true},
+    {"mnv2_1x1_7_576_160", 576, 7, 160, 1, 1, 1, false},
+    {"mnv2_1x1_7_160_960", 160, 7, 960, 1, 1, 1, false},
+    {"mnv2_1x1_7_960_160", 960, 7, 160, 1, 1, 1, true},
+    {"mnv2_1x1_7_960_320", 960, 7, 320, 1, 1, 1, false},
+    {"mnv2_1x1_7_320_1280", 320, 7, 1280, 1, 1, 1, false},
+    // MobileNetV2 depthwise 3x3 (relu6 fused)
+    {"mnv2_dw_112_32_s1", 32, 112, 32, 3, 1, 32, false},
+    {"mnv2_dw_112_96_s2", 96, 112, 96, 3, 2, 96, false},
+    {"mnv2_dw_56_144_s1", 144, 56, 144, 3, 1, 144, false},
+    {"mnv2_dw_56_144_s2", 144, 56, 144, 3, 2, 144, false},
+    {"mnv2_dw_28_192_s1", 192, 28, 192, 3, 1, 192, false},
+    {"mnv2_dw_28_192_s2", 192, 28, 192, 3, 2, 192, false},
+    {"mnv2_dw_14_384_s1", 384, 14, 384, 3, 1, 384, false},
+    {"mnv2_dw_14_576_s1", 576, 14, 576, 3, 1, 576, false},
+    {"mnv2_dw_14_576_s2", 576, 14, 576, 3, 2, 576, false},
+    {"mnv2_dw_7_960_s1", 960, 7, 960, 3, 1, 960, false},
+    // SqueezeNet 1.1
+    {"sqz_3x3s2_224_3_64", 3, 224, 64, 3, 2, 1, false},
+    {"sqz_1x1_55_64_16", 64, 55, 16, 1, 1, 1, false},
+    {"sqz_1x1_55_16_64", 16, 55, 64, 1, 1, 1, false},
+    {"sqz_3x3_55_16_64", 16, 55, 64, 3, 1, 1, false},
+    {"sqz_3x3_27_32_128", 32, 27, 128, 3, 1, 1, false},
+    {"sqz_3x3_13_64_256", 64, 13, 256, 3, 1, 1, false},
+};
+
+Conv2dParams params_of(const Layer& l) {
+  Conv2dParams p;
+  p.C_in = l.cin;
+  p.H = p.W = l.hw;
+  p.C_out = l.cout;
+  p.kernel_h = p.kernel_w = l.k;
+  p.stride_h = p.stride_w = l.stride;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = l.k / 2;
+  // MobileNetV2 pads its stride-2 depthwise (0, 1, 0, 1) in TF but (1,1,1,1) in torchvision.
+  p.groups = l.groups;
+  p.has_bias = true;
+  p.has_residual = l.residual;
+  p.activation = l.residual ? ActivationKind::Relu : (l.groups > 1 ? ActivationKind::Clip : ActivationKind::Relu);
+  p.act_params = l.groups > 1 ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+  return p;
+}
+
+std::vector<float> rnd(std::size_t n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(g);
+  return v;
+}
+
+void BM_conv(benchmark::State& state, Layer l, Conv2dPlan plan) {
+  const Conv2dParams& p = plan.p;
+  const auto x = rnd(static_cast<std::size_t>(p.C_in * p.H * p.W), 1);
+  const auto w = rnd(static_cast<std::size_t>(p.C_out * (p.C_in / p.groups) * p.kernel_h * p.kernel_w), 2);
+  const auto b = rnd(static_cast<std::size_t>(p.C_out), 3);
+  const std::size_t ny = static_cast<std::size_t>(p.C_out * plan.out_h * plan.out_w);
+  const auto r = rnd(ny, 4);
+  std::vector<float> y(ny);
+  auto packed = AlignedBuffer::create(static_cast<std::size_t>(plan.packed_bytes)).value();
+  auto scratch = AlignedBuffer::create(conv2d_scratch_bytes(plan, 1) + 64).value();
+  conv2d_pack(plan, w.data(), b.data(), packed.data());
+  for (auto _ : state) {
+    conv2d_run(plan, x.data(), packed.data(), p.has_residual ? r.data() : nullptr, y.data(), scratch.data());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double flops = 2.0 * double(p.C_out) * double(plan.out_h * plan.out_w) * double(p.C_in / p.groups) *
+                       double(p.kernel_h * p.kernel_w);
+  state.counters["GFLOPS"] = benchmark::Counter(flops * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
+  if (g_peak > 0)
+    state.counters["peak_frac"] =
+        benchmark::Counter(flops * 1e-9 / g_peak * double(state.iterations()), benchmark::Counter::kIsRate);
+  (void)l;
+}
+
+int register_all() {
+  g_peak = luodi_bench_fma_peak();
+  for (const Layer& l : kLayers) {
+    const Conv2dParams p = params_of(l);
+    for (int i = 0; i < kIsaCount; ++i) {
+      const Isa isa = static_cast<Isa>(i);
+      if (!isa_available(isa) || isa == Isa::scalar) continue;
+      Conv2dPlan autoplan;
+      if (!conv2d_plan_with(p, isa, Conv2dAlgo::Auto, &autoplan).ok()) continue;
+      for (int a = static_cast<int>(Conv2dAlgo::Gemm); a < kConv2dAlgoCount; ++a) {
+        Conv2dPlan plan;
+        if (!conv2d_plan_with(p, isa, static_cast<Conv2dAlgo>(a), &plan).ok()) continue;
+        const std::string name = std::string("conv/") + l.name + "/" + conv2d_algo_name(plan.algo) +
+                                 (plan.algo == autoplan.algo ? "*" : "") + "/" + isa_name(isa);
+        benchmark::RegisterBenchmark(name.c_str(), BM_conv, l, plan)->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  return 0;
+}
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,258 @@
+// Conv2D (and Conv1D as H = 1): plan once at prepare time, pack the weights once at load, run.
+//
+//   Status s = validate(params);                        // names the bad field
+//   Conv2dPlan plan = conv2d_plan(params, isa);         // algorithm, packed and scratch sizes
+//   conv2d_pack(plan, weights_OIHW, bias, packed);      // packed: plan.packed_bytes, 64-aligned
+//   conv2d_run(plan, x, packed, residual, y, scratch, ex);  // scratch: conv2d_scratch_bytes(plan, T)
+//
+// Tensors at this boundary are plain NCHW floats; y = act(conv(x) + bias + residual).
+// run() is noexcept, never allocates, and splits work over independent outputs, so results do
+// not depend on the executor's concurrency T (scratch must be sized for that T).
+//
+// Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
+// Winograd43 (winograd.hpp: 3x3 stride 1) and Depthwise (depthwise.hpp). conv2d_plan picks one
+// by shape (the rules and the measurements behind them are in docs/performance.md);
+// conv2d_plan_with() forces one, for tests, benchmarks and researchers.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "../../core/memory.hpp"
+#include "../../core/parallel.hpp"
+#include "../../simd/dispatch.hpp"
+#include "../gemm/gemm.hpp"
+#include "depthwise.hpp"
+#include "gemm_path.hpp"
+#include "params.hpp"
+#include "plan.hpp"
+#include "ref.hpp"
+#include "winograd.hpp"
+
+namespace luodi {
+namespace kernels {
+
+using Conv2dRunFn = void (*)(const Conv2dPlan&, const float* x, const void* packed, const float* residual, float* y,
+                             void* scratch, Executor* ex) noexcept;
+
+struct Conv2dKernels {
+  int mr, nr;  // GEMM micro-kernel tile the packed layouts use (0 for the reference)
+  Conv2dRunFn run[kConv2dAlgoCount];  // null where an algorithm has no kernel on this ISA
+};
+
+namespace ref {
+template <class Arch = simd::scalar>
+void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y, void*,
+                       Executor* ex) noexcept {
+  const Conv2dParams& p = plan.p;
+  const float* w = static_cast<const float*>(packed);
+  const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t i = b; i < e; ++i)
+      conv2d_f32_channels<Arch>(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
+  };
+  parallel_for(p.N * p.C_out, task, ex);
+}
+}  // namespace ref
+
+struct Conv2dFamily {
+  using Table = Conv2dKernels;
+  template <class Arch>
+  static const Table& table() noexcept {
+    if constexpr (simd::is_scalar_v<Arch>) {
+      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run<simd::scalar>, nullptr, nullptr, nullptr, nullptr}};
+      return t;
+    } else {
+#if LUODI_HAS_XSIMD
+      static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
+                                  simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
+                                  {nullptr, &ref::conv2d_run<Arch>, &simd_impl::conv2d_run_gemm<Arch>,
+                                   &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
+                                   &simd_impl::conv2d_run_depthwise<Arch>}};
+      return t;
+#else
+      return table<simd::scalar>();
+#endif
+    }
+  }
+  LUODI_DISPATCH_DECLARE_ISAS(Table)
+};
+
+inline const Conv2dKernels& conv2d_kernels(Isa isa) noexcept { return select_table<Conv2dFamily>(isa); }
+
+// Whether `algo` can compute `p` (which passed validate). Reference and Gemm always can.
+inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept {
+  switch (algo) {
+    case Conv2dAlgo::Auto:
+    case Conv2dAlgo::Reference:
+    case Conv2dAlgo::Gemm:
+    case Conv2dAlgo::GemmT: return true;
+    case Conv2dAlgo::Winograd43:
+      return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
+             p.dilation_w == 1 && p.groups == 1;
+    case Conv2dAlgo::Depthwise:
+      return p.groups == p.C_in && p.groups > 1 && p.C_out % p.C_in == 0 && p.kernel_h * p.kernel_w <= 64;
+  }
+  return false;
+}
+
+namespace detail {
+
+inline std::int64_t conv_round_up(std::int64_t v, std::int64_t m) noexcept { return (v + m - 1) / m * m; }
+inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
+  return static_cast<std::int64_t>(align_up(static_cast<std::size_t>(floats) * sizeof(float), kAlignment));
+}
+
+// The automatic choice. The thresholds come from bench/kernels/bench_conv2d.cpp on a Zen 4 core
+// (docs/performance.md, "Kernel layout and algorithms").
+inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr) noexcept {
+  const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
+  if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
+    return Conv2dAlgo::Depthwise;
+  if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16 && Ho * Wo >= 8 * 8 &&
+      wino_worth_it(Ho, Wo, cin_g, cout_g))
+    return Conv2dAlgo::Winograd43;
+  // Few pixels: NR-wide pixel panels would be mostly padding; put the channels in the vectors.
+  const std::int64_t P = Ho * Wo;
+  const double eff_gemm = double(P) / double(conv_round_up(P, nr));
+  const double eff_t = double(cout_g) / double(conv_round_up(cout_g, nr));
+  if (eff_t > eff_gemm + 0.04 && P <= 1024) return Conv2dAlgo::GemmT;
+  return Conv2dAlgo::Gemm;
+}
+
+}  // namespace detail
+
+// Plan `p` (which must pass validate) with a given algorithm on `isa`; an algorithm that does not
+// apply, or has no kernel on that ISA, is an error naming it. An ISA this build does not contain
+// plans the reference.
+inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, Conv2dPlan* out) noexcept {
+  LUODI_RETURN_IF_ERROR(validate(p));
+  Conv2dPlan plan{};
+  plan.p = p;
+  if (!isa_compiled(isa)) isa = Isa::scalar;
+  const Conv2dKernels& k = conv2d_kernels(isa);
+  plan.isa = isa;
+  plan.out_h = conv2d_out_h(p);
+  plan.out_w = conv2d_out_w(p);
+  plan.cin_g = p.C_in / p.groups;
+  plan.cout_g = p.C_out / p.groups;
+  plan.K = plan.cin_g * p.kernel_h * p.kernel_w;
+  plan.mr = k.mr;
+  plan.nr = k.nr;
+  if (k.mr == 0) {
+    if (algo != Conv2dAlgo::Auto && algo != Conv2dAlgo::Reference)
+      return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s has no kernel on ISA %s", conv2d_algo_name(algo),
+                           isa_name(isa));
+    algo = Conv2dAlgo::Reference;
+    plan.isa = Isa::scalar;
+  }
+  if (algo == Conv2dAlgo::Auto) algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr);
+  if (!conv2d_algo_applies(p, algo))
+    return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s does not apply to this convolution",
+                         conv2d_algo_name(algo));
+  if (k.run[static_cast<int>(algo)] == nullptr)
+    return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s has no kernel on ISA %s", conv2d_algo_name(algo),
+                         isa_name(plan.isa));
+  plan.algo = algo;
+  const std::int64_t P = plan.out_h * plan.out_w;
+  std::int64_t weight_floats = 0;
+  switch (algo) {
+    case Conv2dAlgo::Auto:
+    case Conv2dAlgo::Reference:
+      plan.group_floats = plan.cout_g * plan.K;
+      weight_floats = p.C_out * plan.K;
+      break;
+    case Conv2dAlgo::Gemm: {
+      plan.cout_pad = detail::conv_round_up(plan.cout_g, k.mr);
+      plan.group_floats = plan.cout_pad * plan.K;
+      weight_floats = plan.group_floats * p.groups;
+      plan.kc = (16 * 1024) / (4 * k.nr);
+      plan.mc = 1 << 30;  // the packed weights of a K block stay in L2 (<= 1 MiB for <= 1024 Cout)
+      plan.nc = detail::conv_round_up(P < 512 ? P : 512, k.nr);
+      plan.scratch_per_thread = detail::conv_bytes(plan.kc * plan.nc);
+      break;
+    }
+    case Conv2dAlgo::GemmT: {
+      plan.cout_pad = detail::conv_round_up(plan.cout_g, k.nr);
+      plan.group_floats = plan.cout_pad * plan.K;
+      weight_floats = plan.group_floats * p.groups;
+      plan.kc = (16 * 1024) / (4 * k.nr);
+      const std::int64_t P_pad = detail::conv_round_up(P, k.mr);
+      plan.scratch_shared = detail::conv_bytes(P_pad * plan.cout_pad);
+      plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc);
+      break;
+    }
+    case Conv2dAlgo::Winograd43:
+      wino_plan(&plan);
+      weight_floats = plan.group_floats;
+      break;
+    case Conv2dAlgo::Depthwise:
+      dw_plan(&plan);
+      weight_floats = plan.group_floats;
+      break;
+  }
+  plan.bias_offset = detail::conv_bytes(weight_floats) / static_cast<std::int64_t>(sizeof(float));
+  plan.packed_bytes = detail::conv_bytes(plan.bias_offset + (p.has_bias ? p.C_out : 0));
+  *out = plan;
+  return Status();
+}
+
+// The automatic choice for `p` on `isa`. `p` must pass validate (checked in debug builds).
+inline Conv2dPlan conv2d_plan(const Conv2dParams& p, Isa isa = active_isa()) noexcept {
+  Conv2dPlan plan;
+  const Status s = conv2d_plan_with(p, isa, Conv2dAlgo::Auto, &plan);
+  LUODI_ASSERT(s.ok());
+  return plan;
+}
+
+inline std::size_t conv2d_scratch_bytes(const Conv2dPlan& plan, int threads = 1) noexcept {
+  return static_cast<std::size_t>(plan.scratch_shared) +
+         static_cast<std::size_t>(plan.scratch_per_thread) * static_cast<std::size_t>(threads < 1 ? 1 : threads);
+}
+
+// Pack OIHW weights and the bias (null when !has_bias) for plan's algorithm and ISA. Once, at
+// load. `packed` is plan.packed_bytes long and 64-byte aligned.
+inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bias, void* packed) noexcept {
+  const Conv2dParams& p = plan.p;
+  float* dst = static_cast<float*>(packed);
+  std::memset(packed, 0, static_cast<std::size_t>(plan.packed_bytes));
+  const std::int64_t K = plan.K;
+  switch (plan.algo) {
+    case Conv2dAlgo::Auto:
+    case Conv2dAlgo::Reference:
+      std::memcpy(dst, w, static_cast<std::size_t>(p.C_out * K) * sizeof(float));
+      break;
+    case Conv2dAlgo::Gemm:
+    case Conv2dAlgo::GemmT: {
+      // Panels of PW output channels: [cout_pad/PW][K][PW], zero past cout_g.
+      const int PW = plan.algo == Conv2dAlgo::Gemm ? plan.mr : plan.nr;
+      for (std::int64_t g = 0; g < p.groups; ++g) {
+        float* d = dst + g * plan.group_floats;
+        for (std::int64_t c0 = 0; c0 < plan.cout_pad; c0 += PW)
+          for (std::int64_t k = 0; k < K; ++k)
+            for (int r = 0; r < PW; ++r) {
+              const std::int64_t co = c0 + r;
+              *d++ = co < plan.cout_g ? w[(g * plan.cout_g + co) * K + k] : 0.0f;
+            }
+      }
+      break;
+    }
+    case Conv2dAlgo::Winograd43:
+      wino_pack_weights(plan, w, dst);
+      break;
+    case Conv2dAlgo::Depthwise:
+      dw_pack_weights(plan, w, dst);
+      break;
+  }
+  if (p.has_bias && bias) std::memcpy(dst + plan.bias_offset, bias, static_cast<std::size_t>(p.C_out) * sizeof(float));
+}
+
+inline void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
+                       void* scratch, Executor* ex = nullptr) noexcept {
+  LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
+  conv2d_kernels(plan.isa).run[static_cast<int>(plan.algo)](plan, x, packed, plan.p.has_residual ? residual : nullptr, y,
+                                                           scratch, ex);
+}
+
+}  // namespace kernels
+}  // namespace luodi

@@ -1,0 +1,161 @@
+// Conv2D as GEMM over implicit im2col panels (any kernel, stride, dilation, pads, groups).
+//
+// Gemm:  C[Cout_g][HWo] = W[Cout_g][K] * im2col[K][HWo], per image and group. W is packed once
+//        as MR-row panels (A); im2col columns are packed per run, one kc x nc block at a time,
+//        as NR-wide B panels; C rows are output channels, so tiles store straight into NCHW and
+//        the residual is read in place. For 1x1 stride 1 the B panels are plain copies.
+// GemmT: C[HWo][Cout_g] = im2col^T * W^T. For layers with few pixels and many channels (7x7
+//        at the end of a CNN), where HWo would fill NR-wide panels poorly: W is packed as
+//        NR-wide B panels, the pixels become MR-row A panels (packed per K block for all pixels
+//        at once, so the weights stream from memory once), and the C^T tile buffer is written
+//        back transposed, with the residual and activation, at the end.
+#pragma once
+
+#include <cstdint>
+
+#include "../gemm/driver.hpp"
+#include "im2col.hpp"
+#include "plan.hpp"
+
+#if LUODI_HAS_XSIMD
+
+namespace luodi {
+namespace kernels {
+namespace simd_impl {
+
+template <class Arch>
+void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
+                     void* scratch, Executor* ex) noexcept {
+  using Tile = GemmTile<Arch>;
+  constexpr int MR = Tile::MR;
+  constexpr int NR = Tile::NRV * static_cast<int>(simd::fbatch<Arch>::size);
+  const Conv2dParams& p = plan.p;
+  const float* w = static_cast<const float*>(packed);
+  const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
+  const std::int64_t M = plan.cout_g, N = plan.out_h * plan.out_w, K = plan.K;
+  const std::int64_t HW = p.H * p.W;
+  GemmBlocking blk = {};
+  blk.kc = plan.kc;
+  blk.mc = plan.mc;
+  blk.nc = plan.nc;
+
+  // Items: images x groups x N blocks x M blocks; narrower blocks when there are few.
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  const std::int64_t outer = p.N * p.groups;
+  std::int64_t n_step = plan.nc, m_step = M;
+  std::int64_t n_blocks = (N + n_step - 1) / n_step, m_blocks = 1;
+  if (threads > 1 && outer * n_blocks < 2 * threads) {
+    const std::int64_t panels = (N + NR - 1) / NR;
+    const std::int64_t want = (2 * threads + outer - 1) / outer;
+    std::int64_t per = (panels + want - 1) / want;
+    n_step = (per < 1 ? 1 : per) * NR;
+    n_blocks = (N + n_step - 1) / n_step;
+    if (outer * n_blocks < 2 * threads) {
+      const std::int64_t mwant = (2 * threads + outer * n_blocks - 1) / (outer * n_blocks);
+      const std::int64_t mpanels = (M + MR - 1) / MR;
+      std::int64_t mper = (mpanels + mwant - 1) / mwant;
+      m_step = (mper < 1 ? 1 : mper) * MR;
+      m_blocks = (M + m_step - 1) / m_step;
+    }
+  }
+  const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
+  parallel_items<Arch>(outer * n_blocks * m_blocks, ex, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
+    float* buf = static_cast<float*>(scratch) + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float)) + t * slot;
+    for (std::int64_t idx = b; idx < e; ++idx) {
+      std::int64_t r = idx;
+      const std::int64_t nb = r % n_blocks;
+      r /= n_blocks;
+      const std::int64_t mb = r % m_blocks;
+      r /= m_blocks;
+      const std::int64_t g = r % p.groups, img = r / p.groups;
+      const float* xg = x + (img * p.C_in + g * plan.cin_g) * HW;
+      const std::int64_t yoff = (img * p.C_out + g * plan.cout_g) * N;
+      GemmEpilogue ep = {};
+      ep.alpha = 1.0f;
+      ep.bias_scale = 1.0f;
+      ep.bias_row = bias ? bias + g * plan.cout_g : nullptr;
+      ep.residual = residual ? residual + yoff : nullptr;
+      ep.ld_residual = N;
+      ep.act = p.activation;
+      ep.act_params = p.act_params;
+      const GemmA A = {w + g * plan.group_floats, K, MR, false};
+      auto pack = [&](std::int64_t k0, std::int64_t kc, std::int64_t j0, std::int64_t nc, float* dst) {
+        pack_im2col_panels<Arch, NR>(plan, xg, k0, kc, j0, nc, dst);
+      };
+      const std::int64_t m0 = mb * m_step, n0 = nb * n_step;
+      gemm_blocked<Arch>(M, N, K, A, nullptr, pack, y + yoff, N, ep, blk, m0, (m0 + m_step < M) ? m0 + m_step : M, n0,
+                         (n0 + n_step < N) ? n0 + n_step : N, buf);
+    }
+  });
+}
+
+template <class Arch>
+void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
+                       void* scratch, Executor* ex) noexcept {
+  using Tile = GemmTile<Arch>;
+  constexpr int MR = Tile::MR;
+  constexpr int NR = Tile::NRV * static_cast<int>(simd::fbatch<Arch>::size);
+  const Conv2dParams& p = plan.p;
+  const float* w = static_cast<const float*>(packed);
+  const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
+  const std::int64_t P = plan.out_h * plan.out_w;  // pixels: the M of this GEMM
+  const std::int64_t P_pad = (P + MR - 1) / MR * MR;
+  const std::int64_t K = plan.K, HW = p.H * p.W;
+  const std::int64_t ldct = plan.cout_pad;
+  float* ct = static_cast<float*>(scratch);  // shared: [P_pad][cout_pad]
+  const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
+  float* slots = ct + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float));
+  const std::int64_t kblocks = (K + plan.kc - 1) / plan.kc;
+  const std::int64_t kc_even = (K + kblocks - 1) / kblocks;
+  const std::int64_t panels = plan.cout_pad / NR;
+  for (std::int64_t img = 0; img < p.N; ++img) {
+    for (std::int64_t g = 0; g < p.groups; ++g) {
+      const float* xg = x + (img * p.C_in + g * plan.cin_g) * HW;
+      const std::int64_t yoff = (img * p.C_out + g * plan.cout_g) * P;
+      const float* wg = w + g * plan.group_floats;
+      parallel_items<Arch>(panels, ex, [&](std::int64_t t, std::int64_t pb, std::int64_t pe) {
+        float* abuf = slots + t * slot;
+        UkEpilogue uk = {};
+        uk.alpha = 1.0f;
+        uk.bias_scale = 1.0f;
+        uk.act = ActivationKind::Identity;
+        for (std::int64_t k0 = 0; k0 < K; k0 += kc_even) {
+          const std::int64_t kc = (K - k0 < kc_even) ? K - k0 : kc_even;
+          const int flags = (k0 > 0 ? kUkLoadC : 0) | (k0 + kc == K ? kUkFinal : 0);
+          pack_im2col_panels<Arch, MR>(plan, xg, k0, kc, 0, P, abuf);
+          for (std::int64_t jp = pb; jp < pe; ++jp) {
+            const std::int64_t j = jp * NR;
+            const int nv = static_cast<int>((plan.cout_g - j < NR) ? plan.cout_g - j : NR);
+            const float* bp = wg + jp * K * NR + k0 * NR;
+            uk.bias_col = bias ? bias + g * plan.cout_g + j : nullptr;
+            for (std::int64_t i = 0; i < P; i += MR) {
+              const int mv = static_cast<int>((P - i < MR) ? P - i : MR);
+              gemm_ukernel_m<Arch, Tile::NRV, false>(mv, kc, abuf + i * kc, MR, bp, ct + i * ldct + j, ldct, nv, uk,
+                                                     flags);
+            }
+          }
+        }
+        // Transpose this thread's channels back to NCHW, add the residual, activate.
+        const std::int64_t c0 = pb * NR;
+        const std::int64_t c1 = (pe * NR < plan.cout_g) ? pe * NR : plan.cout_g;
+        for (std::int64_t co = c0; co < c1; ++co) {
+          float* yr = y + yoff + co * P;
+          const float* rr = residual ? residual + yoff + co * P : nullptr;
+          const float* src = ct + co;
+          if (rr)
+            for (std::int64_t i = 0; i < P; ++i) yr[i] = src[i * ldct] + rr[i];
+          else
+            for (std::int64_t i = 0; i < P; ++i) yr[i] = src[i * ldct];
+          act_array<Arch>(p.activation, p.act_params, yr, P);
+        }
+      });
+      (void)P_pad;
+    }
+  }
+}
+
+}  // namespace simd_impl
+}  // namespace kernels
+}  // namespace luodi
+
+#endif  // LUODI_HAS_XSIMD

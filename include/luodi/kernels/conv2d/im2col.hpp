@@ -1,0 +1,106 @@
+// im2col panels, packed straight from the NCHW input without a full im2col matrix.
+//
+// Row k of the implicit im2col matrix is (ci, ky, kx) in OIHW weight order, column j is output
+// pixel (oy, ox) = (j / W_out, j % W_out). pack_im2col_panels writes rows [k0, k0 + kc) and
+// columns [j0, j0 + n) as PW-wide panels [n/PW][kc][PW], zero outside the input and past the
+// last column. With PW = NR these are the GEMM's B panels (Conv2dAlgo::Gemm); with PW = MR they
+// are k-major A panels (Conv2dAlgo::GemmT). Only one kc x n block lives in scratch at a time.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "../../simd/arch.hpp"
+#include "plan.hpp"
+
+#if LUODI_HAS_XSIMD
+
+namespace luodi {
+namespace kernels {
+namespace simd_impl {
+
+// x points at the first input channel of the group in this image.
+template <class Arch, int PW>
+void pack_im2col_panels(const Conv2dPlan& plan, const float* x, std::int64_t k0, std::int64_t kc, std::int64_t j0,
+                        std::int64_t n, float* dst) noexcept {
+  using B = simd::fbatch<Arch>;
+  constexpr int L = static_cast<int>(B::size);
+  const Conv2dParams& p = plan.p;
+  const std::int64_t H = p.H, W = p.W, Wo = plan.out_w, HWo = plan.out_h * plan.out_w;
+  const std::int64_t kh = p.kernel_h, kw = p.kernel_w, khw = kh * kw;
+  const std::int64_t sh = p.stride_h, sw = p.stride_w;
+  const bool pointwise = khw == 1 && sh == 1 && sw == 1 && p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 &&
+                         p.pad_right == 0;
+  for (std::int64_t jp = j0; jp < j0 + n; jp += PW) {
+    float* d = dst + ((jp - j0) / PW) * kc * PW;
+    const std::int64_t valid = (HWo - jp < PW) ? HWo - jp : PW;
+    if (pointwise) {
+      // 1x1 stride 1 without pads: row k is input channel k; the panel is a plain copy.
+      const float* src = x + k0 * H * W + jp;
+      if (valid == PW && PW % L == 0) {
+        for (std::int64_t k = 0; k < kc; ++k, src += H * W, d += PW)
+#pragma GCC unroll 4
+          for (int v = 0; v < PW / L; ++v) B::load_unaligned(src + v * L).store_unaligned(d + v * L);
+      } else {
+        for (std::int64_t k = 0; k < kc; ++k, src += H * W, d += PW) {
+          std::int64_t t = 0;
+          for (; t < valid; ++t) d[t] = src[t];
+          for (; t < PW; ++t) d[t] = 0.0f;
+        }
+      }
+      continue;
+    }
+    const std::int64_t oy0 = jp / Wo, ox0 = jp % Wo;
+    std::int64_t ci = k0 / khw, ky = (k0 % khw) / kw, kx = k0 % kw;
+    for (std::int64_t k = 0; k < kc; ++k, d += PW) {
+      const float* xc = x + ci * H * W;
+      std::int64_t t = 0, oy = oy0, ox = ox0;
+      while (t < valid) {
+        std::int64_t seg = Wo - ox;
+        if (seg > valid - t) seg = valid - t;
+        const std::int64_t iy = oy * sh - p.pad_top + ky * p.dilation_h;
+        if (iy < 0 || iy >= H) {
+          for (std::int64_t s = 0; s < seg; ++s) d[t + s] = 0.0f;
+        } else {
+          const float* row = xc + iy * W;
+          const std::int64_t ix0 = ox * sw - p.pad_left + kx * p.dilation_w;
+          if (sw == 1) {
+            // contiguous: zeros left of the input, a copy, zeros right of it
+            std::int64_t a = ix0 < 0 ? -ix0 : 0;
+            if (a > seg) a = seg;
+            std::int64_t b = W - ix0;
+            if (b > seg) b = seg;
+            if (b < a) b = a;
+            std::int64_t s = 0;
+            for (; s < a; ++s) d[t + s] = 0.0f;
+            for (; s < b; ++s) d[t + s] = row[ix0 + s];
+            for (; s < seg; ++s) d[t + s] = 0.0f;
+          } else {
+            std::int64_t ix = ix0;
+            for (std::int64_t s = 0; s < seg; ++s, ix += sw) d[t + s] = (ix >= 0 && ix < W) ? row[ix] : 0.0f;
+          }
+        }
+        t += seg;
+        ox += seg;
+        if (ox == Wo) {
+          ox = 0;
+          ++oy;
+        }
+      }
+      for (; t < PW; ++t) d[t] = 0.0f;
+      if (++kx == kw) {
+        kx = 0;
+        if (++ky == kh) {
+          ky = 0;
+          ++ci;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace simd_impl
+}  // namespace kernels
+}  // namespace luodi
+
+#endif  // LUODI_HAS_XSIMD

@@ -1,0 +1,67 @@
+// Conv2dPlan: what conv2d_plan() decides once at prepare time, as plain data.
+#pragma once
+
+#include <cstdint>
+
+#include "../../simd/dispatch.hpp"
+#include "params.hpp"
+
+namespace luodi {
+namespace kernels {
+
+// The algorithms. Auto is only a request; a plan always names a concrete one.
+#define LUODI_CONV2D_ALGOS(X)                                                                   \
+  X(Auto, "auto")                                                                               \
+  X(Reference, "reference")        /* ref::conv2d_f32 (Isa::scalar), weights kept OIHW */        \
+  X(Gemm, "gemm")                  /* C[Cout][HW] = W * im2col(x): weights as packed A panels */ \
+  X(GemmT, "gemm_t")               /* C[HW][Cout] = im2col(x)^T * W^T: for few pixels, many Cout */ \
+  X(Winograd43, "winograd_f43")    /* 3x3 stride 1: F(4x4, 3x3) */                               \
+  X(Depthwise, "depthwise")        /* groups == C_in: one plane at a time */
+
+enum class Conv2dAlgo : std::uint8_t {
+#define LUODI_X(e, name) e,
+  LUODI_CONV2D_ALGOS(LUODI_X)
+#undef LUODI_X
+};
+inline constexpr int kConv2dAlgoCount = 0
+#define LUODI_X(e, name) +1
+    LUODI_CONV2D_ALGOS(LUODI_X)
+#undef LUODI_X
+    ;
+
+inline const char* conv2d_algo_name(Conv2dAlgo a) noexcept {
+  switch (a) {
+#define LUODI_X(e, name) \
+  case Conv2dAlgo::e:    \
+    return name;
+    LUODI_CONV2D_ALGOS(LUODI_X)
+#undef LUODI_X
+  }
+  return "invalid";
+}
+
+struct Conv2dPlan {
+  Conv2dParams p;
+  Isa isa;
+  Conv2dAlgo algo;
+  int mr, nr;                  // micro-kernel tile of the ISA (0 for Reference)
+  std::int64_t out_h, out_w;
+  std::int64_t cin_g, cout_g;  // channels per group
+  std::int64_t K;              // GEMM reduction length per group: cin_g * kernel_h * kernel_w
+  std::int64_t kc, mc, nc;     // GEMM cache blocking
+  std::int64_t cout_pad;       // cout_g rounded up to the panel width of the packed weights
+  std::int64_t group_floats;   // packed weight floats per group
+  std::int64_t bias_offset;    // floats from the start of the packed buffer to the bias
+  std::int64_t packed_bytes;   // conv2d_pack output
+  std::int64_t scratch_per_thread;  // bytes per executor thread
+  std::int64_t scratch_shared;      // bytes shared by all threads (in front of the per-thread slots)
+  // Winograd
+  std::int64_t tiles_h, tiles_w;  // output tiles per image
+  std::int64_t tile_block;        // tiles transformed and multiplied together
+  // Depthwise
+  std::int64_t dw_multiplier;     // C_out / C_in
+  std::int64_t dw_plane_h, dw_plane_w, dw_phase_floats;  // padded (and stride-split) input planes
+};
+
+}  // namespace kernels
+}  // namespace luodi

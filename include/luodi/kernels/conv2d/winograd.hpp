@@ -1,0 +1,265 @@
+// 3x3 stride-1 Conv2D by Winograd F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016), interpolation points 0, +-1, +-2 and infinity:
+//
+//   Y = A^T [ (G g G^T) (.) (B^T d B) ] A      per 6x6 input tile d and 4x4 output tile Y
+//
+// 36 multiplications per 16 outputs and channel pair instead of 144. The weight transform
+// U = G g G^T is done once at pack time (in double, rounded once). At run time, per band of
+// tile rows (the unit of work a thread takes):
+//   1. the band's input rows are transposed from NCHW into a zero-padded NHWC band in scratch,
+//      so that a vector holds L input channels of one pixel;
+//   2. input transform: V_p[t][ci] = (B^T d B)_p for every tile t of the band, 36 positions p,
+//      vector arithmetic over channels;
+//   3. 36 GEMMs on the register-blocked micro-kernels: M_p[t][co] = sum_ci V_p[t][ci] U_p[ci][co]
+//      (tiles are the broadcast rows, output channels the vectors; U_p is packed as NR panels);
+//   4. output transform Y = A^T M A + bias, vector arithmetic over output channels, scattered to
+//      NCHW; then residual and activation over the band's output rows.
+// Keeping channels in the vectors makes every transform plain vector code with no shuffles and
+// puts no constraint on the image size; the price is the two transposes, which are O(1) per
+// element against O(Cin) arithmetic per element.
+//
+// Accuracy: the transforms amplify rounding (entries of B^T up to 5, of A^T up to 8); see
+// tests/kernels/test_conv2d.cpp (kWinogradFactor) and docs/performance.md for measured errors.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "../gemm/driver.hpp"
+#include "plan.hpp"
+
+namespace luodi {
+namespace kernels {
+
+namespace detail {
+// Bands of whole tile rows; enough tiles per band to keep the GEMMs efficient, few enough that
+// V and M (36 x tiles x channels each) stay in L2.
+inline std::int64_t wino_band_rows(std::int64_t tiles_w, std::int64_t tiles_h, std::int64_t cin_pad,
+                                   std::int64_t cout_pad) noexcept {
+  const std::int64_t budget = 512 * 1024 / 4;  // floats for V + M
+  const std::int64_t per_tile = 36 * (cin_pad + cout_pad);
+  std::int64_t tiles = budget / per_tile;
+  if (tiles < 8) tiles = 8;
+  std::int64_t rows = tiles / tiles_w;
+  if (rows < 1) rows = 1;
+  if (rows > tiles_h) rows = tiles_h;
+  return rows;
+}
+}  // namespace detail
+
+// Winograd beats im2col GEMM when the multiplication saving is not eaten by tile padding.
+inline bool wino_worth_it(std::int64_t Ho, std::int64_t Wo, std::int64_t cin, std::int64_t cout) noexcept {
+  const std::int64_t th = (Ho + 3) / 4, tw = (Wo + 3) / 4;
+  const double waste = double(th * 4 * tw * 4) / double(Ho * Wo);
+  // transformed weights are 4x the 3x3 weights; past a few MiB they come from memory each run
+  const double weight_mib = 36.0 * double(cin) * double(cout) * 4.0 / (1024.0 * 1024.0);
+  return waste <= 1.35 && weight_mib <= 12.0;
+}
+
+inline void wino_plan(Conv2dPlan* plan) noexcept {
+  const Conv2dParams& p = plan->p;
+  const std::int64_t L = 16;  // channel padding: a multiple of every ISA's lane count
+  const std::int64_t cin_pad = (plan->cin_g + L - 1) / L * L;
+  plan->cout_pad = (plan->cout_g + plan->nr - 1) / plan->nr * plan->nr;
+  plan->tiles_h = (plan->out_h + 3) / 4;
+  plan->tiles_w = (plan->out_w + 3) / 4;
+  plan->tile_block = detail::wino_band_rows(plan->tiles_w, plan->tiles_h, cin_pad, plan->cout_pad);
+  plan->group_floats = 36 * plan->cin_g * plan->cout_pad;
+  plan->kc = 256;
+  plan->nc = plan->cout_pad;
+  plan->mc = 1 << 30;
+  const std::int64_t T = plan->tile_block * plan->tiles_w;
+  const std::int64_t band = (plan->tile_block * 4 + 2) * (plan->tiles_w * 4 + 2) * cin_pad;
+  const std::int64_t v = 36 * T * cin_pad, m = 36 * T * plan->cout_pad;
+  plan->scratch_per_thread = static_cast<std::int64_t>(sizeof(float)) * (band + v + m + 16 * 16 + 4 * 16) + 256;
+  (void)p;
+}
+
+// U_p[ci][co] = (G g G^T)_p, packed per position as NR-wide panels [cout_pad/NR][cin][NR].
+inline void wino_pack_weights(const Conv2dPlan& plan, const float* w, float* dst) noexcept {
+  static const double G[6][3] = {{0.25, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  const std::int64_t cin = plan.cin_g, NR = plan.nr, cout_pad = plan.cout_pad;
+  for (std::int64_t co = 0; co < plan.cout_g; ++co)
+    for (std::int64_t ci = 0; ci < cin; ++ci) {
+      const float* g = w + (co * cin + ci) * 9;
+      double t[6][3];  // G g
+      for (int i = 0; i < 6; ++i)
+        for (int j = 0; j < 3; ++j) t[i][j] = G[i][0] * g[0 * 3 + j] + G[i][1] * g[1 * 3 + j] + G[i][2] * g[2 * 3 + j];
+      for (int i = 0; i < 6; ++i)
+        for (int j = 0; j < 6; ++j) {
+          const double u = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+          const std::int64_t pos = i * 6 + j;
+          dst[pos * cin * cout_pad + (co / NR) * cin * NR + ci * NR + co % NR] = static_cast<float>(u);
+        }
+    }
+}
+
+#if LUODI_HAS_XSIMD
+namespace simd_impl {
+
+// B^T applied to six vectors (one column or row of a tile); FMA-friendly grouping.
+template <class Arch>
+LUODI_ALWAYS_INLINE void wino_bt6(const simd::fbatch<Arch>* d, simd::fbatch<Arch>* t) noexcept {
+  using B = simd::fbatch<Arch>;
+  const B four(4.0f), five(5.0f), two(2.0f);
+  t[0] = xsimd::fma(four, d[0], xsimd::fnma(five, d[2], d[4]));
+  const B a = xsimd::fnma(four, d[2], d[4]);  // d4 - 4 d2
+  const B b = xsimd::fms(four, d[1], d[3]);   // 4 d1 - d3
+  t[1] = a - b;
+  t[2] = a + b;
+  const B c = d[4] - d[2];
+  const B e = two * (d[3] - d[1]);  // 2 d3 - 2 d1
+  t[3] = c + e;
+  t[4] = c - e;
+  t[5] = xsimd::fma(four, d[1], xsimd::fnma(five, d[3], d[5]));
+}
+
+// A^T applied to six vectors.
+template <class Arch>
+LUODI_ALWAYS_INLINE void wino_at6(const simd::fbatch<Arch>* m, simd::fbatch<Arch>* o) noexcept {
+  using B = simd::fbatch<Arch>;
+  const B a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
+  o[0] = m[0] + a + c;
+  o[1] = xsimd::fma(B(2.0f), d, b);
+  o[2] = xsimd::fma(B(4.0f), c, a);
+  o[3] = xsimd::fma(B(8.0f), d, b) + m[5];
+}
+
+template <class Arch>
+void conv2d_run_winograd43(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
+                           void* scratch, Executor* ex) noexcept {
+  using B = simd::fbatch<Arch>;
+  constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
+  const Conv2dParams& p = plan.p;
+  const float* U = static_cast<const float*>(packed);
+  const float* bias = p.has_bias ? U + plan.bias_offset : nullptr;
+  const std::int64_t Cin = p.C_in, Cout = p.C_out, H = p.H, W = p.W, Ho = plan.out_h, Wo = plan.out_w;
+  const std::int64_t cin_pad = (Cin + 15) / 16 * 16, cout_pad = plan.cout_pad;
+  const std::int64_t tw = plan.tiles_w, th = plan.tiles_h, band_rows = plan.tile_block;
+  const std::int64_t T = band_rows * tw;                      // tiles per full band
+  const std::int64_t bw = tw * 4 + 2, bh = band_rows * 4 + 2;  // band pixels
+  const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
+  const std::int64_t bands = (th + band_rows - 1) / band_rows;
+  GemmBlocking blk = {};
+  blk.kc = plan.kc;
+  blk.mc = plan.mc;
+  blk.nc = plan.nc;
+  GemmEpilogue ep = {};
+  ep.alpha = 1.0f;
+  ep.bias_scale = 1.0f;
+  ep.act = ActivationKind::Identity;
+
+  parallel_items<Arch>(p.N * bands, ex, [&](std::int64_t thr, std::int64_t b0, std::int64_t b1) {
+    float* base = static_cast<float*>(scratch) + thr * slot;
+    float* band = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(base) + 63) & ~std::uintptr_t(63));
+    float* V = band + bh * bw * cin_pad;
+    float* Mb = V + 36 * T * cin_pad;
+    float* obuf = Mb + 36 * T * cout_pad;  // 16 pixels x L channels
+    for (std::int64_t bi = b0; bi < b1; ++bi) {
+      const std::int64_t img = bi / bands, ty0 = (bi % bands) * band_rows;
+      const std::int64_t rows = (th - ty0 < band_rows) ? th - ty0 : band_rows;
+      const std::int64_t nt = rows * tw;
+      const float* xi = x + img * Cin * H * W;
+      // 1. NCHW -> zero-padded NHWC band: band pixel (r, c) is input (ty0*4 - pt + r, c - pl)
+      const std::int64_t iy0 = ty0 * 4 - p.pad_top;
+      const std::int64_t nrow = rows * 4 + 2;
+      std::memset(band, 0, static_cast<std::size_t>(nrow * bw * cin_pad) * sizeof(float));
+      for (std::int64_t r = 0; r < nrow; ++r) {
+        const std::int64_t iy = iy0 + r;
+        if (iy < 0 || iy >= H) continue;
+        std::int64_t c0 = p.pad_left, c1 = p.pad_left + W;
+        if (c1 > bw) c1 = bw;
+        for (std::int64_t ci = 0; ci < Cin; ++ci) {
+          const float* src = xi + (ci * H + iy) * W - p.pad_left;
+          float* dst = band + r * bw * cin_pad + ci;
+          for (std::int64_t c = c0; c < c1; ++c) dst[c * cin_pad] = src[c];
+        }
+      }
+      // 2. input transform
+      for (std::int64_t t = 0; t < nt; ++t) {
+        const std::int64_t ty = t / tw, tx = t % tw;
+        const float* d0 = band + (ty * 4 * bw + tx * 4) * cin_pad;
+        for (std::int64_t cv = 0; cv < cin_pad; cv += L) {
+          B d[6][6], u[6][6];
+          for (int i = 0; i < 6; ++i)
+            for (int j = 0; j < 6; ++j) d[i][j] = B::load_aligned(d0 + (i * bw + j) * cin_pad + cv);
+          for (int j = 0; j < 6; ++j) {  // columns: t = B^T d
+            B col[6], out[6];
+            for (int i = 0; i < 6; ++i) col[i] = d[i][j];
+            wino_bt6<Arch>(col, out);
+            for (int i = 0; i < 6; ++i) u[i][j] = out[i];
+          }
+          for (int i = 0; i < 6; ++i) {  // rows: (B^T d) B
+            B out[6];
+            wino_bt6<Arch>(u[i], out);
+            for (int j = 0; j < 6; ++j) out[j].store_aligned(V + ((i * 6 + j) * T + t) * cin_pad + cv);
+          }
+        }
+      }
+      // 3. 36 GEMMs: M_p[t][co] = V_p[t][:] . U_p[:][co]
+      for (int pos = 0; pos < 36; ++pos) {
+        const GemmA A = {V + pos * T * cin_pad, cin_pad, 1, true};
+        auto no_pack = [](std::int64_t, std::int64_t, std::int64_t, std::int64_t, float*) {};
+        gemm_blocked<Arch>(nt, cout_pad, Cin, A, U + pos * Cin * cout_pad, no_pack, Mb + pos * T * cout_pad, cout_pad, ep,
+                           blk, 0, nt, 0, cout_pad, nullptr);
+      }
+      // 4. output transform + bias, scattered to NCHW
+      float* yi = y + img * Cout * Ho * Wo;
+      for (std::int64_t t = 0; t < nt; ++t) {
+        const std::int64_t ty = ty0 + t / tw, tx = t % tw;
+        const std::int64_t oy0 = ty * 4, ox0 = tx * 4;
+        const std::int64_t vr = (Ho - oy0 < 4) ? Ho - oy0 : 4, vc = (Wo - ox0 < 4) ? Wo - ox0 : 4;
+        for (std::int64_t cv = 0; cv < Cout; cv += L) {
+          B m[6][6], s[4][6];
+          for (int pos = 0; pos < 36; ++pos) m[pos / 6][pos % 6] = B::load_aligned(Mb + (pos * T + t) * cout_pad + cv);
+          for (int j = 0; j < 6; ++j) {  // columns: A^T m
+            B col[6], out[4];
+            for (int i = 0; i < 6; ++i) col[i] = m[i][j];
+            wino_at6<Arch>(col, out);
+            for (int i = 0; i < 4; ++i) s[i][j] = out[i];
+          }
+          const std::int64_t nco = (Cout - cv < L) ? Cout - cv : L;
+          alignas(64) float bb[L];
+          for (std::int64_t c = 0; c < L; ++c) bb[c] = (bias && c < nco) ? bias[cv + c] : 0.0f;
+          const B bv = B::load_aligned(bb);
+          for (int i = 0; i < 4; ++i) {  // rows: (A^T m) A
+            B out[4];
+            wino_at6<Arch>(s[i], out);
+            for (int j = 0; j < 4; ++j) (out[j] + bv).store_aligned(obuf + (i * 4 + j) * L);
+          }
+          for (std::int64_t c = 0; c < nco; ++c) {
+            float* yc = yi + (cv + c) * Ho * Wo + oy0 * Wo + ox0;
+            for (std::int64_t i = 0; i < vr; ++i)
+              for (std::int64_t j = 0; j < vc; ++j) yc[i * Wo + j] = obuf[(i * 4 + j) * L + c];
+          }
+        }
+      }
+      // residual and activation over the band's output rows
+      const std::int64_t r0 = ty0 * 4, r1 = ((ty0 + rows) * 4 < Ho) ? (ty0 + rows) * 4 : Ho;
+      if (residual || p.activation != ActivationKind::Identity) {
+        for (std::int64_t co = 0; co < Cout; ++co) {
+          float* yr = yi + (co * Ho + r0) * Wo;
+          const std::int64_t n = (r1 - r0) * Wo;
+          if (residual) {
+            const float* rr = residual + (img * Cout + co) * Ho * Wo + r0 * Wo;
+            std::int64_t i = 0;
+            for (; i + L <= n; i += L) (B::load_unaligned(yr + i) + B::load_unaligned(rr + i)).store_unaligned(yr + i);
+            for (; i < n; ++i) yr[i] += rr[i];
+          }
+          act_array<Arch>(p.activation, p.act_params, yr, n);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace simd_impl
+#endif  // LUODI_HAS_XSIMD
+
+}  // namespace kernels
+}  // namespace luodi

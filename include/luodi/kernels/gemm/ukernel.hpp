@@ -1,0 +1,318 @@
+// f32 GEMM micro-kernels: C[MR x NR] (+)= A[MR x kc] * B[kc x NR] over a packed B panel, with a
+// fused epilogue. Shared by GEMM, Conv2D (im2col, 1x1, Winograd) and ConvTranspose.
+//
+// Register blocking. The tile is MR rows x NRV vectors; each k step loads NRV vectors of the B
+// panel, broadcasts MR values of A and issues MR*NRV independent FMAs into accumulators that
+// stay in registers for the whole k loop. The tile per ISA (GemmTile below) was chosen by
+// measurement on a Zen 4 core (bench/kernels/bench_gemm.cpp; docs/performance.md):
+//   sse2     6 x 8   (12 accumulators of 16 xmm registers)
+//   avx2     6 x 16  (12 of 16 ymm; 2 FMA pipes x 4 cycles latency need >= 8 chains)
+//   avx512f  8 x 32  (16 of 32 zmm; on Zen 4 a zmm FMA is double-pumped, so 16 chains of
+//                     512 bits keep both pipes busy with half the loads of 6 x 16)
+//   neon64   8 x 12  (24 of 32 q registers)
+// B is always a packed panel: kc rows of NR floats, vector aligned, zero-padded past the last
+// column. A is read in place, in one of two layouts:
+//   row-major  a[i*stride + k]  (an activation matrix, or Winograd's transformed tiles)
+//   k-major    a[k*stride + i]  (packed weight panels with stride = MR, or a transposed A)
+// so that no operand that changes per run needs an extra copy besides the B panel.
+//
+// Epilogue, in order: v = alpha*acc; v += bias_scale*(bias_row[i] + bias_col[j] + addend[i][j]);
+// v += residual[i][j]; v = act(v). With kLoadC the previous contents of C are added to acc
+// first (K blocking); without kFinal the raw sum is stored and the epilogue is skipped.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "../../simd/arch.hpp"
+#include "../activation/params.hpp"
+#include "../activation/simd.hpp"
+#include "../../core/parallel.hpp"
+
+#if LUODI_HAS_XSIMD
+
+namespace luodi {
+namespace kernels {
+namespace simd_impl {
+
+template <class Arch, class Enable = void>
+struct GemmTile {
+  static constexpr int MR = 6;
+  static constexpr int NRV = 2;
+};
+#if defined(__AVX512F__)
+template <>
+struct GemmTile<xsimd::avx512f> {
+  static constexpr int MR = 8;
+  static constexpr int NRV = 2;
+};
+#endif
+#if defined(__aarch64__)
+template <>
+struct GemmTile<xsimd::neon64> {
+  static constexpr int MR = 8;
+  static constexpr int NRV = 3;
+};
+#endif
+
+enum UkFlags : int { kUkLoadC = 1, kUkFinal = 2 };
+
+// Pointers are already offset to the tile. A plain aggregate (see driver.hpp for why).
+struct UkEpilogue {
+  float alpha;
+  float bias_scale;
+  const float* bias_row;     // bias_row[i] for tile row i
+  const float* bias_col;     // bias_col[j] for tile column j
+  const float* bias_scalar;  // one value for all
+  const float* addend;       // addend[i*ld_addend + j], scaled by bias_scale (Gemm's full C)
+  std::int64_t ld_addend;
+  const float* residual;     // residual[i*ld_residual + j]
+  std::int64_t ld_residual;
+  ActivationKind act;
+  ActivationParams act_params;
+};
+
+// Activations the micro-kernel applies in registers; the others go through a second pass over
+// the stored tile (still in L1), so that each micro-kernel is not instantiated 12 times.
+template <class Arch>
+LUODI_ALWAYS_INLINE constexpr bool uk_inline_act(ActivationKind k) noexcept {
+  return k == ActivationKind::Identity || k == ActivationKind::Relu || k == ActivationKind::Clip ||
+         k == ActivationKind::LeakyRelu;
+}
+
+template <class Arch>
+LUODI_ALWAYS_INLINE simd::fbatch<Arch> uk_act_inline(ActivationKind k, const simd::fbatch<Arch>& v,
+                                                     const ActivationParams& p) noexcept {
+  switch (k) {
+    case ActivationKind::Relu: return activate<Arch, ActivationKind::Relu>(v, p);
+    case ActivationKind::Clip: return activate<Arch, ActivationKind::Clip>(v, p);
+    case ActivationKind::LeakyRelu: return activate<Arch, ActivationKind::LeakyRelu>(v, p);
+    default: return v;
+  }
+}
+
+// The activation over `rows` rows of `nv` vectors each, in place (the slow kinds).
+template <class Arch>
+LUODI_NOINLINE void uk_act_rows(ActivationKind k, const ActivationParams& p, float* c, std::int64_t ldc, int rows,
+                                int nv) noexcept {
+  using B = simd::fbatch<Arch>;
+  constexpr int L = static_cast<int>(B::size);
+  for (int i = 0; i < rows; ++i)
+    for (int v = 0; v < nv; ++v) {
+      float* q = c + i * ldc + v * L;
+      activate_dynamic<Arch>(k, B::load_unaligned(q), p).store_unaligned(q);
+    }
+}
+
+template <class Arch, int MR, int NRV, bool A_ROWMAJOR>
+void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a_stride, const float* LUODI_RESTRICT b,
+                  float* c, std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags) noexcept {
+  using B = simd::fbatch<Arch>;
+  constexpr int L = static_cast<int>(B::size);
+  constexpr int NR = NRV * L;
+  B acc[MR][NRV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NRV; ++v) acc[i][v] = B(0.0f);
+
+  if (A_ROWMAJOR) {
+    const float* ar[MR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) ar[i] = a + i * a_stride;
+    for (std::int64_t k = 0; k < kc; ++k) {
+      B bv[NRV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NRV; ++v) bv[v] = B::load_aligned(b + v * L);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const B ai(ar[i][k]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+      }
+      b += NR;
+    }
+  } else {
+    for (std::int64_t k = 0; k < kc; ++k) {
+      B bv[NRV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NRV; ++v) bv[v] = B::load_aligned(b + v * L);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const B ai(a[i]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+      }
+      b += NR;
+      a += a_stride;
+    }
+  }
+
+  // A partial tile goes through a local buffer so that the epilogue below is one code path.
+  const bool full = n_valid == NR;
+  alignas(64) float cbuf[MR * NR];
+  alignas(64) float rbuf[MR * NR];
+  alignas(64) float bbuf[NR];
+  float* cp = c;
+  std::int64_t ldcp = ldc;
+  const float* res = ep.residual;
+  std::int64_t ldr = ep.ld_residual;
+  const float* add = ep.addend;
+  std::int64_t lda = ep.ld_addend;
+  const float* bcol = ep.bias_col;
+  if (!full) {
+    cp = cbuf;
+    ldcp = NR;
+    std::memset(cbuf, 0, sizeof(cbuf));
+    if (bcol) {
+      std::memset(bbuf, 0, sizeof(bbuf));
+      std::memcpy(bbuf, bcol, sizeof(float) * n_valid);
+      bcol = bbuf;
+    }
+    if (flags & kUkLoadC)
+      for (int i = 0; i < MR; ++i) std::memcpy(cbuf + i * NR, c + i * ldc, sizeof(float) * n_valid);
+    if ((flags & kUkFinal) && (res || add)) {
+      std::memset(rbuf, 0, sizeof(rbuf));
+      // residual and addend share rbuf: the addend is folded in with its scale first
+      for (int i = 0; i < MR; ++i)
+        for (int j = 0; j < n_valid; ++j) {
+          float r = 0.0f;
+          if (add) r += ep.bias_scale * add[i * lda + j];
+          if (res) r += res[i * ldr + j];
+          rbuf[i * NR + j] = r;
+        }
+      res = rbuf;
+      ldr = NR;
+      add = nullptr;
+    }
+  }
+
+  if (flags & kUkLoadC) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int v = 0; v < NRV; ++v) acc[i][v] += B::load_unaligned(cp + i * ldcp + v * L);
+  }
+  if (flags & kUkFinal) {
+    if (ep.alpha != 1.0f) {
+      const B al(ep.alpha);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] *= al;
+    }
+    const B bs(ep.bias_scale);
+    if (ep.bias_row) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const B bi(ep.bias_scale * ep.bias_row[i]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] += bi;
+      }
+    }
+    if (bcol) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NRV; ++v) {
+        const B bj = bs * B::load_unaligned(bcol + v * L);
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) acc[i][v] += bj;
+      }
+    }
+    if (ep.bias_scalar) {
+      const B s(ep.bias_scale * ep.bias_scalar[0]);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] += s;
+    }
+    if (add) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(bs, B::load_unaligned(add + i * lda + v * L), acc[i][v]);
+    }
+    if (res) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] += B::load_unaligned(res + i * ldr + v * L);
+    }
+    if (ep.act != ActivationKind::Identity && uk_inline_act<Arch>(ep.act)) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) acc[i][v] = uk_act_inline<Arch>(ep.act, acc[i][v], ep.act_params);
+    }
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NRV; ++v) acc[i][v].store_unaligned(cp + i * ldcp + v * L);
+  if ((flags & kUkFinal) && !uk_inline_act<Arch>(ep.act)) uk_act_rows<Arch>(ep.act, ep.act_params, cp, ldcp, MR, NRV);
+  if (!full)
+    for (int i = 0; i < MR; ++i) std::memcpy(c + i * ldc, cbuf + i * NR, sizeof(float) * n_valid);
+}
+
+// The micro-kernel for m rows (1 <= m <= MR): the tail rows of a matrix use a smaller tile with
+// the same per-element arithmetic, so results do not depend on where a row falls.
+template <class Arch, int NRV, bool A_ROWMAJOR>
+using GemmUkernelFn = void (*)(std::int64_t, const float*, std::int64_t, const float*, float*, std::int64_t, int,
+                               const UkEpilogue&, int) noexcept;
+
+template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR>
+LUODI_ALWAYS_INLINE void gemm_ukernel_m(int m, std::int64_t kc, const float* a, std::int64_t a_stride, const float* b, float* c,
+                                        std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags) noexcept {
+  if constexpr (M >= 1) {
+    if (m == M) {
+      gemm_ukernel<Arch, M, NRV, A_ROWMAJOR>(kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
+      return;
+    }
+    gemm_ukernel_m<Arch, NRV, A_ROWMAJOR, M - 1>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
+  }
+}
+
+}  // namespace simd_impl
+}  // namespace kernels
+}  // namespace luodi
+
+#endif  // LUODI_HAS_XSIMD
+
+#if LUODI_HAS_XSIMD
+namespace luodi {
+namespace kernels {
+namespace simd_impl {
+
+// y[i] = act(y[i]) for i < n, any n (the tail goes through a lane-sized buffer).
+template <class Arch>
+LUODI_NOINLINE void act_array(ActivationKind k, const ActivationParams& p, float* y, std::int64_t n) noexcept {
+  if (k == ActivationKind::Identity) return;
+  using B = simd::fbatch<Arch>;
+  constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
+  std::int64_t i = 0;
+  for (; i + L <= n; i += L) activate_dynamic<Arch>(k, B::load_unaligned(y + i), p).store_unaligned(y + i);
+  if (i < n) {
+    alignas(64) float buf[L] = {};
+    std::memcpy(buf, y + i, static_cast<std::size_t>(n - i) * sizeof(float));
+    activate_dynamic<Arch>(k, B::load_aligned(buf), p).store_aligned(buf);
+    std::memcpy(y + i, buf, static_cast<std::size_t>(n - i) * sizeof(float));
+  }
+}
+
+// Split `items` over the executor's threads; fn(thread, begin, end) gets a contiguous range and
+// the thread index, which selects that thread's scratch slot.
+template <class Arch, class F>
+void parallel_items(std::int64_t items, Executor* ex, F&& fn) noexcept {
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t t0, std::int64_t t1) {
+    for (std::int64_t t = t0; t < t1; ++t) {
+      const std::int64_t b = items * t / threads, e = items * (t + 1) / threads;
+      if (b < e) fn(t, b, e);
+    }
+  };
+  parallel_for(threads, task, ex);
+}
+
+}  // namespace simd_impl
+}  // namespace kernels
+}  // namespace luodi
+#endif

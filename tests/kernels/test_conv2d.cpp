@@ -1,0 +1,450 @@
+// Conv2D: the reference against PyTorch fixtures (float64, rounded once); every fast path on
+// every ISA against the reference at odd shapes (channels and pixels around the micro-kernel
+// tile, every pad/stride/dilation/group mix, depthwise, batch > 1, Conv1D, residual and every
+// activation); thread-count independence; validation errors naming the field.
+//
+// Tolerances: im2col GEMM and depthwise sum the same K = Cin/G*kh*kw products as ref in another
+// order, so they are held to the float32 summation bound (fixture_util.hpp: 2(K+3)u * sum|w||x|,
+// scaled by the activation's Lipschitz constant). Winograd F(4x4, 3x3) computes with
+// transformed inputs and weights whose rounding errors are amplified by the transform matrices;
+// its bound is stated and explained at kWinogradFactor below.
+#include <doctest/doctest.h>
+#include <luodi/core/thread_pool.hpp>
+#include <luodi/kernels/conv2d/conv2d.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "../support/test_util.hpp"
+#include "fixture_util.hpp"
+
+using namespace luodi;
+using namespace luodi::kernels;
+
+namespace {
+
+// Winograd F(4x4, 3x3) with points {0, +-1, +-2, inf}: the input transform B^T d B and the
+// output transform A^T m A have entries up to 5 and 8 (row sums of |B^T| up to 10, of |A^T| up
+// to 19), and the transformed weights G g G^T are rounded to float. That adds an error that does
+// not shrink with K: it is a multiple of u * sum|w||x|, where the direct paths' error grows like
+// K u sum|w||x|. Measured on the shapes below (uniform inputs), Winograd's worst error is 0.97
+// of the direct bound at K = 27 (C_in = 3), falling to ~0.2 of it at K >= 150; the direct paths
+// stay below 0.1. Winograd is held to 8x the direct bound: it still catches any indexing or
+// transform mistake, which is O(1) relative to the result, not O(u).
+constexpr double kWinogradFactor = 8.0;
+
+struct Buf {
+  AlignedBuffer b;
+  explicit Buf(std::size_t bytes) { b = std::move(AlignedBuffer::create(bytes ? bytes : 64).value()); }
+  void* data() { return b.data(); }
+};
+
+std::vector<float> run_conv(const Conv2dPlan& plan, int threads, const std::vector<float>& x, const std::vector<float>& w,
+                            const std::vector<float>& bias, const std::vector<float>& res) {
+  const Conv2dParams& p = plan.p;
+  std::vector<float> y(static_cast<std::size_t>(p.N * p.C_out * plan.out_h * plan.out_w), -777.0f);
+  Buf packed(static_cast<std::size_t>(plan.packed_bytes));
+  conv2d_pack(plan, w.data(), p.has_bias ? bias.data() : nullptr, packed.data());
+  const int T = threads < 1 ? 1 : threads;
+  Buf scratch(conv2d_scratch_bytes(plan, T));
+#if LUODI_HAS_THREADS
+  ThreadPool pool(T);
+  Executor* ex = threads > 0 ? &pool : nullptr;
+#else
+  Executor* ex = nullptr;
+#endif
+  conv2d_run(plan, x.data(), packed.data(), p.has_residual ? res.data() : nullptr, y.data(), scratch.data(), ex);
+  return y;
+}
+
+std::vector<float> absv(const std::vector<float>& v) {
+  std::vector<float> o(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) o[i] = std::fabs(v[i]);
+  return o;
+}
+
+// sum |w||x| + |b| + |residual| per output: the scale of each output's rounding error.
+std::vector<float> magnitude(Conv2dParams p, const std::vector<float>& x, const std::vector<float>& w,
+                             const std::vector<float>& bias, const std::vector<float>& res) {
+  p.activation = ActivationKind::Identity;
+  std::vector<float> m(static_cast<std::size_t>(p.N * p.C_out * conv2d_out_h(p) * conv2d_out_w(p)));
+  const auto ab = absv(bias), ar = absv(res);
+  ref::conv2d_f32(p, absv(x).data(), absv(w).data(), p.has_bias ? ab.data() : nullptr, p.has_residual ? ar.data() : nullptr,
+                  m.data());
+  return m;
+}
+
+int compare(const std::string& what, const std::vector<float>& got, const std::vector<float>& want,
+            const std::vector<float>& mag, std::int64_t K, const Conv2dParams& p, double factor) {
+  int bad = 0;
+  double worst = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const double tol = factor * luodi_test::sum_tolerance(K, mag[i], want[i], p.activation, p.act_params);
+    const double err = std::fabs(double(got[i]) - double(want[i]));
+    if (tol > 0 && err / tol > worst) worst = err / tol;
+    if (!(err <= tol)) {
+      if (bad < 3) FAIL_CHECK(what << ": y[" << i << "] = " << got[i] << ", want " << want[i] << " (tol " << tol << ")");
+      ++bad;
+    }
+  }
+  if (std::getenv("LUODI_TEST_VERBOSE")) MESSAGE(what << ": worst error / summation bound = " << worst * factor);
+  return bad;
+}
+
+std::string describe(const Conv2dParams& p) {
+  char b[256];
+  std::snprintf(b, sizeof b, "N%lld C%lld->%lld %lldx%lld k%lldx%lld s%lld,%lld p%lld,%lld,%lld,%lld d%lld,%lld g%lld%s%s %s",
+                (long long)p.N, (long long)p.C_in, (long long)p.C_out, (long long)p.H, (long long)p.W, (long long)p.kernel_h,
+                (long long)p.kernel_w, (long long)p.stride_h, (long long)p.stride_w, (long long)p.pad_top,
+                (long long)p.pad_left, (long long)p.pad_bottom, (long long)p.pad_right, (long long)p.dilation_h,
+                (long long)p.dilation_w, (long long)p.groups, p.has_bias ? " bias" : "", p.has_residual ? " res" : "",
+                activation_name(p.activation));
+  return b;
+}
+
+struct Data {
+  std::vector<float> x, w, b, r;
+};
+Data make_data(const Conv2dParams& p, std::uint32_t seed) {
+  Data d;
+  d.x = luodi_test::random_floats(static_cast<std::size_t>(p.N * p.C_in * p.H * p.W), -1, 1, seed);
+  d.w = luodi_test::random_floats(static_cast<std::size_t>(p.C_out * (p.C_in / p.groups) * p.kernel_h * p.kernel_w), -0.5f,
+                                  0.5f, seed + 1);
+  d.b = luodi_test::random_floats(static_cast<std::size_t>(p.C_out), -1, 1, seed + 2);
+  d.r = luodi_test::random_floats(static_cast<std::size_t>(p.N * p.C_out * conv2d_out_h(p) * conv2d_out_w(p)), -1, 1,
+                                  seed + 3);
+  return d;
+}
+
+// Every applicable fast algorithm on every SIMD ISA against the reference, for one shape.
+int check_all_algos(const Conv2dParams& p, std::uint32_t seed, int* ran) {
+  REQUIRE_MESSAGE(validate(p).ok(), describe(p) << ": " << validate(p).message());
+  const Data d = make_data(p, seed);
+  Conv2dPlan rplan;
+  REQUIRE(conv2d_plan_with(p, Isa::scalar, Conv2dAlgo::Reference, &rplan).ok());
+  const auto want = run_conv(rplan, 0, d.x, d.w, d.b, d.r);
+  const auto mag = magnitude(p, d.x, d.w, d.b, d.r);
+  const std::int64_t K = (p.C_in / p.groups) * p.kernel_h * p.kernel_w;
+  int bad = 0;
+  for (Isa isa : luodi_test::simd_isas()) {
+    for (int a = static_cast<int>(Conv2dAlgo::Gemm); a < kConv2dAlgoCount; ++a) {
+      const auto algo = static_cast<Conv2dAlgo>(a);
+      Conv2dPlan plan;
+      if (!conv2d_plan_with(p, isa, algo, &plan).ok()) continue;
+      const auto got = run_conv(plan, 0, d.x, d.w, d.b, d.r);
+      const double factor = algo == Conv2dAlgo::Winograd43 ? kWinogradFactor : 1.0;
+      bad += compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(algo) + " " + describe(p), got, want, mag, K, p,
+                     factor);
+      ++*ran;
+    }
+  }
+  return bad;
+}
+
+Conv2dParams conv(std::int64_t N, std::int64_t Cin, std::int64_t H, std::int64_t W, std::int64_t Cout, std::int64_t kh,
+                  std::int64_t kw, std::int64_t s = 1, std::int64_t pad = 0, std::int64_t d = 1, std::int64_t g = 1) {
+  Conv2dParams p;
+  p.N = N;
+  p.C_in = Cin;
+  p.H = H;
+  p.W = W;
+  p.C_out = Cout;
+  p.kernel_h = kh;
+  p.kernel_w = kw;
+  p.stride_h = p.stride_w = s;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = pad;
+  p.dilation_h = p.dilation_w = d;
+  p.groups = g;
+  p.has_bias = true;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("conv2d: reference matches PyTorch (float64) fixtures") {
+  const char* names[] = {"c2d_3x3_s1_p1",      "c2d_3x3_s2_asym",   "c2d_3x3_dil2",       "c2d_3x3_s2_dil2_pad",
+                         "c2d_groups2",        "c2d_groups3_s2",    "c2d_dw3x3_s1",       "c2d_dw3x3_s2",
+                         "c2d_dw5x5_s1",       "c2d_dw5x5_s2_asym", "c2d_dw_mult2",       "c2d_1x1",
+                         "c2d_1x1_s2",         "c2d_1x1_pad",       "c2d_5x5_s1",         "c2d_7x7_s2",
+                         "c2d_1x3_3x1",        "c2d_3x1",           "c2d_batch2",         "c2d_conv1d",
+                         "c2d_residual_relu",  "c2d_wino_like",     "c2d_act_clip",       "c2d_act_leaky_relu",
+                         "c2d_act_hard_swish", "c2d_act_hard_sigmoid", "c2d_act_silu",    "c2d_act_sigmoid",
+                         "c2d_act_tanh",       "c2d_act_gelu"};
+  int checked = 0;
+  for (const char* name : names) {
+    luodi_test::Fixture fx;
+    std::string err;
+    REQUIRE_MESSAGE(luodi_test::load_fixture(name, &fx, &err), err);
+    REQUIRE(fx.kind == 0);
+    const auto& v = fx.ints;
+    Conv2dParams p;
+    p.N = v[0];
+    p.C_in = v[1];
+    p.H = v[2];
+    p.W = v[3];
+    p.C_out = v[4];
+    p.kernel_h = v[5];
+    p.kernel_w = v[6];
+    p.stride_h = v[7];
+    p.stride_w = v[8];
+    p.pad_top = v[9];
+    p.pad_left = v[10];
+    p.pad_bottom = v[11];
+    p.pad_right = v[12];
+    p.dilation_h = v[13];
+    p.dilation_w = v[14];
+    p.groups = v[15];
+    p.has_bias = v[18] != 0;
+    p.has_residual = v[19] != 0;
+    p.activation = static_cast<ActivationKind>(v[20]);
+    p.act_params = {fx.floats[0], fx.floats[1]};
+    REQUIRE_MESSAGE(validate(p).ok(), name);
+    const std::int64_t nx = p.N * p.C_in * p.H * p.W, nw = p.C_out * (p.C_in / p.groups) * p.kernel_h * p.kernel_w;
+    const std::int64_t nb = p.has_bias ? p.C_out : 0, ny = p.N * p.C_out * conv2d_out_h(p) * conv2d_out_w(p);
+    REQUIRE(static_cast<std::int64_t>(fx.data.size()) == nx + nw + nb + (p.has_residual ? ny : 0) + ny);
+    const float* d = fx.data.data();
+    std::vector<float> x(d, d + nx), w(d + nx, d + nx + nw), b(d + nx + nw, d + nx + nw + nb), r;
+    d += nx + nw + nb;
+    if (p.has_residual) {
+      r.assign(d, d + ny);
+      d += ny;
+    }
+    const std::vector<float> want(d, d + ny);
+    Conv2dPlan plan;
+    REQUIRE(conv2d_plan_with(p, Isa::scalar, Conv2dAlgo::Auto, &plan).ok());
+    CHECK(plan.algo == Conv2dAlgo::Reference);
+    const auto got = run_conv(plan, 0, x, w, b, r);
+    const auto mag = magnitude(p, x, w, b, r);
+    CHECK(compare(std::string("ref vs torch ") + name, got, want, mag, (p.C_in / p.groups) * p.kernel_h * p.kernel_w, p,
+                  1.0) == 0);
+    // and every fast path on the same data (an independent check of each against torch)
+    int ran = 0;
+    for (Isa isa : luodi_test::simd_isas())
+      for (int a = static_cast<int>(Conv2dAlgo::Gemm); a < kConv2dAlgoCount; ++a) {
+        Conv2dPlan fp;
+        if (!conv2d_plan_with(p, isa, static_cast<Conv2dAlgo>(a), &fp).ok()) continue;
+        const auto g2 = run_conv(fp, 0, x, w, b, r);
+        const double factor = fp.algo == Conv2dAlgo::Winograd43 ? kWinogradFactor : 1.0;
+        CHECK(compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(fp.algo) + " vs torch " + name, g2, want, mag,
+                      (p.C_in / p.groups) * p.kernel_h * p.kernel_w, p, factor) == 0);
+        ++ran;
+      }
+    ++checked;
+  }
+  CHECK(checked == 30);
+}
+
+TEST_CASE("conv2d: GEMM paths at odd channel and pixel counts around the tile") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 100;
+  // channels: 1, tile-1, tile, tile+1 and k*tile+r for MR in {6, 8} and NR in {8, 12, 16, 32}
+  for (std::int64_t cout : {1, 5, 7, 8, 9, 17, 33, 70})
+    for (std::int64_t hw : {3, 4, 5, 7, 9, 13})  // pixels 9..169: around NR = 8, 16, 32 and k*NR+r
+    {
+      Conv2dParams p = conv(1, (cout % 3) + 2, hw, hw + 1, cout, 3, 3, 1, 1);
+      p.has_residual = (cout % 2) == 1;
+      p.activation = (hw % 2) ? ActivationKind::Relu : ActivationKind::Identity;
+      bad += check_all_algos(p, ++seed, &ran);
+    }
+  // 1x1 (pointwise): the plain-copy packing path, K around the K blocking
+  for (std::int64_t cin : {1, 3, 16, 130, 300}) {
+    Conv2dParams p = conv(1, cin, 7, 9, 11, 1, 1);
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  MESSAGE(ran << " fast-path runs");
+}
+
+TEST_CASE("conv2d: every pad, stride, dilation, group mix; batch; Conv1D") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 500;
+  for (std::int64_t k : {1, 2, 3, 5})
+    for (std::int64_t s : {1, 2, 3})
+      for (std::int64_t d : {1, 2}) {
+        if (k == 1 && d == 2) continue;
+        Conv2dParams p = conv(1, 4, 11, 10, 6, k, k, s, 0, d);
+        p.pad_top = k / 2;
+        p.pad_left = (k + 1) / 2;
+        p.pad_bottom = s - 1;
+        p.pad_right = 0;
+        p.stride_w = s == 3 ? 1 : s;  // unequal strides too
+        p.dilation_w = k == 3 ? d : 1;
+        p.dilation_h = d;
+        bad += check_all_algos(p, ++seed, &ran);
+      }
+  // groups (not depthwise), non-square kernels
+  bad += check_all_algos(conv(1, 6, 9, 8, 9, 3, 3, 1, 1, 1, 3), ++seed, &ran);
+  bad += check_all_algos(conv(1, 8, 8, 7, 4, 1, 3, 1, 1, 1, 2), ++seed, &ran);
+  bad += check_all_algos(conv(1, 4, 7, 9, 5, 3, 1, 2, 0), ++seed, &ran);
+  // batch > 1 with residual
+  {
+    Conv2dParams p = conv(3, 5, 6, 7, 10, 3, 3, 1, 1);
+    p.has_residual = true;
+    p.activation = ActivationKind::Clip;
+    p.act_params = {0.0f, 6.0f};
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  // Conv1D: H = 1
+  for (std::int64_t s : {1, 2}) {
+    Conv2dParams p = conv1d_params(2, 5, 37, 7, 3, s, 1, 2, 2, 1);
+    p.has_bias = true;
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  // no bias
+  {
+    Conv2dParams p = conv(1, 3, 5, 5, 4, 3, 3, 1, 1);
+    p.has_bias = false;
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  MESSAGE(ran << " fast-path runs");
+}
+
+TEST_CASE("conv2d: every activation and the residual in the epilogue") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 900;
+  for (int a = 0; a < kActivationCount; ++a) {
+    const auto k = static_cast<ActivationKind>(a);
+    if (k == ActivationKind::Exp) continue;  // unbounded: its error bound is not a sum bound
+    for (bool res : {false, true}) {
+      Conv2dParams p = conv(1, 17, 9, 10, 19, 3, 3, 1, 1);
+      p.has_residual = res;
+      p.activation = k;
+      p.act_params = activation_defaults(k);
+      if (k == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+      bad += check_all_algos(p, ++seed, &ran);
+      // and depthwise with the same epilogue
+      Conv2dParams q = conv(1, 9, 11, 12, 9, 3, 3, 2, 1, 1, 9);
+      q.has_residual = res;
+      q.activation = k;
+      q.act_params = p.act_params;
+      bad += check_all_algos(q, ++seed, &ran);
+    }
+  }
+  CHECK(bad == 0);
+  MESSAGE(ran << " fast-path runs");
+}
+
+TEST_CASE("conv2d: depthwise 3x3 and 5x5, stride 1 and 2, odd planes, multiplier") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 1300;
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t s : {1, 2})
+      for (std::int64_t hw : {1, 2, 5, 7, 8, 9, 16, 17, 33}) {
+        Conv2dParams p = conv(1, 3, hw, hw + 2, 3, k, k, s, k / 2, 1, 3);
+        if (hw == 1) p.pad_top = p.pad_bottom = k / 2;
+        p.pad_right = (hw % 3);
+        p.activation = ActivationKind::Clip;
+        p.act_params = {0.0f, 6.0f};
+        p.has_residual = (hw % 2) == 0;
+        bad += check_all_algos(p, ++seed, &ran);
+      }
+  // channel multiplier 2, dilation 2, batch 2
+  bad += check_all_algos(conv(2, 4, 10, 9, 8, 3, 3, 1, 1, 1, 4), ++seed, &ran);
+  bad += check_all_algos(conv(1, 5, 12, 13, 5, 3, 3, 1, 2, 2, 5), ++seed, &ran);
+  CHECK(bad == 0);
+  MESSAGE(ran << " fast-path runs");
+}
+
+TEST_CASE("conv2d: Winograd F(4x4,3x3) at odd sizes around its 4x4 tiles") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 1700;
+  for (std::int64_t h : {1, 3, 4, 5, 8, 9, 14})
+    for (std::int64_t w : {2, 4, 7, 13}) {
+      Conv2dParams p = conv(1, (h % 2) ? 17 : 8, h, w, (w % 2) ? 33 : 16, 3, 3, 1, 1);
+      if (h == 3) {
+        p.pad_top = 0;
+        p.pad_bottom = 2;
+        p.pad_left = 2;
+        p.pad_right = 0;
+      }
+      if (h == 1) p.pad_top = p.pad_bottom = 1;
+      p.has_residual = (w % 2) == 1;
+      p.activation = (h % 3) ? ActivationKind::Relu : ActivationKind::Identity;
+      bad += check_all_algos(p, ++seed, &ran);
+    }
+  {
+    Conv2dParams p = conv(2, 20, 12, 11, 24, 3, 3, 1, 0);  // batch 2, no pads
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  MESSAGE(ran << " fast-path runs");
+}
+
+#if LUODI_HAS_THREADS
+TEST_CASE("conv2d: results do not depend on the thread count") {
+  const Conv2dParams shapes[] = {conv(1, 16, 14, 15, 40, 3, 3, 1, 1), conv(2, 24, 9, 9, 30, 1, 1),
+                                 conv(1, 12, 13, 12, 12, 3, 3, 2, 1, 1, 12), conv(1, 64, 5, 5, 96, 3, 3, 1, 1)};
+  for (const Conv2dParams& p : shapes) {
+    const Data d = make_data(p, 77);
+    for (Isa isa : luodi_test::available_isas())
+      for (int a = static_cast<int>(Conv2dAlgo::Reference); a < kConv2dAlgoCount; ++a) {
+        Conv2dPlan plan;
+        if (!conv2d_plan_with(p, isa, static_cast<Conv2dAlgo>(a), &plan).ok()) continue;
+        const auto one = run_conv(plan, 0, d.x, d.w, d.b, d.r);
+        for (int t : {2, 3}) {
+          const auto many = run_conv(plan, t, d.x, d.w, d.b, d.r);
+          CHECK_MESSAGE(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0,
+                        isa_name(isa) << " " << conv2d_algo_name(plan.algo) << " threads=" << t << " " << describe(p));
+        }
+      }
+  }
+}
+#endif
+
+TEST_CASE("conv2d: invalid parameters are named") {
+  auto msg = [](const Conv2dParams& p) { return std::string(validate(p).message()); };
+  Conv2dParams p = conv(1, 4, 8, 8, 6, 3, 3, 1, 1);
+  REQUIRE(validate(p).ok());
+  Conv2dParams q = p;
+  q.stride_h = 0;
+  CHECK(validate(q).code() == StatusCode::InvalidArgument);
+  CHECK(msg(q).find("Conv2dParams.stride_h") != std::string::npos);
+  q = p;
+  q.pad_left = -1;
+  CHECK(msg(q).find("Conv2dParams.pad_left") != std::string::npos);
+  q = p;
+  q.dilation_w = 0;
+  CHECK(msg(q).find("Conv2dParams.dilation_w") != std::string::npos);
+  q = p;
+  q.groups = 3;
+  CHECK(msg(q).find("Conv2dParams.groups") != std::string::npos);
+  q = p;
+  q.C_out = 0;
+  CHECK(msg(q).find("Conv2dParams.C_out") != std::string::npos);
+  q = p;
+  q.kernel_h = 11;
+  q.pad_top = q.pad_bottom = 0;
+  CHECK(validate(q).code() == StatusCode::ShapeMismatch);
+  CHECK(msg(q).find("Conv2dParams.kernel_h") != std::string::npos);
+  q = p;
+  q.H = std::int64_t(1) << 31;
+  CHECK(msg(q).find("Conv2dParams.H") != std::string::npos);
+  q = p;
+  q.activation = static_cast<ActivationKind>(99);
+  CHECK(msg(q).find("Conv2dParams.activation") != std::string::npos);
+  q = p;
+  q.N = 1 << 20;
+  q.C_in = 1 << 20;
+  q.H = q.W = 1 << 20;
+  CHECK(validate(q).code() == StatusCode::Overflow);
+  // forcing an algorithm that does not apply is an error naming it, not a silent fallback
+  Conv2dPlan plan;
+  const Status s = conv2d_plan_with(conv(1, 4, 8, 8, 6, 3, 3, 2, 1), best_isa(), Conv2dAlgo::Winograd43, &plan);
+  if (best_isa() != Isa::scalar) {
+    CHECK(s.code() == StatusCode::Unsupported);
+    CHECK(std::string(s.message()).find("winograd_f43") != std::string::npos);
+  }
+  // and invalid params through the planner
+  q = p;
+  q.kernel_w = 0;
+  CHECK(conv2d_plan_with(q, Isa::scalar, Conv2dAlgo::Auto, &plan).code() == StatusCode::InvalidArgument);
+  // output shape helpers
+  const Shape os = conv2d_output_shape(conv(2, 4, 9, 10, 6, 3, 3, 2, 1));
+  CHECK(os[0] == 2);
+  CHECK(os[1] == 6);
+  CHECK(os[2] == 5);
+  CHECK(os[3] == 5);
+}
