@@ -33,3 +33,5 @@
 #include "kernels/conv2d/conv2d.hpp"
 #include "kernels/conv_transpose/conv_transpose.hpp"
 #include "kernels/gemm/gemm.hpp"
+
+#include "image.hpp"

@@ -1,0 +1,197 @@
+// luodi's image ops against their OpenCV 4.6 counterparts, in one binary, one thread.
+//
+//   bench_image --benchmark_repetitions=9 --benchmark_enable_random_interleaving=true
+//               --benchmark_report_aggregates_only=true   (one command line)
+// Random interleaving runs the repetitions of all benchmarks in a shuffled order, so luodi and
+// OpenCV see the same machine noise; compare medians as ratios. Each luodi op runs on the
+// scalar reference and on the best ISA of this machine (label says which).
+#include <benchmark/benchmark.h>
+#include <luodi/image.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace luodi;
+using image::Interp;
+
+struct Frames {
+  cv::Mat bgr, nv12;
+  Frames() {
+    cv::setNumThreads(1);
+    cv::RNG rng(1);
+    bgr.create(1080, 1920, CV_8UC3);
+    rng.fill(bgr, cv::RNG::UNIFORM, 0, 256);
+    nv12.create(1080 * 3 / 2, 1920, CV_8UC1);
+    rng.fill(nv12, cv::RNG::UNIFORM, 0, 256);
+  }
+};
+Frames& frames() {
+  static Frames f;
+  return f;
+}
+ImageView view_bgr() {
+  const cv::Mat& m = frames().bgr;
+  return ImageView{m.data, m.cols, m.rows, static_cast<int>(m.step), PixelFormat::BGR};
+}
+ImageView view_nv12() {
+  const cv::Mat& m = frames().nv12;
+  return ImageView{m.data, 1920, 1080, static_cast<int>(m.step), PixelFormat::NV12};
+}
+MutableImageView mview(cv::Mat& m, PixelFormat f) {
+  return MutableImageView{m.data, m.cols, m.rows, static_cast<int>(m.step), f};
+}
+
+void label(benchmark::State& state, Isa isa) { state.SetLabel(isa_name(isa)); }
+
+int cv_interp(Interp i) {
+  return i == Interp::Nearest ? cv::INTER_NEAREST : (i == Interp::Linear ? cv::INTER_LINEAR : cv::INTER_AREA);
+}
+
+void BM_resize_opencv(benchmark::State& state, Interp interp, int w, int h) {
+  cv::Mat dst;
+  for (auto _ : state) {
+    cv::resize(frames().bgr, dst, cv::Size(w, h), 0, 0, cv_interp(interp));
+    benchmark::DoNotOptimize(dst.data);
+  }
+  state.SetLabel("opencv");
+}
+void BM_resize_luodi(benchmark::State& state, Interp interp, int w, int h, Isa isa) {
+  cv::Mat dst(h, w, CV_8UC3);
+  for (auto _ : state) {
+    Status s = image::resize(view_bgr(), mview(dst, PixelFormat::BGR), interp, isa);
+    benchmark::DoNotOptimize(s);
+  }
+  label(state, isa);
+}
+
+void BM_nv12_opencv(benchmark::State& state) {
+  cv::Mat rgb;
+  for (auto _ : state) {
+    cv::cvtColor(frames().nv12, rgb, cv::COLOR_YUV2RGB_NV12);
+    benchmark::DoNotOptimize(rgb.data);
+  }
+  state.SetLabel("opencv");
+}
+void BM_nv12_luodi(benchmark::State& state, Isa isa) {
+  cv::Mat rgb(1080, 1920, CV_8UC3);
+  for (auto _ : state) {
+    Status s = image::convert(view_nv12(), mview(rgb, PixelFormat::RGB), isa);
+    benchmark::DoNotOptimize(s);
+  }
+  label(state, isa);
+}
+
+void BM_bgr2rgb_opencv(benchmark::State& state) {
+  cv::Mat rgb;
+  for (auto _ : state) {
+    cv::cvtColor(frames().bgr, rgb, cv::COLOR_BGR2RGB);
+    benchmark::DoNotOptimize(rgb.data);
+  }
+  state.SetLabel("opencv");
+}
+void BM_bgr2rgb_luodi(benchmark::State& state, Isa isa) {
+  cv::Mat rgb(1080, 1920, CV_8UC3);
+  for (auto _ : state) {
+    Status s = image::convert(view_bgr(), mview(rgb, PixelFormat::RGB), isa);
+    benchmark::DoNotOptimize(s);
+  }
+  label(state, isa);
+}
+
+// The warp of shared/peers/ocv_preproc.cpp: a 0.2 scale with a small rotation, to 224x224.
+const float kWarp[6] = {0.2f, 0.05f, 10.0f, -0.05f, 0.2f, 20.0f};
+void BM_warp_opencv(benchmark::State& state, Interp interp) {
+  cv::Mat M = (cv::Mat_<double>(2, 3) << kWarp[0], kWarp[1], kWarp[2], kWarp[3], kWarp[4], kWarp[5]);
+  cv::Mat dst;
+  for (auto _ : state) {
+    cv::warpAffine(frames().bgr, dst, M, cv::Size(224, 224), cv_interp(interp));
+    benchmark::DoNotOptimize(dst.data);
+  }
+  state.SetLabel("opencv");
+}
+void BM_warp_luodi(benchmark::State& state, Interp interp, Isa isa) {
+  cv::Mat dst(224, 224, CV_8UC3);
+  for (auto _ : state) {
+    Status s = image::warp_affine(view_bgr(), mview(dst, PixelFormat::BGR), kWarp, interp, image::Border::Constant, 0, isa);
+    benchmark::DoNotOptimize(s);
+  }
+  label(state, isa);
+}
+
+// The fused NV12 1080p -> 224x224 normalised NCHW float tensor, against OpenCV's chain as
+// shared/peers/ocv_preproc.cpp runs it.
+void BM_fused_opencv(benchmark::State& state) {
+  cv::Mat rgb, dst, f, blob;
+  for (auto _ : state) {
+    cv::cvtColor(frames().nv12, rgb, cv::COLOR_YUV2RGB_NV12);
+    cv::resize(rgb, dst, {224, 224}, 0, 0, cv::INTER_LINEAR);
+    dst.convertTo(f, CV_32F, 1.0 / 255);
+    cv::subtract(f, cv::Scalar(0.485, 0.456, 0.406), f);
+    cv::divide(f, cv::Scalar(0.229, 0.224, 0.225), f);
+    blob = cv::dnn::blobFromImage(f);
+    benchmark::DoNotOptimize(blob.data);
+  }
+  state.SetLabel("opencv");
+}
+void BM_fused_luodi(benchmark::State& state, Isa isa) {
+  PreprocessSpec spec;  // 224x224, Stretch, RGB, Linear, ImageNet mean/std, NCHW
+  std::vector<float> t(3 * 224 * 224);
+  const auto out = TensorView<float>::contiguous(t.data(), {1, 3, 224, 224}, Layout::NCHW);
+  for (auto _ : state) {
+    auto r = preprocess(view_nv12(), spec, out, isa);
+    benchmark::DoNotOptimize(r);
+  }
+  label(state, isa);
+}
+
+const int kSizes[3][2] = {{224, 224}, {640, 640}, {960, 540}};
+
+int register_all() {
+  std::vector<Isa> isas = {Isa::scalar};
+  if (best_isa() != Isa::scalar) isas.push_back(best_isa());
+  for (Interp i : {Interp::Linear, Interp::Nearest, Interp::Area}) {
+    // 224 and 640 (non-integer factors), and 960x540 (exactly half: the 2x2 area path)
+    for (const int* sz : {kSizes[0], kSizes[1], kSizes[2]}) {
+      const std::string base = std::string("resize_") + image::interp_name(i) + "_1080p_to_" + std::to_string(sz[0]) +
+                               (sz[0] == sz[1] ? "" : "x" + std::to_string(sz[1]));
+      benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_resize_opencv, i, sz[0], sz[1])
+          ->Unit(benchmark::kMicrosecond);
+      for (Isa isa : isas)
+        benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_resize_luodi, i, sz[0], sz[1], isa)
+            ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  benchmark::RegisterBenchmark("cvt_nv12_to_rgb_1080p/opencv", BM_nv12_opencv)->Unit(benchmark::kMicrosecond);
+  for (Isa isa : isas)
+    benchmark::RegisterBenchmark((std::string("cvt_nv12_to_rgb_1080p/luodi_") + isa_name(isa)).c_str(), BM_nv12_luodi, isa)
+        ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("cvt_bgr_to_rgb_1080p/opencv", BM_bgr2rgb_opencv)->Unit(benchmark::kMicrosecond);
+  for (Isa isa : isas)
+    benchmark::RegisterBenchmark((std::string("cvt_bgr_to_rgb_1080p/luodi_") + isa_name(isa)).c_str(), BM_bgr2rgb_luodi,
+                                 isa)
+        ->Unit(benchmark::kMicrosecond);
+  for (Interp i : {Interp::Linear, Interp::Nearest}) {
+    const std::string base = std::string("warp_affine_") + image::interp_name(i) + "_to_224";
+    benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_warp_opencv, i)->Unit(benchmark::kMicrosecond);
+    for (Isa isa : isas)
+      benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_warp_luodi, i, isa)
+          ->Unit(benchmark::kMicrosecond);
+  }
+  benchmark::RegisterBenchmark("fused_nv12_1080p_to_224_nchw/opencv_chain", BM_fused_opencv)
+      ->Unit(benchmark::kMicrosecond);
+  for (Isa isa : isas)
+    benchmark::RegisterBenchmark((std::string("fused_nv12_1080p_to_224_nchw/luodi_") + isa_name(isa)).c_str(),
+                                 BM_fused_luodi, isa)
+        ->Unit(benchmark::kMicrosecond);
+  return 0;
+}
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();

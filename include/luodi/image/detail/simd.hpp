@@ -1,0 +1,989 @@
+// SIMD row kernels of the image layer, templated on the xsimd Arch.
+//
+// u8 image work is byte shuffling and 16/32-bit integer arithmetic, which xsimd 8.1 does not
+// express (no byte shuffles, no saturating packs, no mulhi), so the kernels use the x86
+// intrinsics of their Arch inside `if constexpr` branches: SSE2 for every x86-64 Arch, SSSE3
+// shuffles where the Arch has them, AVX2 for fma3<avx2> and avx512f (luodi's avx512f dispatch
+// unit is compiled with -mavx2 too), AVX-512F for 16-lane int32 work. Each kernel computes
+// exactly what its ref twin computes (same integer arithmetic, same float operation order) and
+// hands the columns it does not vectorise to the ref twin instantiated for the same Arch. Any
+// other Arch (NEON included, for now) runs the ref code.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "../../simd/arch.hpp"
+#include "fused.hpp"
+#include "params.hpp"
+#include "ref.hpp"
+
+#if LUODI_HAS_XSIMD
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define LUODI_IMAGE_X86 1
+#else
+#define LUODI_IMAGE_X86 0
+#endif
+
+namespace luodi {
+namespace image {
+namespace detail {
+namespace simd_impl {
+
+#if LUODI_IMAGE_X86
+template <class Arch>
+inline constexpr bool kAvx512 = std::is_base_of<xsimd::avx512f, Arch>::value;
+template <class Arch>
+inline constexpr bool kAvx2 = std::is_base_of<xsimd::avx2, Arch>::value || kAvx512<Arch>;
+template <class Arch>
+inline constexpr bool kSsse3 =
+    std::is_base_of<xsimd::ssse3, Arch>::value || std::is_base_of<xsimd::avx, Arch>::value || kAvx512<Arch>;
+template <class Arch>
+inline constexpr bool kSse2 =
+    std::is_base_of<xsimd::sse2, Arch>::value || std::is_base_of<xsimd::avx, Arch>::value || kAvx512<Arch>;
+
+// Byte-shuffle masks, built once per kernel call. A negative index writes zero.
+template <class Arch>
+inline __m128i shuffle_mask(const int (&idx)[16]) noexcept {
+  alignas(16) std::int8_t m[16];
+  for (int j = 0; j < 16; ++j) m[j] = static_cast<std::int8_t>(idx[j] < 0 ? -128 : idx[j]);
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(m));
+}
+
+// Masks to interleave three 16-byte planes a, b, c into 48 bytes a0 b0 c0 a1 b1 c1 ...
+template <class Arch>
+struct Interleave3 {
+  __m128i m[3][3];  // [output block][plane]
+  Interleave3() noexcept {
+    for (int part = 0; part < 3; ++part)
+      for (int plane = 0; plane < 3; ++plane) {
+        int idx[16];
+        for (int j = 0; j < 16; ++j) {
+          const int k = part * 16 + j;
+          idx[j] = (k % 3 == plane) ? k / 3 : -1;
+        }
+        m[part][plane] = shuffle_mask<Arch>(idx);
+      }
+  }
+  LUODI_ALWAYS_INLINE void store(std::uint8_t* d, __m128i a, __m128i b, __m128i c) const noexcept {
+    for (int part = 0; part < 3; ++part) {
+      const __m128i v = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, m[part][0]), _mm_shuffle_epi8(b, m[part][1])),
+                                     _mm_shuffle_epi8(c, m[part][2]));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 16 * part), v);
+    }
+  }
+};
+
+// Four 16-byte planes -> 64 bytes a0 b0 c0 d0 a1 ...
+template <class Arch>
+LUODI_ALWAYS_INLINE void store_interleave4(std::uint8_t* d, __m128i a, __m128i b, __m128i c, __m128i e) noexcept {
+  const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+  const __m128i ce0 = _mm_unpacklo_epi8(c, e), ce1 = _mm_unpackhi_epi8(c, e);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_unpacklo_epi16(ab0, ce0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 16), _mm_unpackhi_epi16(ab0, ce0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 32), _mm_unpacklo_epi16(ab1, ce1));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 48), _mm_unpackhi_epi16(ab1, ce1));
+}
+#else
+template <class Arch>
+inline constexpr bool kAvx512 = false;
+template <class Arch>
+inline constexpr bool kAvx2 = false;
+template <class Arch>
+inline constexpr bool kSsse3 = false;
+template <class Arch>
+inline constexpr bool kSse2 = false;
+#endif
+
+// ---- resize ------------------------------------------------------------------------------------
+
+// Nearest: 4-byte moves for 3- and 4-channel pixels (a 3-byte pixel's 4th byte is overwritten by
+// the next pixel), AVX2 gathers for Gray.
+template <class Arch>
+void resize_nn_row(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, const std::int32_t* xofs, int dw,
+                   int cn) noexcept {
+  int i = 0;
+  if (cn == 4) {
+    for (; i < dw; ++i) std::memcpy(dst + 4 * i, src + xofs[i], 4);
+  } else if (cn == 3) {
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      const __m128i m = shuffle_mask<Arch>({0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1});
+      const __m256i mm = _mm256_broadcastsi128_si256(m);
+      for (; i + 10 <= dw && xofs[i + 7] + 4 <= row_bytes; i += 8) {
+        const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xofs + i));
+        const __m256i g = _mm256_shuffle_epi8(_mm256_i32gather_epi32(reinterpret_cast<const int*>(src), idx, 1), mm);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i), _mm256_castsi256_si128(g));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i + 12), _mm256_extracti128_si256(g, 1));
+      }
+    }
+#endif
+    for (; i + 1 < dw && xofs[i] + 4 <= row_bytes; ++i) std::memcpy(dst + 3 * i, src + xofs[i], 4);
+  } else if (cn == 1) {
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      const __m256i lo = _mm256_set1_epi32(0xff);
+      const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+      for (; i + 8 <= dw && xofs[i + 7] + 4 <= row_bytes; i += 8) {
+        const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xofs + i));
+        __m256i g = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(src), idx, 1), lo);
+        g = _mm256_packus_epi32(g, g);
+        g = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(g, g), perm);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i), _mm256_castsi256_si128(g));
+      }
+    }
+#endif
+  }
+  if (i < dw) ref::resize_nn_row<Arch>(src, row_bytes, dst + i * cn, xofs + i, dw - i, cn);
+}
+
+// Linear, horizontal: one output pixel per 128-bit step. Its two source pixels are adjacent, so
+// one 8-byte load holds both; unpacking pairs each channel of the left pixel with the same
+// channel of the right one, and pmaddwd applies (a0, a1). The result is the same exact int32
+// sum as ref.
+template <class Arch>
+void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw,
+                     int cn) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (cn == 3 || cn == 4) {
+      // Two output pixels per step, one in each 128-bit lane.
+      const __m256i dup = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+      for (; i + 1 < dw && taps[i + 1].ofs0 + 8 <= row_bytes; i += 2) {
+        const LinearTap& t0 = taps[i];
+        const LinearTap& t1 = taps[i + 1];
+        const __m128i b = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t0.ofs0)),
+                                             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t1.ofs0)));
+        const __m256i px = _mm256_cvtepu8_epi16(b);
+        const __m256i nx = cn == 3 ? _mm256_srli_si256(px, 6) : _mm256_srli_si256(px, 8);
+        std::int32_t c0, c1;
+        std::memcpy(&c0, &t0.a0, sizeof c0);
+        std::memcpy(&c1, &t1.a0, sizeof c1);
+        const __m256i coef = _mm256_permutevar8x32_epi32(_mm256_castsi128_si256(_mm_insert_epi32(_mm_cvtsi32_si128(c0), c1, 1)), dup);
+        const __m256i v = _mm256_madd_epi16(_mm256_unpacklo_epi16(px, nx), coef);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i * cn), _mm256_castsi256_si128(v));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h + (i + 1) * cn), _mm256_extracti128_si256(v, 1));
+      }
+    }
+  }
+  if constexpr (kSse2<Arch>) {
+    if (cn == 3 || cn == 4) {
+      const __m128i zero = _mm_setzero_si128();
+      for (; i < dw && taps[i].ofs0 + 8 <= row_bytes; ++i) {
+        const LinearTap& t = taps[i];
+        const __m128i px = _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t.ofs0)), zero);
+        const __m128i nx = cn == 3 ? _mm_srli_si128(px, 6) : _mm_srli_si128(px, 8);
+        std::int32_t coef;
+        std::memcpy(&coef, &t.a0, sizeof coef);  // a0 | a1 << 16
+        const __m128i v = _mm_madd_epi16(_mm_unpacklo_epi16(px, nx), _mm_set1_epi32(coef));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i * cn), v);  // a 3-channel pixel's 4th lane is overwritten next
+      }
+    }
+  }
+#endif
+  if (i < dw) ref::resize_linear_h<Arch>(src, row_bytes, h + i * cn, taps + i, dw - i, cn);
+}
+
+// Linear, vertical, in 16-bit lanes exactly as OpenCV rounds it: (h >> 4) packed to int16,
+// mulhi by the Q11 row weights, saturating add, (+2) >> 2, saturating pack to u8.
+template <class Arch>
+void resize_linear_v(const std::int32_t* h0, const std::int32_t* h1, std::uint8_t* dst, int n, int b0, int b1) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const __m256i vb0 = _mm256_set1_epi16(static_cast<short>(b0)), vb1 = _mm256_set1_epi16(static_cast<short>(b1));
+    const __m256i two = _mm256_set1_epi16(2);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    auto ld = [](const std::int32_t* p) {
+      return _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), 4);
+    };
+    for (; i + 32 <= n; i += 32) {
+      const __m256i a01 = _mm256_packs_epi32(ld(h0 + i), ld(h0 + i + 8));
+      const __m256i a23 = _mm256_packs_epi32(ld(h0 + i + 16), ld(h0 + i + 24));
+      const __m256i c01 = _mm256_packs_epi32(ld(h1 + i), ld(h1 + i + 8));
+      const __m256i c23 = _mm256_packs_epi32(ld(h1 + i + 16), ld(h1 + i + 24));
+      __m256i s01 = _mm256_adds_epi16(_mm256_mulhi_epi16(a01, vb0), _mm256_mulhi_epi16(c01, vb1));
+      __m256i s23 = _mm256_adds_epi16(_mm256_mulhi_epi16(a23, vb0), _mm256_mulhi_epi16(c23, vb1));
+      s01 = _mm256_srai_epi16(_mm256_add_epi16(s01, two), 2);
+      s23 = _mm256_srai_epi16(_mm256_add_epi16(s23, two), 2);
+      const __m256i r = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(s01, s23), perm);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), r);
+    }
+  }
+  if constexpr (kSse2<Arch>) {
+    const __m128i vb0 = _mm_set1_epi16(static_cast<short>(b0)), vb1 = _mm_set1_epi16(static_cast<short>(b1));
+    const __m128i two = _mm_set1_epi16(2);
+    auto ld = [](const std::int32_t* p) {
+      return _mm_srai_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), 4);
+    };
+    for (; i + 16 <= n; i += 16) {
+      const __m128i a01 = _mm_packs_epi32(ld(h0 + i), ld(h0 + i + 4));
+      const __m128i a23 = _mm_packs_epi32(ld(h0 + i + 8), ld(h0 + i + 12));
+      const __m128i c01 = _mm_packs_epi32(ld(h1 + i), ld(h1 + i + 4));
+      const __m128i c23 = _mm_packs_epi32(ld(h1 + i + 8), ld(h1 + i + 12));
+      __m128i s01 = _mm_adds_epi16(_mm_mulhi_epi16(a01, vb0), _mm_mulhi_epi16(c01, vb1));
+      __m128i s23 = _mm_adds_epi16(_mm_mulhi_epi16(a23, vb0), _mm_mulhi_epi16(c23, vb1));
+      s01 = _mm_srai_epi16(_mm_add_epi16(s01, two), 2);
+      s23 = _mm_srai_epi16(_mm_add_epi16(s23, two), 2);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_packus_epi16(s01, s23));
+    }
+  }
+#endif
+  if (i < n) ref::resize_linear_v<Arch>(h0 + i, h1 + i, dst + i, n - i, b0, b1);
+}
+
+// Area 2x2 (and Linear at exactly half size): a shuffle puts the two horizontal neighbours of
+// each output byte side by side, pmaddubsw with ones sums them, the two rows are added, and
+// (s + 2) >> 2 is packed. Other integer factors run ref.
+template <class Arch>
+void resize_area_fast_row(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,
+                          int ky) noexcept {
+  int i = 0;  // output pixel
+#if LUODI_IMAGE_X86
+  if constexpr (kSsse3<Arch>) {
+    if (kx == 2 && ky == 2 && (cn == 1 || cn == 3 || cn == 4)) {
+      // per step: `px` output pixels from 2 * px input pixels (12 or 16 input bytes)
+      const int px = cn == 1 ? 8 : 2;
+      int m[16];
+      for (int j = 0; j < 16; ++j) {
+        const int e = j / 2, k = j % 2;  // output element e of this step, neighbour k
+        const int p = e / cn, c = e % cn;
+        m[j] = e < px * cn ? (2 * p + k) * cn + c : -1;
+      }
+      const __m128i sm = shuffle_mask<Arch>(m), ones = _mm_set1_epi8(1), two = _mm_set1_epi16(2);
+      const std::uint8_t* r1 = src + stride;
+      const int in_bytes = 2 * dw * cn;  // the source columns this row uses
+      for (; (2 * i) * cn + 16 <= in_bytes && i * cn + 8 <= dw * cn; i += px) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i * cn));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + 2 * i * cn));
+        const __m128i sum = _mm_add_epi16(_mm_maddubs_epi16(_mm_shuffle_epi8(a, sm), ones),
+                                          _mm_maddubs_epi16(_mm_shuffle_epi8(b, sm), ones));
+        const __m128i v = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + i * cn), _mm_packus_epi16(v, v));
+      }
+    }
+  }
+#endif
+  if (i < dw) ref::resize_area_fast_row<Arch>(src + i * kx * cn, stride, dst + i * cn, dw - i, cn, kx, ky);
+}
+
+template <class Arch>
+void area_vsum(const std::uint8_t* row, std::int32_t* acc, int n, int init) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    for (; i + 8 <= n; i += 8) {
+      __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + i)));
+      if (!init) v = _mm256_add_epi32(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + i), v);
+    }
+  }
+#endif
+  if (i < n) ref::area_vsum<Arch>(row + i, acc + i, n - i, init);
+}
+
+// Same operations, in the same order, as ref::area_mix, 8 lanes at a time.
+template <class Arch>
+void area_mix(const std::uint8_t* first, const std::int32_t* mid, const std::uint8_t* last, float wf, float wm,
+              float wl, float* out, int n) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const __m256 vf = _mm256_set1_ps(wf), vm = _mm256_set1_ps(wm), vl = _mm256_set1_ps(wl);
+    auto u8 = [](const std::uint8_t* p) {
+      return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+    };
+    for (; i + 8 <= n; i += 8) {
+      __m256 r = first ? _mm256_mul_ps(vf, u8(first + i)) : _mm256_setzero_ps();
+      if (mid)
+        r = _mm256_add_ps(
+            r, _mm256_mul_ps(vm, _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(mid + i)))));
+      if (last) r = _mm256_add_ps(r, _mm256_mul_ps(vl, u8(last + i)));
+      _mm256_storeu_ps(out + i, r);
+    }
+  }
+#endif
+  if (i < n)
+    ref::area_mix<Arch>(first ? first + i : nullptr, mid ? mid + i : nullptr, last ? last + i : nullptr, wf, wm, wl,
+                        out + i, n - i);
+}
+
+// One output pixel per step with its channels in the lanes of a 4-float vector (3- and
+// 4-channel images); the same sums, in the same order, as ref::area_h.
+template <class Arch>
+void area_h(const float* r, std::uint8_t* dst, const AreaTap* taps, int dw, int cn) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kSse2<Arch>) {
+    if (cn == 3 || cn == 4) {
+      for (; i < dw && (cn == 4 || i + 1 < dw); ++i) {
+        const AreaTap t = taps[i];
+        __m128 m = _mm_setzero_ps();
+        for (int k = 0; k < t.nmid; ++k) m = _mm_add_ps(m, _mm_loadu_ps(r + (t.mid0 + k) * cn));
+        const __m128 v = _mm_add_ps(_mm_add_ps(_mm_mul_ps(_mm_set1_ps(t.wf), _mm_loadu_ps(r + t.first * cn)),
+                                               _mm_mul_ps(_mm_set1_ps(t.wm), m)),
+                                    _mm_mul_ps(_mm_set1_ps(t.wl), _mm_loadu_ps(r + t.last * cn)));
+        __m128i q = _mm_cvtps_epi32(v);  // round half to even, as nearbyint
+        q = _mm_packus_epi16(_mm_packs_epi32(q, q), q);
+        const std::int32_t px = _mm_cvtsi128_si32(q);
+        std::memcpy(dst + i * cn, &px, 4);
+      }
+    }
+  }
+#endif
+  if (i < dw) ref::area_h<Arch>(r, dst + i * cn, taps + i, dw - i, cn);
+}
+
+// ---- color -------------------------------------------------------------------------------------
+
+// Packed conversions with SSSE3 shuffles, four pixels (or 16 Gray pixels) per step.
+template <class Arch>
+void packed_convert(const std::uint8_t* src, std::uint8_t* dst, int n, PackedConvert p) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kSsse3<Arch>) {
+    const int scn = p.scn, dcn = p.dcn;
+    if (dcn == 1 && scn > 1) {
+      // (R, G) pairs and (B, 1) pairs against (cR, cG) and (cB, 2^14): pmaddwd gives the Q15 sum.
+      const int bi = p.src_blue, ri = 2 - p.src_blue;
+      int mrg[16], mb[16];
+      for (int k = 0; k < 4; ++k) {
+        mrg[4 * k] = k * scn + ri, mrg[4 * k + 1] = -1, mrg[4 * k + 2] = k * scn + 1, mrg[4 * k + 3] = -1;
+        mb[4 * k] = k * scn + bi, mb[4 * k + 1] = -1, mb[4 * k + 2] = -1, mb[4 * k + 3] = -1;
+      }
+      const __m128i srg = shuffle_mask<Arch>(mrg), sb = shuffle_mask<Arch>(mb);
+      const __m128i one_hi = _mm_set1_epi32(1 << 16);
+      const __m128i crg = _mm_set1_epi32((kGrayG << 16) | kGrayR);
+      const __m128i cb1 = _mm_set1_epi32(((1 << (kGrayShift - 1)) << 16) | kGrayB);
+      for (; i + 4 <= n && (i + 4) * scn + (16 - 4 * scn) <= n * scn; i += 4) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * scn));
+        const __m128i rg = _mm_shuffle_epi8(x, srg);
+        const __m128i b1 = _mm_or_si128(_mm_shuffle_epi8(x, sb), one_hi);
+        __m128i y = _mm_srai_epi32(_mm_add_epi32(_mm_madd_epi16(rg, crg), _mm_madd_epi16(b1, cb1)), kGrayShift);
+        y = _mm_packus_epi16(_mm_packs_epi32(y, y), y);
+        const std::int32_t px = _mm_cvtsi128_si32(y);
+        std::memcpy(dst + i, &px, 4);
+      }
+    } else if (scn == 1) {
+      if (dcn == 3) {
+        int m[3][16];
+        for (int part = 0; part < 3; ++part)
+          for (int j = 0; j < 16; ++j) m[part][j] = (part * 16 + j) / 3;
+        const __m128i m0 = shuffle_mask<Arch>(m[0]), m1 = shuffle_mask<Arch>(m[1]), m2 = shuffle_mask<Arch>(m[2]);
+        for (; i + 16 <= n; i += 16) {
+          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i), _mm_shuffle_epi8(x, m0));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i + 16), _mm_shuffle_epi8(x, m1));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i + 32), _mm_shuffle_epi8(x, m2));
+        }
+      } else {
+        const __m128i alpha = _mm_set1_epi8(-1);
+        for (; i + 16 <= n; i += 16) {
+          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+          store_interleave4<Arch>(dst + 4 * i, x, x, x, alpha);
+        }
+      }
+    } else {
+      // Reorder / drop alpha / add alpha: one shuffle per 4 pixels.
+      int m[16];
+      for (int j = 0; j < 16; ++j) {
+        const int px = j / dcn, c = j % dcn;
+        if (px >= 4 || (dcn == 3 && j >= 12)) {
+          m[j] = -1;
+        } else if (c == 3) {
+          m[j] = scn == 4 ? px * 4 + 3 : -1;
+        } else {
+          const int sc = p.swap_rb ? (c == 0 ? 2 : (c == 2 ? 0 : 1)) : c;
+          m[j] = px * scn + sc;
+        }
+      }
+      const __m128i sm = shuffle_mask<Arch>(m);
+      const __m128i alpha = (scn == 3 && dcn == 4) ? _mm_set1_epi32(static_cast<int>(0xff000000u)) : _mm_setzero_si128();
+      // 16-byte loads and stores must stay inside the rows: stop 2 pixels early for 3 channels.
+      const int end = n - (scn == 3 || dcn == 3 ? 6 : 4);
+      if constexpr (kAvx2<Arch>) {
+        // Two 4-pixel groups per 256-bit shuffle.
+        const __m256i sm2 = _mm256_broadcastsi128_si256(sm), alpha2 = _mm256_broadcastsi128_si256(alpha);
+        for (; i + 4 <= end; i += 8) {
+          const __m256i x = _mm256_inserti128_si256(
+              _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * scn))),
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (i + 4) * scn)), 1);
+          const __m256i y = _mm256_or_si256(_mm256_shuffle_epi8(x, sm2), alpha2);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i * dcn), _mm256_castsi256_si128(y));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (i + 4) * dcn), _mm256_extracti128_si256(y, 1));
+        }
+      }
+      for (; i <= end; i += 4) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * scn));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i * dcn), _mm_or_si128(_mm_shuffle_epi8(x, sm), alpha));
+      }
+    }
+  }
+#endif
+  if (i < n) ref::packed_convert<Arch>(src + i * p.scn, dst + i * p.dcn, n - i, p);
+}
+
+// YUV 4:2:0 -> RGB/BGR(A), 16 pixels of both rows per step, in exact int32 arithmetic (the Q20
+// products need 32 bits): AVX-512F with 16 lanes, or AVX2 with two halves of 8.
+template <class Arch>
+void yuv420_to_rgb_rows(const YuvRows& yr, std::uint8_t* d0, std::uint8_t* d1, int width, int dcn, int bidx) noexcept {
+  int x = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const Interleave3<Arch> il3;
+    const __m256i c128 = _mm256_set1_epi32(128), c16 = _mm256_set1_epi32(16), zero = _mm256_setzero_si256();
+    const __m256i half = _mm256_set1_epi32(1 << (kYuvShift - 1));
+    const __m256i cy = _mm256_set1_epi32(kYuvCY), cvr = _mm256_set1_epi32(kYuvCVR), cvg = _mm256_set1_epi32(kYuvCVG),
+                  cug = _mm256_set1_epi32(kYuvCUG), cub = _mm256_set1_epi32(kYuvCUB);
+    const __m256i lo8 = _mm256_set1_epi32(0xff);
+    const bool nv = yr.uv_step == 2;
+    const std::uint8_t* uvbase = nv ? (yr.u < yr.v ? yr.u : yr.v) : nullptr;
+    const bool u_first = yr.u < yr.v;
+    const __m128i alpha = _mm_set1_epi8(-1);
+    for (; x + 16 <= width; x += 16) {
+      __m256i u, v;
+      if (nv) {
+        const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(uvbase + x)));
+        const __m256i a = _mm256_and_si256(w, lo8), b = _mm256_srli_epi32(w, 8);
+        u = u_first ? a : b;
+        v = u_first ? b : a;
+      } else {
+        u = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(yr.u + x / 2)));
+        v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(yr.v + x / 2)));
+      }
+      u = _mm256_sub_epi32(u, c128);
+      v = _mm256_sub_epi32(v, c128);
+      const __m256i ruv = _mm256_add_epi32(half, _mm256_mullo_epi32(cvr, v));
+      const __m256i guv = _mm256_add_epi32(half, _mm256_add_epi32(_mm256_mullo_epi32(cvg, v), _mm256_mullo_epi32(cug, u)));
+      const __m256i buv = _mm256_add_epi32(half, _mm256_mullo_epi32(cub, u));
+      for (int r = 0; r < 2; ++r) {
+        std::uint8_t* d = r ? d1 : d0;
+        if (!d) continue;
+        const std::uint8_t* ys = (r ? yr.y1 : yr.y0) + x;
+        __m128i planes[3];  // B, G, R
+        if constexpr (kAvx512<Arch>) {
+          const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+          __m512i yy = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ys)));
+          yy = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yy, _mm512_set1_epi32(16)), _mm512_setzero_si512()),
+                                  _mm512_set1_epi32(kYuvCY));
+          const __m256i c3[3] = {buv, guv, ruv};
+          for (int c = 0; c < 3; ++c) {
+            const __m512i cc = _mm512_permutexvar_epi32(dup, _mm512_castsi256_si512(c3[c]));
+            const __m512i val = _mm512_max_epi32(_mm512_srai_epi32(_mm512_add_epi32(yy, cc), kYuvShift),
+                                                 _mm512_setzero_si512());
+            planes[c] = _mm512_cvtusepi32_epi8(val);
+          }
+        } else {
+          const __m256i dlo = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), dhi = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
+          const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+          const __m128i y16 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ys));
+          __m256i ylo = _mm256_cvtepu8_epi32(y16), yhi = _mm256_cvtepu8_epi32(_mm_srli_si128(y16, 8));
+          ylo = _mm256_mullo_epi32(_mm256_max_epi32(_mm256_sub_epi32(ylo, c16), zero), cy);
+          yhi = _mm256_mullo_epi32(_mm256_max_epi32(_mm256_sub_epi32(yhi, c16), zero), cy);
+          const __m256i c3[3] = {buv, guv, ruv};
+          for (int c = 0; c < 3; ++c) {
+            const __m256i lo = _mm256_srai_epi32(_mm256_add_epi32(ylo, _mm256_permutevar8x32_epi32(c3[c], dlo)), kYuvShift);
+            const __m256i hi = _mm256_srai_epi32(_mm256_add_epi32(yhi, _mm256_permutevar8x32_epi32(c3[c], dhi)), kYuvShift);
+            const __m256i w = _mm256_packs_epi32(lo, hi);
+            planes[c] = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_packus_epi16(w, w), perm));
+          }
+        }
+        const __m128i first = bidx == 0 ? planes[0] : planes[2], third = bidx == 0 ? planes[2] : planes[0];
+        if (dcn == 3)
+          il3.store(d + 3 * x, first, planes[1], third);
+        else
+          store_interleave4<Arch>(d + 4 * x, first, planes[1], third, alpha);
+      }
+    }
+  }
+#endif
+  if (x < width) {
+    YuvRows rest = yr;
+    rest.y0 += x;
+    rest.y1 += x;
+    rest.u += (x / 2) * yr.uv_step;
+    rest.v += (x / 2) * yr.uv_step;
+    ref::yuv420_to_rgb_rows<Arch>(rest, d0 ? d0 + x * dcn : nullptr, d1 ? d1 + x * dcn : nullptr, width - x, dcn, bidx);
+  }
+}
+
+// ---- warp --------------------------------------------------------------------------------------
+
+// Warps, 8 output pixels per AVX2 step: the fixed-point source positions of ref, four 32-bit
+// gathers for the 2x2 neighbourhood, and pmaddwd on (left, right) pixel pairs with the Q10
+// weights (32-fx)(32-fy) ... (the Q15 weights of ref are these times 32, so (sum + 512) >> 10
+// equals ref's (32*sum + 2^14) >> 15 exactly). A step with any pixel near or beyond the edge, or
+// a source larger than 2 GiB (32-bit gather offsets), goes to ref.
+template <class Arch>
+LUODI_ALWAYS_INLINE bool warp_simd_ok(const ref::WarpSource& s) noexcept {
+  return static_cast<std::int64_t>(s.stride) * s.height < 2147483647LL && s.width > 4 && s.height > 1;
+}
+
+template <class Arch>
+void warp_linear_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int Y0, const std::int32_t* adelta,
+                     const std::int32_t* bdelta) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (warp_simd_ok<Arch>(s)) {
+      const int cn = s.cn;
+      const __m256i vx0 = _mm256_set1_epi32(X0), vy0 = _mm256_set1_epi32(Y0);
+      const __m256i xmax = _mm256_set1_epi32(s.width - 5), ymax = _mm256_set1_epi32(s.height - 2);
+      const __m256i m1 = _mm256_set1_epi32(-1), c31 = _mm256_set1_epi32(31), c32 = _mm256_set1_epi32(32);
+      const __m256i vcn = _mm256_set1_epi32(cn), vstride = _mm256_set1_epi32(s.stride);
+      const __m256i lo8 = _mm256_set1_epi32(0xff), hi8 = _mm256_set1_epi32(0xff0000), round = _mm256_set1_epi32(512);
+      const int* base = reinterpret_cast<const int*>(s.data);
+      for (; i + 8 <= n; i += 8) {
+        const __m256i X = _mm256_srai_epi32(
+            _mm256_add_epi32(vx0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(adelta + i))), 5);
+        const __m256i Y = _mm256_srai_epi32(
+            _mm256_add_epi32(vy0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bdelta + i))), 5);
+        const __m256i sx = _mm256_srai_epi32(X, 5), sy = _mm256_srai_epi32(Y, 5);
+        // inside: 0 <= sx <= width - 5 and 0 <= sy <= height - 2, so the 4-byte gathers at sx + 1
+        // stay inside the row (no 16-bit saturation can occur there either)
+        const __m256i out = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sx), _mm256_cmpgt_epi32(sx, xmax)),
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sy), _mm256_cmpgt_epi32(sy, ymax)));
+        if (!_mm256_testz_si256(out, m1)) {
+          ref::warp_linear_row<Arch>(s, dst + i * cn, 8, X0, Y0, adelta + i, bdelta + i);
+          continue;
+        }
+        const __m256i fx = _mm256_and_si256(X, c31), fy = _mm256_and_si256(Y, c31);
+        const __m256i ax = _mm256_sub_epi32(c32, fx), ay = _mm256_sub_epi32(c32, fy);
+        const __m256i wa = _mm256_or_si256(_mm256_mullo_epi16(ax, ay), _mm256_slli_epi32(_mm256_mullo_epi16(fx, ay), 16));
+        const __m256i wb = _mm256_or_si256(_mm256_mullo_epi16(ax, fy), _mm256_slli_epi32(_mm256_mullo_epi16(fx, fy), 16));
+        const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(sy, vstride), _mm256_mullo_epi32(sx, vcn));
+        const __m256i g00 = _mm256_i32gather_epi32(base, off, 1);
+        const __m256i g01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, vcn), 1);
+        const __m256i off1 = _mm256_add_epi32(off, vstride);
+        const __m256i g10 = _mm256_i32gather_epi32(base, off1, 1);
+        const __m256i g11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off1, vcn), 1);
+        __m256i res[4];
+        for (int c = 0; c < cn; ++c) {
+          // (p_left | p_right << 16) for channel c of both rows
+          __m256i pa, pb;
+          if (c == 0) {
+            pa = _mm256_or_si256(_mm256_and_si256(g00, lo8), _mm256_and_si256(_mm256_slli_epi32(g01, 16), hi8));
+            pb = _mm256_or_si256(_mm256_and_si256(g10, lo8), _mm256_and_si256(_mm256_slli_epi32(g11, 16), hi8));
+          } else if (c == 1) {
+            pa = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g00, 8), lo8),
+                                 _mm256_and_si256(_mm256_slli_epi32(g01, 8), hi8));
+            pb = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g10, 8), lo8),
+                                 _mm256_and_si256(_mm256_slli_epi32(g11, 8), hi8));
+          } else if (c == 2) {
+            pa = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g00, 16), lo8), _mm256_and_si256(g01, hi8));
+            pb = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(g10, 16), lo8), _mm256_and_si256(g11, hi8));
+          } else {
+            pa = _mm256_or_si256(_mm256_srli_epi32(g00, 24), _mm256_and_si256(_mm256_srli_epi32(g01, 8), hi8));
+            pb = _mm256_or_si256(_mm256_srli_epi32(g10, 24), _mm256_and_si256(_mm256_srli_epi32(g11, 8), hi8));
+          }
+          const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(pa, wa), _mm256_madd_epi16(pb, wb));
+          res[c] = _mm256_srai_epi32(_mm256_add_epi32(sum, round), 10);  // 0..255 by construction
+        }
+        std::uint8_t* d = dst + i * cn;
+        if (cn == 1) {
+          __m256i v = _mm256_packus_epi32(res[0], res[0]);
+          v = _mm256_packus_epi16(v, v);  // bytes 0-3 of each lane
+          const std::int32_t a = _mm256_cvtsi256_si32(v), b = _mm_cvtsi128_si32(_mm256_extracti128_si256(v, 1));
+          std::memcpy(d, &a, 4);
+          std::memcpy(d + 4, &b, 4);
+        } else {
+          // pixel dword = c0 | c1 << 8 | c2 << 16 (| c3 << 24)
+          __m256i px = _mm256_or_si256(res[0], _mm256_or_si256(_mm256_slli_epi32(res[1], 8), _mm256_slli_epi32(res[2], 16)));
+          if (cn == 4) {
+            px = _mm256_or_si256(px, _mm256_slli_epi32(res[3], 24));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), px);
+          } else {
+            const __m256i c = _mm256_shuffle_epi8(px, _mm256_broadcastsi128_si256(shuffle_mask<Arch>(
+                                                          {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1})));
+            alignas(32) std::uint8_t tmp[32];
+            _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), c);
+            std::memcpy(d, tmp, 12);
+            std::memcpy(d + 12, tmp + 16, 12);
+          }
+        }
+      }
+    }
+  }
+#endif
+  if (i < n) ref::warp_linear_row<Arch>(s, dst + i * s.cn, n - i, X0, Y0, adelta + i, bdelta + i);
+}
+
+template <class Arch>
+void warp_nn_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int Y0, const std::int32_t* adelta,
+                 const std::int32_t* bdelta) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (warp_simd_ok<Arch>(s)) {
+      const int cn = s.cn;
+      const __m256i vx0 = _mm256_set1_epi32(X0), vy0 = _mm256_set1_epi32(Y0);
+      const __m256i xmax = _mm256_set1_epi32(s.width - 4), ymax = _mm256_set1_epi32(s.height - 1);
+      const __m256i m1 = _mm256_set1_epi32(-1);
+      const __m256i vcn = _mm256_set1_epi32(cn), vstride = _mm256_set1_epi32(s.stride);
+      const __m256i c3 = _mm256_broadcastsi128_si256(
+          shuffle_mask<Arch>({0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1}));
+      const __m256i lo8 = _mm256_set1_epi32(0xff);
+      const int* base = reinterpret_cast<const int*>(s.data);
+      for (; i + 8 <= n; i += 8) {
+        const __m256i sx = _mm256_srai_epi32(
+            _mm256_add_epi32(vx0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(adelta + i))), kWarpAbBits);
+        const __m256i sy = _mm256_srai_epi32(
+            _mm256_add_epi32(vy0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bdelta + i))), kWarpAbBits);
+        const __m256i out = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sx), _mm256_cmpgt_epi32(sx, xmax)),
+            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sy), _mm256_cmpgt_epi32(sy, ymax)));
+        if (!_mm256_testz_si256(out, m1)) {
+          ref::warp_nn_row<Arch>(s, dst + i * cn, 8, X0, Y0, adelta + i, bdelta + i);
+          continue;
+        }
+        const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(sy, vstride), _mm256_mullo_epi32(sx, vcn));
+        const __m256i g = _mm256_i32gather_epi32(base, off, 1);
+        std::uint8_t* d = dst + i * cn;
+        if (cn == 4) {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), g);
+        } else if (cn == 3) {
+          const __m256i c = _mm256_shuffle_epi8(g, c3);
+          alignas(32) std::uint8_t tmp[32];
+          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), c);
+          std::memcpy(d, tmp, 12);
+          std::memcpy(d + 12, tmp + 16, 12);
+        } else {
+          __m256i v = _mm256_and_si256(g, lo8);
+          v = _mm256_packus_epi32(v, v);
+          v = _mm256_packus_epi16(v, v);
+          const std::int32_t a = _mm256_cvtsi256_si32(v), b = _mm_cvtsi128_si32(_mm256_extracti128_si256(v, 1));
+          std::memcpy(d, &a, 4);
+          std::memcpy(d + 4, &b, 4);
+        }
+      }
+    }
+  }
+#endif
+  if (i < n) ref::warp_nn_row<Arch>(s, dst + i * s.cn, n - i, X0, Y0, adelta + i, bdelta + i);
+}
+
+// ---- fused preprocessing -----------------------------------------------------------------------
+
+// 8 taps per AVX2 step: one 32-bit gather per source plane brings both tap pixels (x1 is x0 or
+// x0 + 1) and, for YUV, both chroma pairs; each pixel is converted with ref's integer formula;
+// (p0 | p1 << 16) against (a0 | a1 << 16) in pmaddwd is the horizontal resize sum. Taps whose
+// 4-byte reads could pass the end of a row go through ref's per-pixel code.
+template <class Arch>
+void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, int ocn, int bidx,
+                      std::int32_t* h) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const std::uint8_t* row = s.data + std::int64_t(sy) * s.stride;
+    const int* rowi = reinterpret_cast<const int*>(row);
+    const __m256i lo8 = _mm256_set1_epi32(0xff), one = _mm256_set1_epi32(1);
+    auto load = [](const std::int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
+    auto b0 = [&](__m256i g) { return _mm256_and_si256(g, lo8); };
+    auto b1 = [&](__m256i g) { return _mm256_and_si256(_mm256_srli_epi32(g, 8), lo8); };
+    auto b2 = [&](__m256i g) { return _mm256_and_si256(_mm256_srli_epi32(g, 16), lo8); };
+    auto b3 = [&](__m256i g) { return _mm256_srli_epi32(g, 24); };
+    auto store = [&](int c, __m256i pair, __m256i w) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), _mm256_madd_epi16(pair, w));
+    };
+    auto pair = [](__m256i p0, __m256i p1) { return _mm256_or_si256(p0, _mm256_slli_epi32(p1, 16)); };
+    if (ref::fused_is_yuv<Arch>(s.format)) {
+      const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
+      const bool nv = s.format != PixelFormat::I420;
+      const int cs = s.stride / 2;
+      const int* uvrow = reinterpret_cast<const int*>(plane + std::int64_t(sy / 2) * s.stride);
+      const int* urow = reinterpret_cast<const int*>(plane + std::int64_t(sy / 2) * cs);
+      const int* vrow = reinterpret_cast<const int*>(plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy / 2) * cs);
+      const __m256i c16 = _mm256_set1_epi32(16), c128 = _mm256_set1_epi32(128), c255 = _mm256_set1_epi32(255);
+      const __m256i zero = _mm256_setzero_si256(), half = _mm256_set1_epi32(1 << (kYuvShift - 1));
+      const __m256i cy = _mm256_set1_epi32(kYuvCY), cvr = _mm256_set1_epi32(kYuvCVR), cvg = _mm256_set1_epi32(kYuvCVG),
+                    cug = _mm256_set1_epi32(kYuvCUG), cub = _mm256_set1_epi32(kYuvCUB);
+      const __m256i not1 = _mm256_set1_epi32(~1);
+      auto clamp = [&](__m256i v) { return _mm256_min_epi32(_mm256_max_epi32(v, zero), c255); };
+      if constexpr (kAvx512<Arch>) {
+        // The same arithmetic in 16 lanes, with mask registers for the selects.
+        const __m512i z0 = _mm512_setzero_si512(), z255 = _mm512_set1_epi32(255), zlo8 = _mm512_set1_epi32(0xff);
+        const __m512i z16 = _mm512_set1_epi32(16), z128 = _mm512_set1_epi32(128), zone = _mm512_set1_epi32(1);
+        const __m512i zhalf = _mm512_set1_epi32(1 << (kYuvShift - 1)), znot1 = _mm512_set1_epi32(~1);
+        const __m512i zcy = _mm512_set1_epi32(kYuvCY), zcvr = _mm512_set1_epi32(kYuvCVR),
+                      zcvg = _mm512_set1_epi32(kYuvCVG), zcug = _mm512_set1_epi32(kYuvCUG),
+                      zcub = _mm512_set1_epi32(kYuvCUB);
+        auto zb = [&](__m512i g, int k) {
+          return k == 0 ? _mm512_and_si512(g, zlo8)
+                        : (k == 1 ? _mm512_and_si512(_mm512_srli_epi32(g, 8), zlo8)
+                                  : (k == 2 ? _mm512_and_si512(_mm512_srli_epi32(g, 16), zlo8) : _mm512_srli_epi32(g, 24)));
+        };
+        auto zclamp = [&](__m512i v) { return _mm512_min_epi32(_mm512_max_epi32(v, z0), z255); };
+        auto zload = [](const std::int32_t* p) { return _mm512_loadu_si512(p); };
+        const bool nv12 = s.format == PixelFormat::NV12;
+        for (; i + 16 <= n && t.x1[i + 15] + 8 <= s.width; i += 16) {
+          const __m512i x0 = zload(t.x0 + i), x1 = zload(t.x1 + i), w = zload(t.w + i);
+          const __mmask16 same = _mm512_cmpeq_epi32_mask(x0, x1);
+          const __m512i gy = _mm512_i32gather_epi32(x0, rowi, 1);
+          const __m512i y0 = zb(gy, 0), y1 = _mm512_mask_mov_epi32(zb(gy, 1), same, y0);
+          const __m512i a0 = _mm512_and_si512(w, _mm512_set1_epi32(0xffff)), a1 = _mm512_srli_epi32(w, 16);
+          auto hstore = [&](int c, __m512i p0, __m512i p1) {
+            _mm512_storeu_si512(h + c * n + i,
+                                _mm512_add_epi32(_mm512_mullo_epi32(p0, a0), _mm512_mullo_epi32(p1, a1)));
+          };
+          if (ocn == 1) {
+            hstore(0, y0, y1);
+            continue;
+          }
+          const __mmask16 next = _mm512_mask_cmpeq_epi32_mask(static_cast<__mmask16>(~same), _mm512_and_si512(x0, zone), zone);
+          __m512i u0, v0, u1, v1;
+          if (nv) {
+            const __m512i gc = _mm512_i32gather_epi32(_mm512_and_si512(x0, znot1), uvrow, 1);
+            const __m512i e0 = zb(gc, 0), e1 = zb(gc, 1);
+            const __m512i f0 = _mm512_mask_mov_epi32(e0, next, zb(gc, 2)), f1 = _mm512_mask_mov_epi32(e1, next, zb(gc, 3));
+            u0 = nv12 ? e0 : e1, v0 = nv12 ? e1 : e0, u1 = nv12 ? f0 : f1, v1 = nv12 ? f1 : f0;
+          } else {
+            const __m512i xh = _mm512_srli_epi32(x0, 1);
+            const __m512i gu = _mm512_i32gather_epi32(xh, urow, 1), gv = _mm512_i32gather_epi32(xh, vrow, 1);
+            u0 = zb(gu, 0), v0 = zb(gv, 0);
+            u1 = _mm512_mask_mov_epi32(u0, next, zb(gu, 1)), v1 = _mm512_mask_mov_epi32(v0, next, zb(gv, 1));
+          }
+          __m512i rgb[2][3];
+          const __m512i ys[2] = {y0, y1}, us[2] = {u0, u1}, vs[2] = {v0, v1};
+          for (int k = 0; k < 2; ++k) {
+            const __m512i uu = _mm512_sub_epi32(us[k], z128), vv = _mm512_sub_epi32(vs[k], z128);
+            const __m512i yy =
+                _mm512_add_epi32(_mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(ys[k], z16), z0), zcy), zhalf);
+            rgb[k][0] = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy, _mm512_mullo_epi32(zcub, uu)), kYuvShift));
+            rgb[k][1] = zclamp(_mm512_srai_epi32(
+                _mm512_add_epi32(yy, _mm512_add_epi32(_mm512_mullo_epi32(zcvg, vv), _mm512_mullo_epi32(zcug, uu))),
+                kYuvShift));
+            rgb[k][2] = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy, _mm512_mullo_epi32(zcvr, vv)), kYuvShift));
+          }
+          hstore(bidx, rgb[0][0], rgb[1][0]);
+          hstore(1, rgb[0][1], rgb[1][1]);
+          hstore(bidx ^ 2, rgb[0][2], rgb[1][2]);
+        }
+      }
+      for (; i + 8 <= n && t.x1[i + 7] + 8 <= s.width; i += 8) {
+        const __m256i x0 = load(t.x0 + i), x1 = load(t.x1 + i), w = load(t.w + i);
+        const __m256i same = _mm256_cmpeq_epi32(x0, x1);
+        const __m256i gy = _mm256_i32gather_epi32(rowi, x0, 1);
+        const __m256i y0 = b0(gy), y1 = _mm256_blendv_epi8(b1(gy), y0, same);
+        if (ocn == 1) {
+          store(0, pair(y0, y1), w);
+          continue;
+        }
+        // the second pixel takes the next chroma sample when it starts a new 2-pixel block
+        const __m256i next = _mm256_andnot_si256(same, _mm256_cmpeq_epi32(_mm256_and_si256(x0, one), one));
+        __m256i u0, v0, u1, v1;
+        if (nv) {
+          const __m256i gc = _mm256_i32gather_epi32(uvrow, _mm256_and_si256(x0, not1), 1);
+          const __m256i a0 = b0(gc), a1 = b1(gc);
+          const __m256i c0 = _mm256_blendv_epi8(a0, b2(gc), next), c1 = _mm256_blendv_epi8(a1, b3(gc), next);
+          const bool nv12 = s.format == PixelFormat::NV12;
+          u0 = nv12 ? a0 : a1, v0 = nv12 ? a1 : a0, u1 = nv12 ? c0 : c1, v1 = nv12 ? c1 : c0;
+        } else {
+          const __m256i xh = _mm256_srli_epi32(x0, 1);
+          const __m256i gu = _mm256_i32gather_epi32(urow, xh, 1), gv = _mm256_i32gather_epi32(vrow, xh, 1);
+          u0 = b0(gu), v0 = b0(gv);
+          u1 = _mm256_blendv_epi8(u0, b1(gu), next), v1 = _mm256_blendv_epi8(v0, b1(gv), next);
+        }
+        __m256i rgb[2][3];  // [pixel][b, g, r]
+        const __m256i ys[2] = {y0, y1}, us[2] = {u0, u1}, vs[2] = {v0, v1};
+        for (int k = 0; k < 2; ++k) {
+          const __m256i uu = _mm256_sub_epi32(us[k], c128), vv = _mm256_sub_epi32(vs[k], c128);
+          const __m256i yy =
+              _mm256_add_epi32(_mm256_mullo_epi32(_mm256_max_epi32(_mm256_sub_epi32(ys[k], c16), zero), cy), half);
+          rgb[k][0] = clamp(_mm256_srai_epi32(_mm256_add_epi32(yy, _mm256_mullo_epi32(cub, uu)), kYuvShift));
+          rgb[k][1] = clamp(_mm256_srai_epi32(
+              _mm256_add_epi32(yy, _mm256_add_epi32(_mm256_mullo_epi32(cvg, vv), _mm256_mullo_epi32(cug, uu))),
+              kYuvShift));
+          rgb[k][2] = clamp(_mm256_srai_epi32(_mm256_add_epi32(yy, _mm256_mullo_epi32(cvr, vv)), kYuvShift));
+        }
+        store(bidx, pair(rgb[0][0], rgb[1][0]), w);
+        store(1, pair(rgb[0][1], rgb[1][1]), w);
+        store(bidx ^ 2, pair(rgb[0][2], rgb[1][2]), w);
+      }
+    } else {
+      const int cn = ref::fused_bpp<Arch>(s.format);
+      const int row_bytes = s.width * cn;
+      const int sblue = (s.format == PixelFormat::BGR || s.format == PixelFormat::BGRA) ? 0 : 2;
+      const __m256i crg = _mm256_set1_epi32((kGrayG << 16) | kGrayR), cb = _mm256_set1_epi32(kGrayB);
+      const __m256i ghalf = _mm256_set1_epi32(1 << (kGrayShift - 1));
+      auto chan = [&](__m256i g, int c) { return c == 0 ? b0(g) : (c == 1 ? b1(g) : b2(g)); };
+      auto gray = [&](__m256i g) {
+        const __m256i rg = pair(chan(g, 2 - sblue), chan(g, 1));
+        const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(rg, crg), _mm256_mullo_epi32(chan(g, sblue), cb));
+        return _mm256_srai_epi32(_mm256_add_epi32(sum, ghalf), kGrayShift);
+      };
+      for (; i + 8 <= n && t.x1[i + 7] * cn + 4 <= row_bytes; i += 8) {
+        const __m256i x0 = load(t.x0 + i), x1 = load(t.x1 + i), w = load(t.w + i);
+        if (cn == 1) {
+          const __m256i g = _mm256_i32gather_epi32(rowi, x0, 1);
+          const __m256i p0 = b0(g), p1 = _mm256_blendv_epi8(b1(g), p0, _mm256_cmpeq_epi32(x0, x1));
+          const __m256i v = _mm256_madd_epi16(pair(p0, p1), w);
+          for (int c = 0; c < ocn; ++c) _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), v);
+          continue;
+        }
+        const __m256i o0 = cn == 4 ? _mm256_slli_epi32(x0, 2) : _mm256_add_epi32(x0, _mm256_slli_epi32(x0, 1));
+        const __m256i o1 = cn == 4 ? _mm256_slli_epi32(x1, 2) : _mm256_add_epi32(x1, _mm256_slli_epi32(x1, 1));
+        const __m256i g0 = _mm256_i32gather_epi32(rowi, o0, 1), g1 = _mm256_i32gather_epi32(rowi, o1, 1);
+        if (ocn == 1) {
+          store(0, pair(gray(g0), gray(g1)), w);
+          continue;
+        }
+        store(bidx, pair(chan(g0, sblue), chan(g1, sblue)), w);
+        store(1, pair(chan(g0, 1), chan(g1, 1)), w);
+        store(bidx ^ 2, pair(chan(g0, 2 - sblue), chan(g1, 2 - sblue)), w);
+      }
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    int p0[3], p1[3];
+    ref::fused_pixel<Arch>(s, sy, t.x0[i], ocn, bidx, p0);
+    ref::fused_pixel<Arch>(s, sy, t.x1[i], ocn, bidx, p1);
+    const int a0 = t.w[i] & 0xffff, a1 = (t.w[i] >> 16) & 0xffff;
+    for (int c = 0; c < ocn; ++c) h[c * n + i] = p0[c] * a0 + p1[c] * a1;
+  }
+}
+
+// Two Y rows of one chroma row (sy0/2 == sy1/2) to RGB/BGR: the chroma gather and its Q20
+// products are done once for both rows (16 lanes, AVX-512F). Anything else is two sample_row calls.
+template <class Arch>
+void fused_sample_rows2(const FusedSource& s, int sy0, int sy1, const FusedTaps& t, int n, int ocn, int bidx,
+                        std::int32_t* h0, std::int32_t* h1) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx512<Arch>) {
+    if (ref::fused_is_yuv<Arch>(s.format) && ocn == 3 && sy0 / 2 == sy1 / 2) {
+      const int* rows[2] = {reinterpret_cast<const int*>(s.data + std::int64_t(sy0) * s.stride),
+                            reinterpret_cast<const int*>(s.data + std::int64_t(sy1) * s.stride)};
+      std::int32_t* hs[2] = {h0, h1};
+      const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
+      const bool nv = s.format != PixelFormat::I420, nv12 = s.format == PixelFormat::NV12;
+      const int cs = s.stride / 2;
+      const int* uvrow = reinterpret_cast<const int*>(plane + std::int64_t(sy0 / 2) * s.stride);
+      const int* urow = reinterpret_cast<const int*>(plane + std::int64_t(sy0 / 2) * cs);
+      const int* vrow = reinterpret_cast<const int*>(plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy0 / 2) * cs);
+      const __m512i z0 = _mm512_setzero_si512(), z255 = _mm512_set1_epi32(255), zlo8 = _mm512_set1_epi32(0xff);
+      const __m512i z16 = _mm512_set1_epi32(16), z128 = _mm512_set1_epi32(128), zone = _mm512_set1_epi32(1);
+      const __m512i zhalf = _mm512_set1_epi32(1 << (kYuvShift - 1)), znot1 = _mm512_set1_epi32(~1);
+      const __m512i zcy = _mm512_set1_epi32(kYuvCY), zcvr = _mm512_set1_epi32(kYuvCVR), zcvg = _mm512_set1_epi32(kYuvCVG),
+                    zcug = _mm512_set1_epi32(kYuvCUG), zcub = _mm512_set1_epi32(kYuvCUB);
+      auto zb = [&](__m512i g, int k) {
+        return k == 0 ? _mm512_and_si512(g, zlo8)
+                      : (k == 1 ? _mm512_and_si512(_mm512_srli_epi32(g, 8), zlo8)
+                                : (k == 2 ? _mm512_and_si512(_mm512_srli_epi32(g, 16), zlo8) : _mm512_srli_epi32(g, 24)));
+      };
+      auto zclamp = [&](__m512i v) { return _mm512_min_epi32(_mm512_max_epi32(v, z0), z255); };
+      for (; i + 16 <= n && t.x1[i + 15] + 8 <= s.width; i += 16) {
+        const __m512i x0 = _mm512_loadu_si512(t.x0 + i), x1 = _mm512_loadu_si512(t.x1 + i);
+        const __m512i w = _mm512_loadu_si512(t.w + i);
+        const __mmask16 same = _mm512_cmpeq_epi32_mask(x0, x1);
+        const __m512i a0 = _mm512_and_si512(w, _mm512_set1_epi32(0xffff)), a1 = _mm512_srli_epi32(w, 16);
+        const __mmask16 next = _mm512_mask_cmpeq_epi32_mask(static_cast<__mmask16>(~same), _mm512_and_si512(x0, zone), zone);
+        __m512i u[2], v[2];
+        if (nv) {
+          const __m512i gc = _mm512_i32gather_epi32(_mm512_and_si512(x0, znot1), uvrow, 1);
+          const __m512i e0 = zb(gc, 0), e1 = zb(gc, 1);
+          const __m512i f0 = _mm512_mask_mov_epi32(e0, next, zb(gc, 2)), f1 = _mm512_mask_mov_epi32(e1, next, zb(gc, 3));
+          u[0] = nv12 ? e0 : e1, v[0] = nv12 ? e1 : e0, u[1] = nv12 ? f0 : f1, v[1] = nv12 ? f1 : f0;
+        } else {
+          const __m512i xh = _mm512_srli_epi32(x0, 1);
+          const __m512i gu = _mm512_i32gather_epi32(xh, urow, 1), gv = _mm512_i32gather_epi32(xh, vrow, 1);
+          u[0] = zb(gu, 0), v[0] = zb(gv, 0);
+          u[1] = _mm512_mask_mov_epi32(u[0], next, zb(gu, 1)), v[1] = _mm512_mask_mov_epi32(v[0], next, zb(gv, 1));
+        }
+        __m512i tc[2][3];  // [pixel][b, g, r] chroma terms, with the rounding half
+        for (int k = 0; k < 2; ++k) {
+          const __m512i uu = _mm512_sub_epi32(u[k], z128), vv = _mm512_sub_epi32(v[k], z128);
+          tc[k][0] = _mm512_add_epi32(zhalf, _mm512_mullo_epi32(zcub, uu));
+          tc[k][1] = _mm512_add_epi32(zhalf, _mm512_add_epi32(_mm512_mullo_epi32(zcvg, vv), _mm512_mullo_epi32(zcug, uu)));
+          tc[k][2] = _mm512_add_epi32(zhalf, _mm512_mullo_epi32(zcvr, vv));
+        }
+        for (int r = 0; r < 2; ++r) {
+          const __m512i gy = _mm512_i32gather_epi32(x0, rows[r], 1);
+          const __m512i yv0 = zb(gy, 0), yv1 = _mm512_mask_mov_epi32(zb(gy, 1), same, yv0);
+          const __m512i yy0 = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yv0, z16), z0), zcy);
+          const __m512i yy1 = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yv1, z16), z0), zcy);
+          const int pos[3] = {bidx, 1, bidx ^ 2};
+          for (int c = 0; c < 3; ++c) {
+            const __m512i p0 = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy0, tc[0][c]), kYuvShift));
+            const __m512i p1 = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy1, tc[1][c]), kYuvShift));
+            _mm512_storeu_si512(hs[r] + pos[c] * n + i,
+                                _mm512_add_epi32(_mm512_mullo_epi32(p0, a0), _mm512_mullo_epi32(p1, a1)));
+          }
+        }
+      }
+      if (i == n) return;
+      // the last taps, per row
+      for (int r = 0; r < 2; ++r)
+        for (int j = i; j < n; ++j) {
+          int p0[3], p1[3];
+          ref::fused_pixel<Arch>(s, r ? sy1 : sy0, t.x0[j], ocn, bidx, p0);
+          ref::fused_pixel<Arch>(s, r ? sy1 : sy0, t.x1[j], ocn, bidx, p1);
+          const int a0 = t.w[j] & 0xffff, a1 = (t.w[j] >> 16) & 0xffff;
+          for (int c = 0; c < ocn; ++c) hs[r][c * n + j] = p0[c] * a0 + p1[c] * a1;
+        }
+      return;
+    }
+  }
+#endif
+  (void)i;
+  fused_sample_row<Arch>(s, sy0, t, n, ocn, bidx, h0);
+  fused_sample_row<Arch>(s, sy1, t, n, ocn, bidx, h1);
+}
+
+// OpenCV's vertical rounding in int32 lanes, then v * a[c] + b[c], for planar (NCHW) rows.
+template <class Arch>
+void fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
+                     const float* b, float* out, FusedOut o) noexcept {
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (o.pix_stride == 1) {
+      const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1), two = _mm256_set1_epi32(2);
+      for (int c = 0; c < ocn; ++c) {
+        const std::int32_t* p0 = h0 + c * n;
+        const std::int32_t* p1 = h1 + c * n;
+        float* d = out + c * o.chan_stride;
+        const __m256 va = _mm256_set1_ps(a[c]), vbias = _mm256_set1_ps(b[c]);
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+          const __m256i s0 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0 + i)), 4);
+          const __m256i s1 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p1 + i)), 4);
+          const __m256i v = _mm256_srai_epi32(
+              _mm256_add_epi32(_mm256_add_epi32(_mm256_srai_epi32(_mm256_mullo_epi32(s0, vb0), 16),
+                                                _mm256_srai_epi32(_mm256_mullo_epi32(s1, vb1), 16)),
+                               two),
+              2);  // 0..255 for any weights the drivers make (b0 + b1 <= 2048)
+          _mm256_storeu_ps(d + i, _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(v), va), vbias));
+        }
+        for (; i < n; ++i) d[i] = static_cast<float>(ref::fused_vround<Arch>(p0[i], p1[i], b0, b1)) * a[c] + b[c];
+      }
+      return;
+    }
+  }
+#endif
+  ref::fused_vnorm_f32<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+}
+
+template <class Arch>
+void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
+                    const float* b, std::uint8_t* out, FusedOut o) noexcept {
+  ref::fused_vnorm_u8<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+}
+
+}  // namespace simd_impl
+
+template <class Arch>
+constexpr FusedKernels fused_simd_table() noexcept {
+  return FusedKernels{&simd_impl::fused_sample_row<Arch>, &simd_impl::fused_sample_rows2<Arch>,
+                      &simd_impl::fused_vnorm_f32<Arch>, &simd_impl::fused_vnorm_u8<Arch>};
+}
+
+}  // namespace detail
+}  // namespace image
+}  // namespace luodi
+
+#endif  // LUODI_HAS_XSIMD
