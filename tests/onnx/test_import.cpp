@@ -474,3 +474,21 @@ TEST_CASE("import: the whole ONNX node test suite imports or reports (when libon
     CHECK_MESSAGE(s.ok(), m, ": ", s.message());
   }
 }
+
+TEST_CASE("import: PRelu-6's per-channel slope is aligned to the channel axis") {
+  GraphSpec g;
+  g.inputs.push_back(value_info("x", 1, {2, 3, 4, 5}));
+  g.outputs.push_back(value_info("y", 1, {}, false));
+  g.initializers.push_back(tensor_f32("slope", {3}, {0.1f, 0.2f, 0.3f}));
+  g.nodes.push_back(node("PRelu", {"x", "slope"}, {"y"}));
+  Imported r = import(g, 6);
+  REQUIRE_MESSAGE(r.status.ok(), r.status.message());
+  const graph::Node* u = find_op(r.g, OpCode::Unsqueeze);
+  REQUIRE(u);
+  CHECK(const_i64(r.g, u->inputs[1]) == std::vector<std::int64_t>{1, 2});
+  CHECK(find_op(r.g, OpCode::PRelu)->inputs[1] == u->outputs[0]);
+  // At opset 7 the slope broadcasts NumPy-style and is left alone.
+  r = import(g, 7);
+  REQUIRE(r.status.ok());
+  CHECK(find_op(r.g, OpCode::Unsqueeze) == nullptr);
+}

@@ -12,7 +12,8 @@
 //                                      Resize-10 -> Resize-11 form; Constant -> a constant value
 //   legacy attributes                  consumed_inputs (<6), is_test, BatchNorm spatial, Gemm
 //                                      broadcast; Add/Sub/Mul/Div/Equal/... broadcast+axis (<7)
-//                                      become an Unsqueeze of B so numpy broadcasting applies
+//                                      become an Unsqueeze of B so numpy broadcasting applies;
+//                                      PRelu-6's per-channel 1-D slope likewise
 //   semantics that changed             Softmax/LogSoftmax (<13) coerce to 2-D at `axis`: unless
 //                                      axis is the last one, Flatten -> Softmax(-1) -> Reshape
 //   empty optional inputs              a constant empty tensor in an optional slot (Resize's
@@ -866,6 +867,25 @@ class Importer {
           known_rank_[g_.values[static_cast<std::size_t>(b2)].name] = ra - static_cast<int>(ax);
           emit(c, OpCode::Unsqueeze, {c.in[1], ax_c}, {b2}, {}, "/align");
           c.in[1] = b2;
+        }
+      }
+    }
+    if (c.opset < 7 && t == "PRelu" && c.in.size() == 2 && c.in[0] >= 0 && c.in[1] >= 0) {
+      // PRelu-1/6: a 1-D slope of size C is per channel (axis 1); opset 7 broadcasts it like
+      // NumPy (from the last axis), so give it trailing 1s.
+      const int rx = rank_of(c.in[0]), rs = rank_of(c.in[1]);
+      const graph::Value* slope = constant(c.in[1]);
+      const bool per_channel = slope ? slope->shape.rank() == 1 && slope->shape[0] > 1 : rs == 1;
+      if (per_channel) {
+        if (rx < 0) return problem(c, "PRelu-6 with a per-channel slope needs the input's rank, which the model does not declare");
+        if (rx > 2) {
+          std::vector<std::int64_t> axes;
+          for (int k = 1; k <= rx - 2; ++k) axes.push_back(k);
+          const std::int32_t ax_c = const_i64(c.name + "/axes", axes);
+          const std::int32_t s2 = new_value(c.name + "/slope_aligned");
+          known_rank_[g_.values[static_cast<std::size_t>(s2)].name] = rx - 1;
+          emit(c, OpCode::Unsqueeze, {c.in[1], ax_c}, {s2}, {}, "/align");
+          c.in[1] = s2;
         }
       }
     }
