@@ -79,7 +79,7 @@ class SegOut(nn.Module):
         return self.m(x)["out"]
 
 
-def export(name, model, shape, opset, outdir, seed, dynamic=False):
+def export(name, model, shape, opset, outdir, seed, dynamic=False, fold=True):
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     randomise_batchnorm(model, gen)
@@ -91,8 +91,11 @@ def export(name, model, shape, opset, outdir, seed, dynamic=False):
     kw = {}
     if dynamic:
         kw["dynamic_axes"] = {"input": {0: "N", 2: "H", 3: "W"}, "output": {0: "N"}}
+    # TrainingMode.PRESERVE keeps BatchNormalization nodes (in inference form) instead of letting
+    # the exporter fold them into the convolutions, so luodi's own folding is what is tested.
+    # fold=False also leaves PyTorch's constant folding off, so luodi's folding meets raw exports.
     torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"], output_names=["output"],
-                      do_constant_folding=True, **kw)
+                      do_constant_folding=fold, training=torch.onnx.TrainingMode.PRESERVE, **kw)
     np.save(os.path.join(outdir, name + ".in.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(outdir, name + ".ref.npy"), y.numpy().astype(np.float32))
     with open(os.path.join(outdir, "models.txt"), "a") as f:
@@ -110,7 +113,7 @@ def main():
     torch.set_num_threads(1)
     if kind == "small":
         for opset in (9, 11, 13):
-            export(f"tiny_cnn_op{opset}", Tiny(), (1, 3, 32, 32), opset, outdir, 1)
+            export(f"tiny_cnn_op{opset}", Tiny(), (1, 3, 32, 32), opset, outdir, 1, fold=opset != 11)
         export("tiny_seg_op13", TinySeg(), (1, 3, 32, 48), 13, outdir, 2)
         export("tiny_seg_op11", TinySeg(), (1, 3, 32, 48), 11, outdir, 2)
         return

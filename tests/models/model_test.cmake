@@ -1,7 +1,9 @@
 # One model test, end to end through the command-line tools:
 #   luodi-convert MODEL OUT.luodi ${CONVERT_ARGS}; luodi-run OUT.luodi --input IN --output OUT.npy;
 #   npy_compare REF OUT.npy --tol TOL
-# -D: CONVERT RUN COMPARE MODEL IN REF WORK NAME TOL [CONVERT_ARGS (;-list)] [RUN_ARGS]
+# -D: CONVERT RUN COMPARE MODEL IN REF WORK NAME TOL [CONVERT_ARGS] [RUN_ARGS] (arguments separated by |)
+string(REPLACE "|" ";" CONVERT_ARGS "${CONVERT_ARGS}")
+string(REPLACE "|" ";" RUN_ARGS "${RUN_ARGS}")
 file(MAKE_DIRECTORY "${WORK}")
 set(_luodi "${WORK}/${NAME}.luodi")
 set(_out "${WORK}/${NAME}.out.npy")
