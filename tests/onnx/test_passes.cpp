@@ -271,3 +271,69 @@ TEST_CASE("passes: x * Clip(x + 3, 0, 6) / 6 becomes HardSwish; other constants 
     }
   }
 }
+
+TEST_CASE("passes: the decomposed LayerNorm becomes LayerNormalization") {
+  Builder b;
+  auto i64 = [&](const std::string& n, std::vector<std::int64_t> v) {
+    Value c;
+    c.name = n;
+    c.dtype = DType::i64;
+    c.shape = Shape{static_cast<std::int64_t>(v.size())};
+    c.is_constant = true;
+    c.data.resize(v.size() * 8);
+    std::memcpy(c.data.data(), v.data(), c.data.size());
+    return b.g.add_value(c);
+  };
+  const std::int32_t x = b.input("x", Shape{2, 5, 8});
+  const std::int32_t axes = i64("axes", {-1});
+  const std::int32_t m = b.node(OpCode::ReduceMean, {x, axes}, "m");
+  const std::int32_t d = b.node(OpCode::Sub, {x, m}, "d");
+  const std::int32_t p = b.node(OpCode::Pow, {d, b.constant("two", Shape(), {2.f})}, "p");
+  const std::int32_t v = b.node(OpCode::ReduceMean, {p, axes}, "v");
+  const std::int32_t a = b.node(OpCode::Add, {v, b.constant("eps", Shape(), {1e-6f})}, "a");
+  const std::int32_t s = b.node(OpCode::Sqrt, {a}, "s");
+  const std::int32_t n = b.node(OpCode::Div, {d, s}, "n");
+  const std::int32_t y = b.node(OpCode::Mul, {n, b.constant("gamma", Shape{1, 1, 8}, std::vector<float>(8, 1.5f))}, "y");
+  b.g.outputs = {b.node(OpCode::Add, {y, b.constant("beta", Shape{8}, std::vector<float>(8, 0.25f))}, "z")};
+  REQUIRE(b.g.validate().ok());
+  REQUIRE(fuse_layernorm(b.g) == 1);
+  dead_code(b.g);
+  REQUIRE(b.g.validate().ok());
+  REQUIRE(b.g.nodes.size() == 1);
+  const Node& ln = b.g.nodes[0];
+  CHECK(ln.op == OpCode::LayerNormalization);
+  REQUIRE(ln.inputs.size() == 3);
+  CHECK(b.g.values[static_cast<std::size_t>(ln.inputs[1])].shape == Shape{8});
+  CHECK(b.g.values[static_cast<std::size_t>(ln.outputs[0])].name == "z");
+  float eps = 0;
+  std::int64_t axis = 0;
+  CHECK(ln.attr_list().read_float("epsilon", &eps).ok());
+  CHECK(ln.attr_list().read_int("axis", &axis).ok());
+  CHECK(eps == 1e-6f);
+  CHECK(axis == -1);
+}
+
+TEST_CASE("passes: a LayerNorm-like chain with a different exponent or axes stays") {
+  for (int variant = 0; variant < 2; ++variant) {
+    Builder b;
+    Value ax;
+    ax.name = "axes";
+    ax.dtype = DType::i64;
+    ax.shape = Shape{1};
+    ax.is_constant = true;
+    const std::int64_t axv = variant == 0 ? -1 : 1;  // a positive axis is not accepted
+    ax.data.resize(8);
+    std::memcpy(ax.data.data(), &axv, 8);
+    const std::int32_t axes = b.g.add_value(ax);
+    const std::int32_t x = b.input("x", Shape{2, 8});
+    const std::int32_t m = b.node(OpCode::ReduceMean, {x, axes}, "m");
+    const std::int32_t d = b.node(OpCode::Sub, {x, m}, "d");
+    const std::int32_t p = b.node(OpCode::Pow, {d, b.constant("e", Shape(), {variant == 0 ? 3.f : 2.f})}, "p");
+    const std::int32_t v = b.node(OpCode::ReduceMean, {p, axes}, "v");
+    const std::int32_t a = b.node(OpCode::Add, {v, b.constant("eps", Shape(), {1e-5f})}, "a");
+    const std::int32_t s = b.node(OpCode::Sqrt, {a}, "s");
+    const std::int32_t n = b.node(OpCode::Div, {d, s}, "n");
+    b.g.outputs = {b.node(OpCode::Mul, {n, b.constant("gamma", Shape{8}, std::vector<float>(8, 2.f))}, "y")};
+    CHECK(fuse_layernorm(b.g) == 0);
+  }
+}

@@ -152,6 +152,7 @@ inline int to_fp16(Graph& g) {
 namespace opt_detail {
 inline void fusions(Graph& g, bool shapes_known, OptimizeReport& r) {
   r.fused_patterns += fuse_patterns(g);
+  r.fused_patterns += fuse_layernorm(g);
   r.folded_batchnorm += fold_batchnorm(g);
   for (;;) {  // Conv -> Mul -> Add -> Mul ... : alternate until nothing changes
     const int n = fuse_scale(g) + fuse_bias(g, shapes_known);

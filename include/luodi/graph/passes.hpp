@@ -12,6 +12,7 @@
 //                        -> Gemm C; MatMul(2-D, constant) + Add(row constant) -> Gemm
 //   fuse_patterns        Mul(x, Sigmoid(x)) -> Silu; Mul(x, HardSigmoid(x; 1/6, 1/2)) -> HardSwish;
 //                        x * Clip(x + 3, 0, 6) / 6 -> HardSwish
+//   fuse_layernorm       ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add -> LayerNormalization
 //   fuse_residual        Conv + Add(same-shape value) -> Conv with a Residual input
 //                        (y = act(conv(x) + b + residual)); needs inferred shapes
 //   fuse_activation      Conv/Gemm + Relu, Clip (relu6 is Clip 0..6), LeakyRelu, Sigmoid, Tanh,
@@ -508,6 +509,128 @@ inline int fuse_patterns(Graph& g) {
       ++changed;
       break;
     }
+  }
+  erase_nodes(g, dead);
+  return changed;
+}
+
+// ---- LayerNormalization -------------------------------------------------------------------
+// The decomposed form exporters write below opset 17 (PyTorch, paddle2onnx):
+//   m = ReduceMean(x, axes); d = x - m; v = ReduceMean(d ^ 2, axes); n = d / Sqrt(v + eps);
+//   y = n * gamma + beta
+// -> LayerNormalization(x, gamma, beta; axis, epsilon), when axes is a suffix of negative axes
+// [-k .. -1], both means keep dims, the exponent is 2, eps, gamma and beta are constants, and
+// gamma (beta) has the k normalised dims (leading 1s dropped).
+inline int fuse_layernorm(Graph& g) {
+  using namespace pass_detail;
+  int changed = 0;
+  const std::vector<std::int32_t> prod = g.producers();
+  auto rd = readers(g);
+  std::vector<char> dead(g.nodes.size(), 0);
+  auto node_of = [&](std::int32_t v, OpCode op) -> std::int32_t {
+    const std::int32_t p = v >= 0 ? prod[static_cast<std::size_t>(v)] : -1;
+    if (p < 0 || dead[static_cast<std::size_t>(p)] || g.nodes[static_cast<std::size_t>(p)].op != op) return -1;
+    return p;
+  };
+  auto axes_of = [&](const Node& rm, std::vector<std::int64_t>* axes) {
+    if (rm.inputs.size() != 2 || attr_int_or(rm, "keepdims", 1) != 1) return false;
+    const Value* a = constant(g, rm.inputs[1]);
+    if (!a || a->dtype != DType::i64 || a->data.empty()) return false;
+    axes->resize(a->data.size() / 8);
+    std::memcpy(axes->data(), a->data.data(), a->data.size());
+    for (std::size_t i = 0; i < axes->size(); ++i)
+      if ((*axes)[i] != -static_cast<std::int64_t>(axes->size()) + static_cast<std::int64_t>(i)) return false;
+    return true;
+  };
+  for (std::size_t di = 0; di < g.nodes.size(); ++di) {
+    if (dead[di] || g.nodes[di].op != OpCode::Div || g.nodes[di].inputs.size() != 2) continue;
+    const Node& div = g.nodes[di];
+    const std::int32_t d = div.inputs[0];
+    const std::int32_t sq = node_of(div.inputs[1], OpCode::Sqrt);
+    const std::int32_t sub = node_of(d, OpCode::Sub);
+    if (sq < 0 || sub < 0 || !single_use(g, rd, div.inputs[1]) || is_graph_output(g, d)) continue;
+    const std::int32_t add_eps = node_of(g.nodes[static_cast<std::size_t>(sq)].inputs[0], OpCode::Add);
+    if (add_eps < 0 || !single_use(g, rd, g.nodes[static_cast<std::size_t>(sq)].inputs[0])) continue;
+    const Node& ae = g.nodes[static_cast<std::size_t>(add_eps)];
+    float eps = 0;
+    std::int32_t var_v = -1;
+    if (scalar_f32(g, ae.inputs[1], &eps)) var_v = ae.inputs[0];
+    else if (scalar_f32(g, ae.inputs[0], &eps)) var_v = ae.inputs[1];
+    const std::int32_t rm2 = node_of(var_v, OpCode::ReduceMean);
+    if (rm2 < 0 || !single_use(g, rd, var_v)) continue;
+    const std::int32_t pw = node_of(g.nodes[static_cast<std::size_t>(rm2)].inputs[0], OpCode::Pow);
+    if (pw < 0 || !single_use(g, rd, g.nodes[static_cast<std::size_t>(rm2)].inputs[0])) continue;
+    float two = 0;
+    const Node& pwn = g.nodes[static_cast<std::size_t>(pw)];
+    if (pwn.inputs[0] != d || !scalar_f32(g, pwn.inputs[1], &two) || two != 2.f) continue;
+    // d is read by exactly the Pow and the Div.
+    if (rd[static_cast<std::size_t>(d)].size() != 2) continue;
+    const Node& sn = g.nodes[static_cast<std::size_t>(sub)];
+    const std::int32_t x = sn.inputs[0];
+    const std::int32_t rm1 = node_of(sn.inputs[1], OpCode::ReduceMean);
+    if (rm1 < 0 || !single_use(g, rd, sn.inputs[1]) || g.nodes[static_cast<std::size_t>(rm1)].inputs[0] != x) continue;
+    std::vector<std::int64_t> ax1, ax2;
+    if (!axes_of(g.nodes[static_cast<std::size_t>(rm1)], &ax1) || !axes_of(g.nodes[static_cast<std::size_t>(rm2)], &ax2) ||
+        ax1 != ax2)
+      continue;
+    const std::int64_t k = static_cast<std::int64_t>(ax1.size());
+    // The affine tail: n * gamma (+ beta).
+    std::int32_t out = div.outputs[0];
+    std::int32_t gamma = -1, beta = -1, mul_i = -1, addb_i = -1;
+    auto normalised_const = [&](std::int32_t v) -> std::int32_t {
+      const Value* c = f32_constant(g, v);
+      if (!c || c->shape.numel() <= 1) return -1;
+      int lead = 0;
+      while (lead < c->shape.rank() && c->shape[lead] == 1) ++lead;
+      if (c->shape.rank() - lead != k) return -1;
+      if (lead == 0) return v;
+      const std::vector<float> data = floats(*c);
+      return add_f32_constant(g, c->name + "/ln", Shape(c->shape.data() + lead, static_cast<int>(k)), data);
+    };
+    const auto& outs = rd[static_cast<std::size_t>(out)];
+    if (outs.size() == 1 && !is_graph_output(g, out)) {
+      const std::int32_t mi = outs[0].first;
+      const Node& mn = g.nodes[static_cast<std::size_t>(mi)];
+      if (mn.op == OpCode::Mul && mn.inputs.size() == 2 && !dead[static_cast<std::size_t>(mi)]) {
+        gamma = normalised_const(mn.inputs[mn.inputs[0] == out ? 1 : 0]);
+        if (gamma >= 0) {
+          mul_i = mi;
+          out = mn.outputs[0];
+          const auto& outs2 = rd[static_cast<std::size_t>(out)];
+          if (outs2.size() == 1 && !is_graph_output(g, out)) {
+            const std::int32_t ai = outs2[0].first;
+            const Node& an = g.nodes[static_cast<std::size_t>(ai)];
+            if (an.op == OpCode::Add && an.inputs.size() == 2 && !dead[static_cast<std::size_t>(ai)]) {
+              beta = normalised_const(an.inputs[an.inputs[0] == out ? 1 : 0]);
+              if (beta >= 0) {
+                addb_i = ai;
+                out = an.outputs[0];
+              }
+            }
+          }
+        }
+      }
+    }
+    if (gamma < 0) continue;  // without a known scale the normalised size is unknown here
+    Node ln;
+    ln.op = OpCode::LayerNormalization;
+    ln.name = g.nodes[static_cast<std::size_t>(rm1)].name + "/layernorm";
+    ln.inputs = {x, gamma};
+    if (beta >= 0) ln.inputs.push_back(beta);
+    ln.outputs = {out};
+    AttrWriter aw;
+    aw.set_int("axis", -k).set_float("epsilon", eps);
+    ln.attrs = aw.take();
+    ln.source_op = "LayerNormalization pattern";
+    ln.source_opset = g.nodes[di].source_opset;
+    for (std::int32_t i : {rm1, sub, pw, rm2, add_eps, sq, static_cast<std::int32_t>(di), mul_i, addb_i})
+      if (i >= 0) dead[static_cast<std::size_t>(i)] = 1;
+    // Put the new node where the last one of the pattern was.
+    const std::size_t last = static_cast<std::size_t>(addb_i >= 0 ? addb_i : mul_i);
+    g.nodes[last] = std::move(ln);
+    dead[last] = 0;
+    ++changed;
+    rd = readers(g);
   }
   erase_nodes(g, dead);
   return changed;
