@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The structural rewrites must keep any accepted graph valid (they need no shapes).
   graph::remove_passthrough(g);
   graph::fuse_patterns(g);
+  graph::fuse_layernorm(g);
   graph::fold_batchnorm(g);
   graph::fuse_scale(g);
   graph::fuse_bias(g, false);
