@@ -12,6 +12,10 @@
 #if __has_include(<luodi/image/preprocess.hpp>)
 #include <luodi/image/preprocess.hpp>
 #define LUODI_CONVERT_HAS_IMAGE 1
+#if __has_include(<luodi/format/preprocess_record.hpp>)
+#include <luodi/format/preprocess_record.hpp>
+#define LUODI_CONVERT_HAS_RECORD 1
+#endif
 #else
 #define LUODI_CONVERT_HAS_IMAGE 0
 #endif
@@ -176,8 +180,12 @@ Status preprocess_bytes(const PreprocessArgs& p, const graph::Graph& g, std::vec
                            static_cast<long long>(ch), s.height, s.width, layout_name(s.layout), in.name.c_str(),
                            in.shape.str().c_str());
   }
+#if defined(LUODI_CONVERT_HAS_RECORD)
+  *out = format::preprocess_bytes(s);  // the PREPROCESS record, field by field
+#else
   out->resize(sizeof s);
   std::memcpy(out->data(), &s, sizeof s);
+#endif
   return Status();
 }
 #endif
