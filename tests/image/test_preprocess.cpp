@@ -5,13 +5,15 @@
 // against the scalar reference; and the error paths.
 #include <doctest/doctest.h>
 #include <luodi/image.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "image_test_util.hpp"
+#if LUODI_IMAGE_TESTS_OPENCV
+#include <opencv2/imgproc.hpp>
+#endif
 
 using namespace luodi;
 using namespace image_test;
@@ -19,7 +21,9 @@ using image::Interp;
 
 namespace {
 
+#if LUODI_IMAGE_TESTS_OPENCV
 constexpr float kFusedMaxAbs = 1e-5f;  // the contract: the OpenCV chain within 1e-5 absolute
+#endif
 // SIMD against ref: the resized u8 values are identical; the final v * a + b may be contracted
 // into one FMA in the SIMD units (one rounding instead of two): a few float ULPs.
 constexpr float kSimdFusedMaxAbs = 1e-6f;
@@ -27,6 +31,7 @@ constexpr float kSimdFusedMaxAbs = 1e-6f;
 const PixelFormat kAllFormats[] = {PixelFormat::Gray, PixelFormat::RGB,  PixelFormat::BGR,  PixelFormat::RGBA,
                                    PixelFormat::BGRA, PixelFormat::NV12, PixelFormat::NV21, PixelFormat::I420};
 
+#if LUODI_IMAGE_TESTS_OPENCV
 // cvtColor of the whole source into the target order.
 cv::Mat opencv_convert(const Image& src, ChannelOrder order) {
   using P = PixelFormat;
@@ -109,6 +114,7 @@ std::vector<float> opencv_tensor(const Image& src, const PreprocessSpec& spec) {
   }
   return t;
 }
+#endif  // LUODI_IMAGE_TESTS_OPENCV
 
 TensorView<float> tensor_view(std::vector<float>& v, const PreprocessSpec& spec) {
   const int C = spec.channels();
@@ -154,6 +160,7 @@ std::vector<PreprocessSpec> specs() {
 
 }  // namespace
 
+#if LUODI_IMAGE_TESTS_OPENCV
 TEST_CASE("preprocess: equals the OpenCV chain for every format, mode, order, layout and ROI") {
   const auto all = specs();
   int case_no = 0;
@@ -216,6 +223,7 @@ TEST_CASE("preprocess: the u8 variant with identity normalisation is the resized
     CHECK(compare(got.data(), 120, want.data, static_cast<int>(want.step), 120, 40, 3).mismatch == 0);
   }
 }
+#endif  // LUODI_IMAGE_TESTS_OPENCV
 
 TEST_CASE("preprocess: the transform maps the image region back onto the ROI") {
   Image src(PixelFormat::RGB, 200, 100, 0, 1);

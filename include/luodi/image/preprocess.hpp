@@ -338,6 +338,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       }
       tx0[i] = i0 + p.roi_x;
       tx1[i] = i1 + p.roi_x;
+      LUODI_DCHECK(i1 == i0 + 1 || (i1 == i0 && w1 == 0));  // what FusedTaps promises the kernels
       tw[i] = w0 | (w1 << 16);
     }
     int id[2] = {-1, -1};

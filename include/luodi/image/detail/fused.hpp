@@ -36,6 +36,8 @@ struct FusedOut {
 
 // The horizontal taps of the output columns, as arrays: source pixel columns x0[i] <= x1[i]
 // (x1 is x0 or x0 + 1, ascending in i) and their Q11 weights packed as w[i] = a0 | a1 << 16.
+// Where x1 == x0 (the last column, Nearest), a1 is 0: SIMD kernels may then read pixel x0 + 1
+// instead, when it is inside the row, since it does not count.
 struct FusedTaps {
   const std::int32_t* x0;
   const std::int32_t* x1;

@@ -669,176 +669,357 @@ void warp_nn_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int
 
 // ---- fused preprocessing -----------------------------------------------------------------------
 
-// 8 taps per AVX2 step: one 32-bit gather per source plane brings both tap pixels (x1 is x0 or
-// x0 + 1) and, for YUV, both chroma pairs; each pixel is converted with ref's integer formula;
-// (p0 | p1 << 16) against (a0 | a1 << 16) in pmaddwd is the horizontal resize sum. Taps whose
-// 4-byte reads could pass the end of a row go through ref's per-pixel code.
+// Where the chroma of a source row is: one interleaved row (NV12/NV21) or a U and a V row (I420).
+struct FusedChromaRow {
+  const std::uint8_t* uv;
+  const std::uint8_t* u;
+  const std::uint8_t* v;
+};
 template <class Arch>
-void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, int ocn, int bidx,
-                      std::int32_t* h) noexcept {
-  int i = 0;
+LUODI_ALWAYS_INLINE FusedChromaRow fused_chroma_row(const FusedSource& s, int sy) noexcept {
+  const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
+  const int cs = s.stride / 2;
+  FusedChromaRow c;
+  c.uv = plane + std::int64_t(sy / 2) * s.stride;
+  c.u = plane + std::int64_t(sy / 2) * cs;
+  c.v = plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy / 2) * cs;
+  return c;
+}
+
 #if LUODI_IMAGE_X86
-  if constexpr (kAvx2<Arch>) {
-    const std::uint8_t* row = s.data + std::int64_t(sy) * s.stride;
-    const int* rowi = reinterpret_cast<const int*>(row);
-    const __m256i lo8 = _mm256_set1_epi32(0xff), one = _mm256_set1_epi32(1);
-    auto load = [](const std::int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
-    auto b0 = [&](__m256i g) { return _mm256_and_si256(g, lo8); };
-    auto b1 = [&](__m256i g) { return _mm256_and_si256(_mm256_srli_epi32(g, 8), lo8); };
-    auto b2 = [&](__m256i g) { return _mm256_and_si256(_mm256_srli_epi32(g, 16), lo8); };
-    auto b3 = [&](__m256i g) { return _mm256_srli_epi32(g, 24); };
-    auto store = [&](int c, __m256i pair, __m256i w) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), _mm256_madd_epi16(pair, w));
-    };
-    auto pair = [](__m256i p0, __m256i p1) { return _mm256_or_si256(p0, _mm256_slli_epi32(p1, 16)); };
-    if (ref::fused_is_yuv<Arch>(s.format)) {
-      const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
-      const bool nv = s.format != PixelFormat::I420;
-      const int cs = s.stride / 2;
-      const int* uvrow = reinterpret_cast<const int*>(plane + std::int64_t(sy / 2) * s.stride);
-      const int* urow = reinterpret_cast<const int*>(plane + std::int64_t(sy / 2) * cs);
-      const int* vrow = reinterpret_cast<const int*>(plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy / 2) * cs);
-      const __m256i c16 = _mm256_set1_epi32(16), c128 = _mm256_set1_epi32(128), c255 = _mm256_set1_epi32(255);
-      const __m256i zero = _mm256_setzero_si256(), half = _mm256_set1_epi32(1 << (kYuvShift - 1));
-      const __m256i cy = _mm256_set1_epi32(kYuvCY), cvr = _mm256_set1_epi32(kYuvCVR), cvg = _mm256_set1_epi32(kYuvCVG),
-                    cug = _mm256_set1_epi32(kYuvCUG), cub = _mm256_set1_epi32(kYuvCUB);
-      const __m256i not1 = _mm256_set1_epi32(~1);
-      auto clamp = [&](__m256i v) { return _mm256_min_epi32(_mm256_max_epi32(v, zero), c255); };
-      if constexpr (kAvx512<Arch>) {
-        // The same arithmetic in 16 lanes, with mask registers for the selects.
-        const __m512i z0 = _mm512_setzero_si512(), z255 = _mm512_set1_epi32(255), zlo8 = _mm512_set1_epi32(0xff);
-        const __m512i z16 = _mm512_set1_epi32(16), z128 = _mm512_set1_epi32(128), zone = _mm512_set1_epi32(1);
-        const __m512i zhalf = _mm512_set1_epi32(1 << (kYuvShift - 1)), znot1 = _mm512_set1_epi32(~1);
-        const __m512i zcy = _mm512_set1_epi32(kYuvCY), zcvr = _mm512_set1_epi32(kYuvCVR),
-                      zcvg = _mm512_set1_epi32(kYuvCVG), zcug = _mm512_set1_epi32(kYuvCUG),
-                      zcub = _mm512_set1_epi32(kYuvCUB);
-        auto zb = [&](__m512i g, int k) {
-          return k == 0 ? _mm512_and_si512(g, zlo8)
-                        : (k == 1 ? _mm512_and_si512(_mm512_srli_epi32(g, 8), zlo8)
-                                  : (k == 2 ? _mm512_and_si512(_mm512_srli_epi32(g, 16), zlo8) : _mm512_srli_epi32(g, 24)));
-        };
-        auto zclamp = [&](__m512i v) { return _mm512_min_epi32(_mm512_max_epi32(v, z0), z255); };
-        auto zload = [](const std::int32_t* p) { return _mm512_loadu_si512(p); };
-        const bool nv12 = s.format == PixelFormat::NV12;
-        for (; i + 16 <= n && t.x1[i + 15] + 8 <= s.width; i += 16) {
-          const __m512i x0 = zload(t.x0 + i), x1 = zload(t.x1 + i), w = zload(t.w + i);
-          const __mmask16 same = _mm512_cmpeq_epi32_mask(x0, x1);
-          const __m512i gy = _mm512_i32gather_epi32(x0, rowi, 1);
-          const __m512i y0 = zb(gy, 0), y1 = _mm512_mask_mov_epi32(zb(gy, 1), same, y0);
-          const __m512i a0 = _mm512_and_si512(w, _mm512_set1_epi32(0xffff)), a1 = _mm512_srli_epi32(w, 16);
-          auto hstore = [&](int c, __m512i p0, __m512i p1) {
-            _mm512_storeu_si512(h + c * n + i,
-                                _mm512_add_epi32(_mm512_mullo_epi32(p0, a0), _mm512_mullo_epi32(p1, a1)));
-          };
-          if (ocn == 1) {
-            hstore(0, y0, y1);
-            continue;
-          }
-          const __mmask16 next = _mm512_mask_cmpeq_epi32_mask(static_cast<__mmask16>(~same), _mm512_and_si512(x0, zone), zone);
-          __m512i u0, v0, u1, v1;
-          if (nv) {
-            const __m512i gc = _mm512_i32gather_epi32(_mm512_and_si512(x0, znot1), uvrow, 1);
-            const __m512i e0 = zb(gc, 0), e1 = zb(gc, 1);
-            const __m512i f0 = _mm512_mask_mov_epi32(e0, next, zb(gc, 2)), f1 = _mm512_mask_mov_epi32(e1, next, zb(gc, 3));
-            u0 = nv12 ? e0 : e1, v0 = nv12 ? e1 : e0, u1 = nv12 ? f0 : f1, v1 = nv12 ? f1 : f0;
-          } else {
-            const __m512i xh = _mm512_srli_epi32(x0, 1);
-            const __m512i gu = _mm512_i32gather_epi32(xh, urow, 1), gv = _mm512_i32gather_epi32(xh, vrow, 1);
-            u0 = zb(gu, 0), v0 = zb(gv, 0);
-            u1 = _mm512_mask_mov_epi32(u0, next, zb(gu, 1)), v1 = _mm512_mask_mov_epi32(v0, next, zb(gv, 1));
-          }
-          __m512i rgb[2][3];
-          const __m512i ys[2] = {y0, y1}, us[2] = {u0, u1}, vs[2] = {v0, v1};
-          for (int k = 0; k < 2; ++k) {
-            const __m512i uu = _mm512_sub_epi32(us[k], z128), vv = _mm512_sub_epi32(vs[k], z128);
-            const __m512i yy =
-                _mm512_add_epi32(_mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(ys[k], z16), z0), zcy), zhalf);
-            rgb[k][0] = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy, _mm512_mullo_epi32(zcub, uu)), kYuvShift));
-            rgb[k][1] = zclamp(_mm512_srai_epi32(
-                _mm512_add_epi32(yy, _mm512_add_epi32(_mm512_mullo_epi32(zcvg, vv), _mm512_mullo_epi32(zcug, uu))),
-                kYuvShift));
-            rgb[k][2] = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy, _mm512_mullo_epi32(zcvr, vv)), kYuvShift));
-          }
-          hstore(bidx, rgb[0][0], rgb[1][0]);
-          hstore(1, rgb[0][1], rgb[1][1]);
-          hstore(bidx ^ 2, rgb[0][2], rgb[1][2]);
-        }
-      }
-      for (; i + 8 <= n && t.x1[i + 7] + 8 <= s.width; i += 8) {
-        const __m256i x0 = load(t.x0 + i), x1 = load(t.x1 + i), w = load(t.w + i);
-        const __m256i same = _mm256_cmpeq_epi32(x0, x1);
-        const __m256i gy = _mm256_i32gather_epi32(rowi, x0, 1);
-        const __m256i y0 = b0(gy), y1 = _mm256_blendv_epi8(b1(gy), y0, same);
-        if (ocn == 1) {
-          store(0, pair(y0, y1), w);
-          continue;
-        }
-        // the second pixel takes the next chroma sample when it starts a new 2-pixel block
-        const __m256i next = _mm256_andnot_si256(same, _mm256_cmpeq_epi32(_mm256_and_si256(x0, one), one));
-        __m256i u0, v0, u1, v1;
-        if (nv) {
-          const __m256i gc = _mm256_i32gather_epi32(uvrow, _mm256_and_si256(x0, not1), 1);
-          const __m256i a0 = b0(gc), a1 = b1(gc);
-          const __m256i c0 = _mm256_blendv_epi8(a0, b2(gc), next), c1 = _mm256_blendv_epi8(a1, b3(gc), next);
-          const bool nv12 = s.format == PixelFormat::NV12;
-          u0 = nv12 ? a0 : a1, v0 = nv12 ? a1 : a0, u1 = nv12 ? c0 : c1, v1 = nv12 ? c1 : c0;
-        } else {
-          const __m256i xh = _mm256_srli_epi32(x0, 1);
-          const __m256i gu = _mm256_i32gather_epi32(urow, xh, 1), gv = _mm256_i32gather_epi32(vrow, xh, 1);
-          u0 = b0(gu), v0 = b0(gv);
-          u1 = _mm256_blendv_epi8(u0, b1(gu), next), v1 = _mm256_blendv_epi8(v0, b1(gv), next);
-        }
-        __m256i rgb[2][3];  // [pixel][b, g, r]
-        const __m256i ys[2] = {y0, y1}, us[2] = {u0, u1}, vs[2] = {v0, v1};
-        for (int k = 0; k < 2; ++k) {
-          const __m256i uu = _mm256_sub_epi32(us[k], c128), vv = _mm256_sub_epi32(vs[k], c128);
-          const __m256i yy =
-              _mm256_add_epi32(_mm256_mullo_epi32(_mm256_max_epi32(_mm256_sub_epi32(ys[k], c16), zero), cy), half);
-          rgb[k][0] = clamp(_mm256_srai_epi32(_mm256_add_epi32(yy, _mm256_mullo_epi32(cub, uu)), kYuvShift));
-          rgb[k][1] = clamp(_mm256_srai_epi32(
-              _mm256_add_epi32(yy, _mm256_add_epi32(_mm256_mullo_epi32(cvg, vv), _mm256_mullo_epi32(cug, uu))),
-              kYuvShift));
-          rgb[k][2] = clamp(_mm256_srai_epi32(_mm256_add_epi32(yy, _mm256_mullo_epi32(cvr, vv)), kYuvShift));
-        }
-        store(bidx, pair(rgb[0][0], rgb[1][0]), w);
-        store(1, pair(rgb[0][1], rgb[1][1]), w);
-        store(bidx ^ 2, pair(rgb[0][2], rgb[1][2]), w);
-      }
-    } else {
-      const int cn = ref::fused_bpp<Arch>(s.format);
-      const int row_bytes = s.width * cn;
-      const int sblue = (s.format == PixelFormat::BGR || s.format == PixelFormat::BGRA) ? 0 : 2;
-      const __m256i crg = _mm256_set1_epi32((kGrayG << 16) | kGrayR), cb = _mm256_set1_epi32(kGrayB);
-      const __m256i ghalf = _mm256_set1_epi32(1 << (kGrayShift - 1));
-      auto chan = [&](__m256i g, int c) { return c == 0 ? b0(g) : (c == 1 ? b1(g) : b2(g)); };
-      auto gray = [&](__m256i g) {
-        const __m256i rg = pair(chan(g, 2 - sblue), chan(g, 1));
-        const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(rg, crg), _mm256_mullo_epi32(chan(g, sblue), cb));
-        return _mm256_srai_epi32(_mm256_add_epi32(sum, ghalf), kGrayShift);
-      };
-      for (; i + 8 <= n && t.x1[i + 7] * cn + 4 <= row_bytes; i += 8) {
-        const __m256i x0 = load(t.x0 + i), x1 = load(t.x1 + i), w = load(t.w + i);
-        if (cn == 1) {
-          const __m256i g = _mm256_i32gather_epi32(rowi, x0, 1);
-          const __m256i p0 = b0(g), p1 = _mm256_blendv_epi8(b1(g), p0, _mm256_cmpeq_epi32(x0, x1));
-          const __m256i v = _mm256_madd_epi16(pair(p0, p1), w);
-          for (int c = 0; c < ocn; ++c) _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), v);
-          continue;
-        }
-        const __m256i o0 = cn == 4 ? _mm256_slli_epi32(x0, 2) : _mm256_add_epi32(x0, _mm256_slli_epi32(x0, 1));
-        const __m256i o1 = cn == 4 ? _mm256_slli_epi32(x1, 2) : _mm256_add_epi32(x1, _mm256_slli_epi32(x1, 1));
-        const __m256i g0 = _mm256_i32gather_epi32(rowi, o0, 1), g1 = _mm256_i32gather_epi32(rowi, o1, 1);
-        if (ocn == 1) {
-          store(0, pair(gray(g0), gray(g1)), w);
-          continue;
-        }
-        store(bidx, pair(chan(g0, sblue), chan(g1, sblue)), w);
-        store(1, pair(chan(g0, 1), chan(g1, 1)), w);
-        store(bidx ^ 2, pair(chan(g0, 2 - sblue), chan(g1, 2 - sblue)), w);
-      }
+// YUV sampling, 8 taps per AVX2 step. Every tap reads the two adjacent pixels x0 and x0 + 1
+// (FusedTaps guarantees a1 == 0 where x1 == x0, so the second pixel then does not count), and
+// works in "pair order": vector A holds, per 128-bit lane j, the pixels (p0, p1) of taps 4j and
+// 4j + 1, vector B those of taps 4j + 2 and 4j + 3. packusdw(A, B) then lays out (p0, p1) of taps
+// 4j..4j+3 as 16-bit pairs in tap order, and pmaddwd with (a0 | a1 << 16) is the exact resize sum.
+//
+// The conversion is ref's integer formula regrouped, which is exact in int32:
+//   y' + 2^19 + CUB*(U-128) = y' + CUB*U + (2^19 - 128*CUB), and likewise for G and R,
+// so one 32-bit multiply per pixel for Y (y' = max(Y-16, 0)*CY, with Y-16 saturated in bytes),
+// and the chroma terms CUB*U + kB, ... once per chroma row (shared by two rows when they have the
+// same chroma row). The clamp to 0..255 is packusdw's saturation at 0 and a 16-bit min.
+template <class Arch>
+LUODI_ALWAYS_INLINE void fused_yuv_terms_avx2(const FusedChromaRow& c, bool nv, bool nv12, __m256i x0,
+                                              __m256i t[3][2]) noexcept {
+  const __m256i lo8 = _mm256_set1_epi32(0xff), one = _mm256_set1_epi32(1);
+  __m256i u[2], v[2];
+  if (nv) {
+    // dword at 2*(x0/2): U, V of pixel x0, then U, V of the next pair; pixel x0 + 1 takes the
+    // latter when x0 is odd (a 16-bit shift of the dword)
+    const __m256i g0 = _mm256_i32gather_epi32(reinterpret_cast<const int*>(c.uv), _mm256_andnot_si256(one, x0), 1);
+    const __m256i g1 = _mm256_srlv_epi32(g0, _mm256_slli_epi32(_mm256_and_si256(x0, one), 4));
+    const __m256i p[2] = {_mm256_unpacklo_epi32(g0, g1), _mm256_unpackhi_epi32(g0, g1)};
+    for (int k = 0; k < 2; ++k) {
+      const __m256i e0 = _mm256_and_si256(p[k], lo8), e1 = _mm256_and_si256(_mm256_srli_epi32(p[k], 8), lo8);
+      u[k] = nv12 ? e0 : e1;
+      v[k] = nv12 ? e1 : e0;
+    }
+  } else {
+    const __m256i xh = _mm256_srli_epi32(x0, 1), sh = _mm256_slli_epi32(_mm256_and_si256(x0, one), 3);
+    const __m256i gu = _mm256_i32gather_epi32(reinterpret_cast<const int*>(c.u), xh, 1);
+    const __m256i gv = _mm256_i32gather_epi32(reinterpret_cast<const int*>(c.v), xh, 1);
+    const __m256i gu1 = _mm256_srlv_epi32(gu, sh), gv1 = _mm256_srlv_epi32(gv, sh);
+    u[0] = _mm256_and_si256(_mm256_unpacklo_epi32(gu, gu1), lo8);
+    u[1] = _mm256_and_si256(_mm256_unpackhi_epi32(gu, gu1), lo8);
+    v[0] = _mm256_and_si256(_mm256_unpacklo_epi32(gv, gv1), lo8);
+    v[1] = _mm256_and_si256(_mm256_unpackhi_epi32(gv, gv1), lo8);
+  }
+  const int half = 1 << (kYuvShift - 1);
+  const __m256i cub = _mm256_set1_epi32(kYuvCUB), cug = _mm256_set1_epi32(kYuvCUG), cvg = _mm256_set1_epi32(kYuvCVG),
+                cvr = _mm256_set1_epi32(kYuvCVR);
+  const __m256i kb = _mm256_set1_epi32(half - 128 * kYuvCUB), kg = _mm256_set1_epi32(half - 128 * (kYuvCUG + kYuvCVG)),
+                kr = _mm256_set1_epi32(half - 128 * kYuvCVR);
+  for (int k = 0; k < 2; ++k) {
+    t[0][k] = _mm256_add_epi32(_mm256_mullo_epi32(u[k], cub), kb);
+    t[1][k] = _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(u[k], cug), _mm256_mullo_epi32(v[k], cvg)), kg);
+    t[2][k] = _mm256_add_epi32(_mm256_mullo_epi32(v[k], cvr), kr);
+  }
+}
+
+// One row, 8 taps: h[pos[c] * n] = the resize sums of channel c (B, G, R terms in t).
+template <class Arch>
+LUODI_ALWAYS_INLINE void fused_yuv_rgb_step_avx2(const std::uint8_t* yrow, __m256i x0, __m256i w, const __m256i t[3][2],
+                                                 const int pos[3], std::int32_t* h, int n) noexcept {
+  const __m256i ctl_a = _mm256_setr_epi8(0, -1, -1, -1, 1, -1, -1, -1, 4, -1, -1, -1, 5, -1, -1, -1, 0, -1, -1, -1, 1,
+                                         -1, -1, -1, 4, -1, -1, -1, 5, -1, -1, -1);
+  const __m256i ctl_b = _mm256_setr_epi8(8, -1, -1, -1, 9, -1, -1, -1, 12, -1, -1, -1, 13, -1, -1, -1, 8, -1, -1, -1, 9,
+                                         -1, -1, -1, 12, -1, -1, -1, 13, -1, -1, -1);
+  const __m256i g = _mm256_subs_epu8(_mm256_i32gather_epi32(reinterpret_cast<const int*>(yrow), x0, 1),
+                                     _mm256_set1_epi8(16));
+  const __m256i cy = _mm256_set1_epi32(kYuvCY), c255 = _mm256_set1_epi16(255);
+  const __m256i ya = _mm256_mullo_epi32(_mm256_shuffle_epi8(g, ctl_a), cy);
+  const __m256i yb = _mm256_mullo_epi32(_mm256_shuffle_epi8(g, ctl_b), cy);
+  for (int c = 0; c < 3; ++c) {
+    const __m256i pa = _mm256_srai_epi32(_mm256_add_epi32(ya, t[c][0]), kYuvShift);
+    const __m256i pb = _mm256_srai_epi32(_mm256_add_epi32(yb, t[c][1]), kYuvShift);
+    const __m256i p = _mm256_min_epi16(_mm256_packus_epi32(pa, pb), c255);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + pos[c] * n), _mm256_madd_epi16(p, w));
+  }
+}
+
+// Y only (Gray output, or a Gray source): (Y(x0) | Y(x0+1) << 16) against the weights.
+template <class Arch>
+LUODI_ALWAYS_INLINE __m256i fused_gray_step_avx2(const std::uint8_t* row, __m256i x0, __m256i w) noexcept {
+  const __m256i ctl = _mm256_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1, 0, -1, 1, -1, 4, -1, 5,
+                                       -1, 8, -1, 9, -1, 12, -1, 13, -1);
+  const __m256i g = _mm256_i32gather_epi32(reinterpret_cast<const int*>(row), x0, 1);
+  return _mm256_madd_epi16(_mm256_shuffle_epi8(g, ctl), w);
+}
+
+// YUV rows sy[0..nrows) (nrows 1 or 2) into h[r]; returns the number of taps done.
+template <class Arch>
+int fused_yuv_rows_avx2(const FusedSource& s, const int* sy, int nrows, const FusedTaps& t, int i, int n, int ocn,
+                        int bidx, std::int32_t* const* h) noexcept {
+  const std::uint8_t* yrow[2] = {s.data + std::int64_t(sy[0]) * s.stride,
+                                 s.data + std::int64_t(sy[nrows - 1]) * s.stride};
+  auto load = [](const std::int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
+  if (ocn == 1) {
+    for (; i + 8 <= n && t.x0[i + 7] + 8 <= s.width; i += 8) {
+      const __m256i x0 = load(t.x0 + i), w = load(t.w + i);
+      for (int r = 0; r < nrows; ++r)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(h[r] + i), fused_gray_step_avx2<Arch>(yrow[r], x0, w));
+    }
+    return i;
+  }
+  const bool nv = s.format != PixelFormat::I420, nv12 = s.format == PixelFormat::NV12;
+  const FusedChromaRow c0 = fused_chroma_row<Arch>(s, sy[0]), c1 = fused_chroma_row<Arch>(s, sy[nrows - 1]);
+  const bool shared = sy[0] / 2 == sy[nrows - 1] / 2;
+  const int pos[3] = {bidx, 1, bidx ^ 2};
+  for (; i + 8 <= n && t.x0[i + 7] + 8 <= s.width; i += 8) {
+    const __m256i x0 = load(t.x0 + i), w = load(t.w + i);
+    __m256i tc[3][2];
+    fused_yuv_terms_avx2<Arch>(c0, nv, nv12, x0, tc);
+    fused_yuv_rgb_step_avx2<Arch>(yrow[0], x0, w, tc, pos, h[0] + i, n);
+    if (nrows == 2) {
+      if (!shared) fused_yuv_terms_avx2<Arch>(c1, nv, nv12, x0, tc);
+      fused_yuv_rgb_step_avx2<Arch>(yrow[1], x0, w, tc, pos, h[1] + i, n);
     }
   }
+  return i;
+}
+
+#if LUODI_IMAGE_X86 && (defined(__GNUC__) || defined(__clang__))
+#define LUODI_IMAGE_VBMI 1
+#define LUODI_IMAGE_TARGET_VBMI __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+#else
+#define LUODI_IMAGE_VBMI 0
 #endif
+
+// Whether the CPU has AVX512-BW and AVX512-VBMI (Ice Lake, Zen 4 and later). luodi's avx512f
+// dispatch unit is compiled for AVX-512F only; the kernels below that need byte permutes are
+// compiled for BW + VBMI with a target attribute and run only when this says so. (A template so
+// that the dispatched code calls only Arch-tagged functions.)
+template <class Arch>
+inline bool cpu_has_avx512vbmi() noexcept {
+#if LUODI_IMAGE_VBMI
+  return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
+#else
+  return false;
+#endif
+}
+
+#if LUODI_IMAGE_VBMI
+// YUV sampling without gathers (AVX512-VBMI): the pixels of 8 taps (x0 .. x0 + 1 of each) lie in
+// a window of at most 128 bytes of the Y row, and so do their chroma samples, whenever the taps
+// are at most ~15 pixels apart. Two 64-byte loads of the window and one vpermi2b put each pixel's
+// byte in its dword lane, already in the pair order of the AVX2 kernel (lanes 0-7 are its vector
+// A, lanes 8-15 its B); the conversion and the resize sum are then the same arithmetic.
+// Loads that would pass the end of a row are masked (the bytes beyond are never used: a pixel
+// past the row is an x0 + 1 whose weight is 0).
+template <class Arch>
+LUODI_IMAGE_TARGET_VBMI LUODI_ALWAYS_INLINE void fused_window_vbmi(const std::uint8_t* p, std::int64_t avail,
+                                                                   __m512i* lo, __m512i* hi) noexcept {
+  if (avail >= 128) {
+    *lo = _mm512_loadu_si512(p);
+    *hi = _mm512_loadu_si512(p + 64);
+  } else {
+    const __mmask64 m0 = avail >= 64 ? ~__mmask64(0) : (__mmask64(1) << avail) - 1;
+    const __mmask64 m1 = avail > 64 ? (__mmask64(1) << (avail - 64)) - 1 : 0;
+    *lo = _mm512_maskz_loadu_epi8(m0, p);
+    *hi = _mm512_maskz_loadu_epi8(m1, p + 64);
+  }
+}
+
+// The chroma terms (as in fused_yuv_terms_avx2) of the 16 pixels whose chroma bytes are at
+// cidx (U; V at cidx + 1 for NV12/NV21, or at cidx of the V plane for I420).
+template <class Arch>
+LUODI_IMAGE_TARGET_VBMI LUODI_ALWAYS_INLINE void fused_terms_vbmi(const FusedChromaRow& c, bool i420, bool nv12,
+                                                                  int cbase, std::int64_t avail, __m512i cidx,
+                                                                  __m512i* tb, __m512i* tg, __m512i* tr) noexcept {
+  const __mmask64 byte0 = 0x1111111111111111ULL;
+  __m512i u, v, lo, hi;
+  if (i420) {
+    fused_window_vbmi<Arch>(c.u + cbase, avail, &lo, &hi);
+    u = _mm512_maskz_permutex2var_epi8(byte0, lo, cidx, hi);
+    fused_window_vbmi<Arch>(c.v + cbase, avail, &lo, &hi);
+    v = _mm512_maskz_permutex2var_epi8(byte0, lo, cidx, hi);
+  } else {
+    fused_window_vbmi<Arch>(c.uv + cbase, avail, &lo, &hi);
+    const __m512i e0 = _mm512_maskz_permutex2var_epi8(byte0, lo, cidx, hi);
+    const __m512i e1 = _mm512_maskz_permutex2var_epi8(byte0, lo, _mm512_add_epi32(cidx, _mm512_set1_epi32(1)), hi);
+    u = nv12 ? e0 : e1;
+    v = nv12 ? e1 : e0;
+  }
+  const int half = 1 << (kYuvShift - 1);
+  *tb = _mm512_add_epi32(_mm512_mullo_epi32(u, _mm512_set1_epi32(kYuvCUB)), _mm512_set1_epi32(half - 128 * kYuvCUB));
+  *tg = _mm512_add_epi32(_mm512_add_epi32(_mm512_mullo_epi32(u, _mm512_set1_epi32(kYuvCUG)),
+                                          _mm512_mullo_epi32(v, _mm512_set1_epi32(kYuvCVG))),
+                         _mm512_set1_epi32(half - 128 * (kYuvCUG + kYuvCVG)));
+  *tr = _mm512_add_epi32(_mm512_mullo_epi32(v, _mm512_set1_epi32(kYuvCVR)), _mm512_set1_epi32(half - 128 * kYuvCVR));
+}
+
+// y' = max(Y - 16, 0) * CY of the 16 pixels at yidx of the window.
+template <class Arch>
+LUODI_IMAGE_TARGET_VBMI LUODI_ALWAYS_INLINE __m512i fused_yy_vbmi(const std::uint8_t* p, std::int64_t avail,
+                                                                  __m512i yidx) noexcept {
+  __m512i lo, hi;
+  fused_window_vbmi<Arch>(p, avail, &lo, &hi);
+  const __m512i y = _mm512_maskz_permutex2var_epi8(0x1111111111111111ULL, lo, yidx, hi);
+  return _mm512_mullo_epi32(_mm512_subs_epu8(y, _mm512_set1_epi8(16)), _mm512_set1_epi32(kYuvCY));
+}
+
+// One channel of 8 taps: clamp((y' + term) >> 20), pairs packed in tap order, the resize sum.
+template <class Arch>
+LUODI_IMAGE_TARGET_VBMI LUODI_ALWAYS_INLINE void fused_store_vbmi(__m512i yy, __m512i term, __m256i w,
+                                                                  std::int32_t* h) noexcept {
+  const __m512i pv = _mm512_srai_epi32(_mm512_add_epi32(yy, term), kYuvShift);
+  const __m256i p = _mm256_min_epi16(_mm256_packus_epi32(_mm512_castsi512_si256(pv), _mm512_extracti64x4_epi64(pv, 1)),
+                                     _mm256_set1_epi16(255));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(h), _mm256_madd_epi16(p, w));
+}
+
+template <class Arch>
+LUODI_IMAGE_TARGET_VBMI int fused_yuv_rows_vbmi(const FusedSource& s, const int* sy, int nrows, const FusedTaps& t,
+                                                int n, int ocn, int bidx, std::int32_t* const* h) noexcept {
+  const std::uint8_t* y0 = s.data + std::int64_t(sy[0]) * s.stride;
+  const std::uint8_t* y1 = s.data + std::int64_t(sy[nrows - 1]) * s.stride;
+  const bool two = nrows == 2;
+  const bool i420 = s.format == PixelFormat::I420, nv12 = s.format == PixelFormat::NV12;
+  const FusedChromaRow c0 = fused_chroma_row<Arch>(s, sy[0]), c1 = fused_chroma_row<Arch>(s, sy[nrows - 1]);
+  const bool shared = sy[0] / 2 == sy[nrows - 1] / 2;
+  const int width = s.width, cwidth = i420 ? s.width / 2 : s.width;
+  std::int32_t* hb0 = h[0] + bidx * n;
+  std::int32_t* hg0 = h[0] + n;
+  std::int32_t* hr0 = h[0] + (bidx ^ 2) * n;
+  std::int32_t* hb1 = h[nrows - 1] + bidx * n;
+  std::int32_t* hg1 = h[nrows - 1] + n;
+  std::int32_t* hr1 = h[nrows - 1] + (bidx ^ 2) * n;
+  // dword lane k holds pixel k & 1 of tap order[k]: lanes 0-7 are the AVX2 kernel's A, 8-15 its B
+  const __m512i order = _mm512_setr_epi32(0, 0, 1, 1, 4, 4, 5, 5, 2, 2, 3, 3, 6, 6, 7, 7);
+  const __m512i plus1 = _mm512_setr_epi32(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const int base = t.x0[i];
+    if (t.x0[i + 7] - base > 124) break;  // wider than one window: the gather kernel takes over
+    const __m256i x8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.x0 + i));
+    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.w + i));
+    const __m512i X = _mm512_add_epi32(_mm512_permutexvar_epi32(order, _mm512_castsi256_si512(x8)), plus1);
+    const __m512i yidx = _mm512_sub_epi32(X, _mm512_set1_epi32(base));
+    if (ocn == 1) {
+      __m512i lo, hi;
+      fused_window_vbmi<Arch>(y0 + base, width - base, &lo, &hi);
+      __m512i y = _mm512_maskz_permutex2var_epi8(0x1111111111111111ULL, lo, yidx, hi);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(h[0] + i),
+                          _mm256_madd_epi16(_mm256_packus_epi32(_mm512_castsi512_si256(y), _mm512_extracti64x4_epi64(y, 1)), w));
+      if (two) {
+        fused_window_vbmi<Arch>(y1 + base, width - base, &lo, &hi);
+        y = _mm512_maskz_permutex2var_epi8(0x1111111111111111ULL, lo, yidx, hi);
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i*>(h[1] + i),
+            _mm256_madd_epi16(_mm256_packus_epi32(_mm512_castsi512_si256(y), _mm512_extracti64x4_epi64(y, 1)), w));
+      }
+      continue;
+    }
+    const int cbase = i420 ? base >> 1 : base & ~1;
+    const __m512i cidx = i420 ? _mm512_sub_epi32(_mm512_srli_epi32(X, 1), _mm512_set1_epi32(cbase))
+                              : _mm512_sub_epi32(_mm512_andnot_si512(_mm512_set1_epi32(1), X), _mm512_set1_epi32(cbase));
+    __m512i tb, tg, tr;
+    fused_terms_vbmi<Arch>(c0, i420, nv12, cbase, cwidth - cbase, cidx, &tb, &tg, &tr);
+    __m512i yy = fused_yy_vbmi<Arch>(y0 + base, width - base, yidx);
+    fused_store_vbmi<Arch>(yy, tb, w, hb0 + i);
+    fused_store_vbmi<Arch>(yy, tg, w, hg0 + i);
+    fused_store_vbmi<Arch>(yy, tr, w, hr0 + i);
+    if (two) {
+      if (!shared) fused_terms_vbmi<Arch>(c1, i420, nv12, cbase, cwidth - cbase, cidx, &tb, &tg, &tr);
+      yy = fused_yy_vbmi<Arch>(y1 + base, width - base, yidx);
+      fused_store_vbmi<Arch>(yy, tb, w, hb1 + i);
+      fused_store_vbmi<Arch>(yy, tg, w, hg1 + i);
+      fused_store_vbmi<Arch>(yy, tr, w, hr1 + i);
+    }
+  }
+  return i;
+}
+#endif  // LUODI_IMAGE_VBMI
+
+// The YUV rows with the best kernel this CPU has: VBMI windows, then AVX2 gathers.
+template <class Arch>
+int fused_yuv_rows_x86(const FusedSource& s, const int* sy, int nrows, const FusedTaps& t, int n, int ocn, int bidx,
+                       std::int32_t* const* h) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_VBMI
+  if constexpr (kAvx512<Arch>) {
+    if (cpu_has_avx512vbmi<Arch>()) i = fused_yuv_rows_vbmi<Arch>(s, sy, nrows, t, n, ocn, bidx, h);
+  }
+#endif
+  return fused_yuv_rows_avx2<Arch>(s, sy, nrows, t, i, n, ocn, bidx, h);
+}
+
+// Packed sources (RGB/BGR(A)/Gray), 8 taps per step: one gather per tap pixel, the channels
+// picked out of the dwords, the Gray weights in pmaddwd + one multiply, and the resize sum in
+// pmaddwd as above.
+template <class Arch>
+int fused_packed_row_avx2(const FusedSource& s, int sy, const FusedTaps& t, int n, int ocn, int bidx,
+                          std::int32_t* h) noexcept {
+  const std::uint8_t* row = s.data + std::int64_t(sy) * s.stride;
+  const int* rowi = reinterpret_cast<const int*>(row);
+  const __m256i lo8 = _mm256_set1_epi32(0xff);
+  auto load = [](const std::int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
+  auto chan = [&](__m256i g, int c) {
+    return c == 0 ? _mm256_and_si256(g, lo8) : _mm256_and_si256(_mm256_srli_epi32(g, 8 * c), lo8);
+  };
+  auto pair = [](__m256i p0, __m256i p1) { return _mm256_or_si256(p0, _mm256_slli_epi32(p1, 16)); };
+  const int cn = ref::fused_bpp<Arch>(s.format);
+  const int row_bytes = s.width * cn;
+  const int sblue = (s.format == PixelFormat::BGR || s.format == PixelFormat::BGRA) ? 0 : 2;
+  const __m256i crg = _mm256_set1_epi32((kGrayG << 16) | kGrayR), cb = _mm256_set1_epi32(kGrayB);
+  const __m256i ghalf = _mm256_set1_epi32(1 << (kGrayShift - 1));
+  auto gray = [&](__m256i g) {
+    const __m256i rg = pair(chan(g, 2 - sblue), chan(g, 1));
+    const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(rg, crg), _mm256_mullo_epi32(chan(g, sblue), cb));
+    return _mm256_srai_epi32(_mm256_add_epi32(sum, ghalf), kGrayShift);
+  };
+  int i = 0;
+  if (cn == 1) {
+    for (; i + 8 <= n && t.x0[i + 7] + 8 <= s.width; i += 8) {
+      const __m256i v = fused_gray_step_avx2<Arch>(row, load(t.x0 + i), load(t.w + i));
+      for (int c = 0; c < ocn; ++c) _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), v);
+    }
+    return i;
+  }
+  for (; i + 8 <= n && t.x1[i + 7] * cn + 4 <= row_bytes; i += 8) {
+    const __m256i x0 = load(t.x0 + i), x1 = load(t.x1 + i), w = load(t.w + i);
+    const __m256i o0 = cn == 4 ? _mm256_slli_epi32(x0, 2) : _mm256_add_epi32(x0, _mm256_slli_epi32(x0, 1));
+    const __m256i o1 = cn == 4 ? _mm256_slli_epi32(x1, 2) : _mm256_add_epi32(x1, _mm256_slli_epi32(x1, 1));
+    const __m256i g0 = _mm256_i32gather_epi32(rowi, o0, 1), g1 = _mm256_i32gather_epi32(rowi, o1, 1);
+    auto store = [&](int c, __m256i p) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(h + c * n + i), _mm256_madd_epi16(p, w));
+    };
+    if (ocn == 1) {
+      store(0, pair(gray(g0), gray(g1)));
+      continue;
+    }
+    store(bidx, pair(chan(g0, sblue), chan(g1, sblue)));
+    store(1, pair(chan(g0, 1), chan(g1, 1)));
+    store(bidx ^ 2, pair(chan(g0, 2 - sblue), chan(g1, 2 - sblue)));
+  }
+  return i;
+}
+#endif  // LUODI_IMAGE_X86
+
+// Taps [i, n) of row sy with ref's per-pixel code.
+template <class Arch>
+void fused_sample_tail(const FusedSource& s, int sy, const FusedTaps& t, int i, int n, int ocn, int bidx,
+                       std::int32_t* h) noexcept {
   for (; i < n; ++i) {
     int p0[3], p1[3];
     ref::fused_pixel<Arch>(s, sy, t.x0[i], ocn, bidx, p0);
@@ -848,89 +1029,38 @@ void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, i
   }
 }
 
-// Two Y rows of one chroma row (sy0/2 == sy1/2) to RGB/BGR: the chroma gather and its Q20
-// products are done once for both rows (16 lanes, AVX-512F). Anything else is two sample_row calls.
+template <class Arch>
+void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, int ocn, int bidx,
+                      std::int32_t* h) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (ref::fused_is_yuv<Arch>(s.format))
+      i = fused_yuv_rows_x86<Arch>(s, &sy, 1, t, n, ocn, bidx, &h);
+    else
+      i = fused_packed_row_avx2<Arch>(s, sy, t, n, ocn, bidx, h);
+  }
+#endif
+  fused_sample_tail<Arch>(s, sy, t, i, n, ocn, bidx, h);
+}
+
+// Two rows: for YUV the tap loads are shared, and so are the chroma terms when both rows have the
+// same chroma row.
 template <class Arch>
 void fused_sample_rows2(const FusedSource& s, int sy0, int sy1, const FusedTaps& t, int n, int ocn, int bidx,
                         std::int32_t* h0, std::int32_t* h1) noexcept {
-  int i = 0;
 #if LUODI_IMAGE_X86
-  if constexpr (kAvx512<Arch>) {
-    if (ref::fused_is_yuv<Arch>(s.format) && ocn == 3 && sy0 / 2 == sy1 / 2) {
-      const int* rows[2] = {reinterpret_cast<const int*>(s.data + std::int64_t(sy0) * s.stride),
-                            reinterpret_cast<const int*>(s.data + std::int64_t(sy1) * s.stride)};
-      std::int32_t* hs[2] = {h0, h1};
-      const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
-      const bool nv = s.format != PixelFormat::I420, nv12 = s.format == PixelFormat::NV12;
-      const int cs = s.stride / 2;
-      const int* uvrow = reinterpret_cast<const int*>(plane + std::int64_t(sy0 / 2) * s.stride);
-      const int* urow = reinterpret_cast<const int*>(plane + std::int64_t(sy0 / 2) * cs);
-      const int* vrow = reinterpret_cast<const int*>(plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy0 / 2) * cs);
-      const __m512i z0 = _mm512_setzero_si512(), z255 = _mm512_set1_epi32(255), zlo8 = _mm512_set1_epi32(0xff);
-      const __m512i z16 = _mm512_set1_epi32(16), z128 = _mm512_set1_epi32(128), zone = _mm512_set1_epi32(1);
-      const __m512i zhalf = _mm512_set1_epi32(1 << (kYuvShift - 1)), znot1 = _mm512_set1_epi32(~1);
-      const __m512i zcy = _mm512_set1_epi32(kYuvCY), zcvr = _mm512_set1_epi32(kYuvCVR), zcvg = _mm512_set1_epi32(kYuvCVG),
-                    zcug = _mm512_set1_epi32(kYuvCUG), zcub = _mm512_set1_epi32(kYuvCUB);
-      auto zb = [&](__m512i g, int k) {
-        return k == 0 ? _mm512_and_si512(g, zlo8)
-                      : (k == 1 ? _mm512_and_si512(_mm512_srli_epi32(g, 8), zlo8)
-                                : (k == 2 ? _mm512_and_si512(_mm512_srli_epi32(g, 16), zlo8) : _mm512_srli_epi32(g, 24)));
-      };
-      auto zclamp = [&](__m512i v) { return _mm512_min_epi32(_mm512_max_epi32(v, z0), z255); };
-      for (; i + 16 <= n && t.x1[i + 15] + 8 <= s.width; i += 16) {
-        const __m512i x0 = _mm512_loadu_si512(t.x0 + i), x1 = _mm512_loadu_si512(t.x1 + i);
-        const __m512i w = _mm512_loadu_si512(t.w + i);
-        const __mmask16 same = _mm512_cmpeq_epi32_mask(x0, x1);
-        const __m512i a0 = _mm512_and_si512(w, _mm512_set1_epi32(0xffff)), a1 = _mm512_srli_epi32(w, 16);
-        const __mmask16 next = _mm512_mask_cmpeq_epi32_mask(static_cast<__mmask16>(~same), _mm512_and_si512(x0, zone), zone);
-        __m512i u[2], v[2];
-        if (nv) {
-          const __m512i gc = _mm512_i32gather_epi32(_mm512_and_si512(x0, znot1), uvrow, 1);
-          const __m512i e0 = zb(gc, 0), e1 = zb(gc, 1);
-          const __m512i f0 = _mm512_mask_mov_epi32(e0, next, zb(gc, 2)), f1 = _mm512_mask_mov_epi32(e1, next, zb(gc, 3));
-          u[0] = nv12 ? e0 : e1, v[0] = nv12 ? e1 : e0, u[1] = nv12 ? f0 : f1, v[1] = nv12 ? f1 : f0;
-        } else {
-          const __m512i xh = _mm512_srli_epi32(x0, 1);
-          const __m512i gu = _mm512_i32gather_epi32(xh, urow, 1), gv = _mm512_i32gather_epi32(xh, vrow, 1);
-          u[0] = zb(gu, 0), v[0] = zb(gv, 0);
-          u[1] = _mm512_mask_mov_epi32(u[0], next, zb(gu, 1)), v[1] = _mm512_mask_mov_epi32(v[0], next, zb(gv, 1));
-        }
-        __m512i tc[2][3];  // [pixel][b, g, r] chroma terms, with the rounding half
-        for (int k = 0; k < 2; ++k) {
-          const __m512i uu = _mm512_sub_epi32(u[k], z128), vv = _mm512_sub_epi32(v[k], z128);
-          tc[k][0] = _mm512_add_epi32(zhalf, _mm512_mullo_epi32(zcub, uu));
-          tc[k][1] = _mm512_add_epi32(zhalf, _mm512_add_epi32(_mm512_mullo_epi32(zcvg, vv), _mm512_mullo_epi32(zcug, uu)));
-          tc[k][2] = _mm512_add_epi32(zhalf, _mm512_mullo_epi32(zcvr, vv));
-        }
-        for (int r = 0; r < 2; ++r) {
-          const __m512i gy = _mm512_i32gather_epi32(x0, rows[r], 1);
-          const __m512i yv0 = zb(gy, 0), yv1 = _mm512_mask_mov_epi32(zb(gy, 1), same, yv0);
-          const __m512i yy0 = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yv0, z16), z0), zcy);
-          const __m512i yy1 = _mm512_mullo_epi32(_mm512_max_epi32(_mm512_sub_epi32(yv1, z16), z0), zcy);
-          const int pos[3] = {bidx, 1, bidx ^ 2};
-          for (int c = 0; c < 3; ++c) {
-            const __m512i p0 = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy0, tc[0][c]), kYuvShift));
-            const __m512i p1 = zclamp(_mm512_srai_epi32(_mm512_add_epi32(yy1, tc[1][c]), kYuvShift));
-            _mm512_storeu_si512(hs[r] + pos[c] * n + i,
-                                _mm512_add_epi32(_mm512_mullo_epi32(p0, a0), _mm512_mullo_epi32(p1, a1)));
-          }
-        }
-      }
-      if (i == n) return;
-      // the last taps, per row
-      for (int r = 0; r < 2; ++r)
-        for (int j = i; j < n; ++j) {
-          int p0[3], p1[3];
-          ref::fused_pixel<Arch>(s, r ? sy1 : sy0, t.x0[j], ocn, bidx, p0);
-          ref::fused_pixel<Arch>(s, r ? sy1 : sy0, t.x1[j], ocn, bidx, p1);
-          const int a0 = t.w[j] & 0xffff, a1 = (t.w[j] >> 16) & 0xffff;
-          for (int c = 0; c < ocn; ++c) hs[r][c * n + j] = p0[c] * a0 + p1[c] * a1;
-        }
+  if constexpr (kAvx2<Arch>) {
+    if (ref::fused_is_yuv<Arch>(s.format)) {
+      const int sy[2] = {sy0, sy1};
+      std::int32_t* const h[2] = {h0, h1};
+      const int i = fused_yuv_rows_x86<Arch>(s, sy, 2, t, n, ocn, bidx, h);
+      fused_sample_tail<Arch>(s, sy0, t, i, n, ocn, bidx, h0);
+      fused_sample_tail<Arch>(s, sy1, t, i, n, ocn, bidx, h1);
       return;
     }
   }
 #endif
-  (void)i;
   fused_sample_row<Arch>(s, sy0, t, n, ocn, bidx, h0);
   fused_sample_row<Arch>(s, sy1, t, n, ocn, bidx, h1);
 }
