@@ -152,7 +152,7 @@ void BM_fused_luodi(benchmark::State& state, Isa isa) {
 const int kSizes[3][2] = {{224, 224}, {640, 640}, {960, 540}};
 
 int register_all() {
-  std::vector<Isa> isas = {Isa::scalar};
+  std::vector<Isa> isas = {Isa::scalar, Isa::avx2};
   if (best_isa() != Isa::scalar) isas.push_back(best_isa());
   for (Interp i : {Interp::Linear, Interp::Nearest, Interp::Area}) {
     // 224 and 640 (non-integer factors), and 960x540 (exactly half: the 2x2 area path)

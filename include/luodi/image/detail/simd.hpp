@@ -388,6 +388,45 @@ void packed_convert(const std::uint8_t* src, std::uint8_t* dst, int n, PackedCon
         }
       }
     } else {
+      if constexpr (kAvx2<Arch>) {
+        if (scn == 3 && dcn == 3 && p.swap_rb) {
+          // RGB <-> BGR: output byte k is input byte k + 2, k or k - 2 as k % 3 is 0, 1 or 2, so
+          // each 32-byte block is two blends of three overlapping loads (a 96-byte group has three
+          // phases). Pixel 0 goes first, by ref, so that no load starts before the row.
+          alignas(32) std::int8_t ml[3][32], mr[3][32];
+          for (int blk = 0; blk < 3; ++blk)
+            for (int j = 0; j < 32; ++j) {
+              ml[blk][j] = static_cast<std::int8_t>((32 * blk + j) % 3 == 0 ? -1 : 0);
+              mr[blk][j] = static_cast<std::int8_t>((32 * blk + j) % 3 == 2 ? -1 : 0);
+            }
+          __m256i vl[3], vr[3];
+          for (int blk = 0; blk < 3; ++blk) {
+            vl[blk] = _mm256_load_si256(reinterpret_cast<const __m256i*>(ml[blk]));
+            vr[blk] = _mm256_load_si256(reinterpret_cast<const __m256i*>(mr[blk]));
+          }
+          ref::packed_convert<Arch>(src, dst, 1, p);
+          i = 1;
+          for (; 3 * i + 98 <= 3 * n; i += 32) {
+            const std::uint8_t* sp = src + 3 * i;
+            std::uint8_t* dp = dst + 3 * i;
+            for (int blk = 0; blk < 3; ++blk) {
+              const std::uint8_t* q = sp + 32 * blk;
+              const __m256i mid = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+              const __m256i nxt = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 2));
+              const __m256i prv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q - 2));
+              _mm256_storeu_si256(reinterpret_cast<__m256i*>(dp + 32 * blk),
+                                  _mm256_blendv_epi8(_mm256_blendv_epi8(mid, nxt, vl[blk]), prv, vr[blk]));
+            }
+          }
+        } else if (scn == 4 && dcn == 4 && p.swap_rb) {
+          // RGBA <-> BGRA: pixels never straddle 16 bytes, one in-lane shuffle per 8 pixels
+          const __m256i sm = _mm256_setr_epi8(2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15, 2, 1, 0, 3, 6, 5, 4,
+                                              7, 10, 9, 8, 11, 14, 13, 12, 15);
+          for (; i + 8 <= n; i += 8)
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 4 * i),
+                                _mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 4 * i)), sm));
+        }
+      }
       // Reorder / drop alpha / add alpha: one shuffle per 4 pixels.
       int m[16];
       for (int j = 0; j < 16; ++j) {
@@ -1065,43 +1104,163 @@ void fused_sample_rows2(const FusedSource& s, int sy0, int sy1, const FusedTaps&
   fused_sample_row<Arch>(s, sy1, t, n, ocn, bidx, h1);
 }
 
-// OpenCV's vertical rounding in int32 lanes, then v * a[c] + b[c], for planar (NCHW) rows.
+#if LUODI_IMAGE_X86
+// OpenCV's vertical rounding of 8 taps in int32 lanes: ((h0 >> 4) * b0 >> 16) + ((h1 >> 4) * b1 >> 16),
+// (+2) >> 2; 0..255 for any weights the drivers make (b0 + b1 <= 2048, h <= 2 * 255 * 2048).
+template <class Arch>
+LUODI_ALWAYS_INLINE __m256i fused_vround_avx2(const std::int32_t* h0, const std::int32_t* h1, __m256i vb0,
+                                              __m256i vb1) noexcept {
+  const __m256i s0 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h0)), 4);
+  const __m256i s1 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h1)), 4);
+  return _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_srai_epi32(_mm256_mullo_epi32(s0, vb0), 16),
+                                                             _mm256_srai_epi32(_mm256_mullo_epi32(s1, vb1), 16)),
+                                            _mm256_set1_epi32(2)),
+                           2);
+}
+// v * a + b, as two roundings (no FMA), like ref.
+template <class Arch>
+LUODI_ALWAYS_INLINE __m256 fused_affine_avx2(__m256i v, __m256 va, __m256 vb) noexcept {
+  return _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(v), va), vb);
+}
+// round half to even and saturate to 0..255 (as ref::round_u8): clamping to [-1, 256] first
+// keeps cvtps2dq away from its out-of-range value.
+template <class Arch>
+LUODI_ALWAYS_INLINE __m256i fused_round_u8_avx2(__m256 f) noexcept {
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, _mm256_set1_ps(-1.0f)), _mm256_set1_ps(256.0f)));
+}
+// Three channels of 8 pixels -> 24 interleaved floats (c0 c1 c2 c0 c1 c2 ...).
+template <class Arch>
+LUODI_ALWAYS_INLINE void fused_store3_avx2(float* d, __m256 p, __m256 q, __m256 r) noexcept {
+  const __m256i i0 = _mm256_setr_epi32(0, 0, 0, 1, 1, 1, 2, 2), i1 = _mm256_setr_epi32(2, 3, 3, 3, 4, 4, 4, 5),
+                i2 = _mm256_setr_epi32(5, 5, 6, 6, 6, 7, 7, 7);
+  // each output takes channel 0 at one of the lane sets {0,3,6}, {1,4,7}, {2,5} and so on
+  const __m256 p0 = _mm256_permutevar8x32_ps(p, i0), q0 = _mm256_permutevar8x32_ps(q, i0),
+               r0 = _mm256_permutevar8x32_ps(r, i0);
+  _mm256_storeu_ps(d, _mm256_blend_ps(_mm256_blend_ps(p0, q0, 0x92), r0, 0x24));
+  const __m256 p1 = _mm256_permutevar8x32_ps(p, i1), q1 = _mm256_permutevar8x32_ps(q, i1),
+               r1 = _mm256_permutevar8x32_ps(r, i1);
+  _mm256_storeu_ps(d + 8, _mm256_blend_ps(_mm256_blend_ps(p1, q1, 0x24), r1, 0x49));
+  const __m256 p2 = _mm256_permutevar8x32_ps(p, i2), q2 = _mm256_permutevar8x32_ps(q, i2),
+               r2 = _mm256_permutevar8x32_ps(r, i2);
+  _mm256_storeu_ps(d + 16, _mm256_blend_ps(_mm256_blend_ps(p2, q2, 0x49), r2, 0x92));
+}
+#endif
+
+// Taps [i, n) of the epilogue with ref's arithmetic.
+template <class Arch>
+void fused_vnorm_f32_tail(const std::int32_t* h0, const std::int32_t* h1, int i, int n, int ocn, int b0, int b1,
+                          const float* a, const float* b, float* out, FusedOut o) noexcept {
+  for (int c = 0; c < ocn; ++c)
+    for (int k = i; k < n; ++k)
+      out[c * o.chan_stride + k * o.pix_stride] =
+          static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)) * a[c] + b[c];
+}
+template <class Arch>
+void fused_vnorm_u8_tail(const std::int32_t* h0, const std::int32_t* h1, int i, int n, int ocn, int b0, int b1,
+                         const float* a, const float* b, std::uint8_t* out, FusedOut o) noexcept {
+  for (int c = 0; c < ocn; ++c)
+    for (int k = i; k < n; ++k)
+      out[c * o.chan_stride + k * o.pix_stride] = ref::round_u8<Arch>(
+          static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)) * a[c] + b[c]);
+}
+
+// OpenCV's vertical rounding in int32 lanes, then v * a[c] + b[c] (multiply, then add, as ref),
+// written planar (NCHW, or one channel) or interleaved (NHWC with 3 channels).
 template <class Arch>
 void fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
                      const float* b, float* out, FusedOut o) noexcept {
+  int i = 0;
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
+    const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1);
     if (o.pix_stride == 1) {
-      const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1), two = _mm256_set1_epi32(2);
       for (int c = 0; c < ocn; ++c) {
         const std::int32_t* p0 = h0 + c * n;
         const std::int32_t* p1 = h1 + c * n;
         float* d = out + c * o.chan_stride;
-        const __m256 va = _mm256_set1_ps(a[c]), vbias = _mm256_set1_ps(b[c]);
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-          const __m256i s0 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0 + i)), 4);
-          const __m256i s1 = _mm256_srai_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p1 + i)), 4);
-          const __m256i v = _mm256_srai_epi32(
-              _mm256_add_epi32(_mm256_add_epi32(_mm256_srai_epi32(_mm256_mullo_epi32(s0, vb0), 16),
-                                                _mm256_srai_epi32(_mm256_mullo_epi32(s1, vb1), 16)),
-                               two),
-              2);  // 0..255 for any weights the drivers make (b0 + b1 <= 2048)
-          _mm256_storeu_ps(d + i, _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(v), va), vbias));
+        int k = 0;
+        if constexpr (kAvx512<Arch>) {
+          const __m512i zb0 = _mm512_set1_epi32(b0), zb1 = _mm512_set1_epi32(b1), z2 = _mm512_set1_epi32(2);
+          const __m512 za = _mm512_set1_ps(a[c]), zbias = _mm512_set1_ps(b[c]);
+          for (; k + 16 <= n; k += 16) {
+            const __m512i s0 = _mm512_srai_epi32(_mm512_loadu_si512(p0 + k), 4);
+            const __m512i s1 = _mm512_srai_epi32(_mm512_loadu_si512(p1 + k), 4);
+            const __m512i v = _mm512_srai_epi32(
+                _mm512_add_epi32(_mm512_add_epi32(_mm512_srai_epi32(_mm512_mullo_epi32(s0, zb0), 16),
+                                                  _mm512_srai_epi32(_mm512_mullo_epi32(s1, zb1), 16)),
+                                 z2),
+                2);
+            _mm512_storeu_ps(d + k, _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v), za), zbias));
+          }
         }
-        for (; i < n; ++i) d[i] = static_cast<float>(ref::fused_vround<Arch>(p0[i], p1[i], b0, b1)) * a[c] + b[c];
+        const __m256 va = _mm256_set1_ps(a[c]), vbias = _mm256_set1_ps(b[c]);
+        for (; k + 8 <= n; k += 8)
+          _mm256_storeu_ps(d + k, fused_affine_avx2<Arch>(fused_vround_avx2<Arch>(p0 + k, p1 + k, vb0, vb1), va, vbias));
+        for (; k < n; ++k) d[k] = static_cast<float>(ref::fused_vround<Arch>(p0[k], p1[k], b0, b1)) * a[c] + b[c];
       }
       return;
     }
+    if (ocn == 3 && o.pix_stride == 3 && o.chan_stride == 1) {
+      const __m256 a0 = _mm256_set1_ps(a[0]), a1 = _mm256_set1_ps(a[1]), a2 = _mm256_set1_ps(a[2]);
+      const __m256 c0 = _mm256_set1_ps(b[0]), c1 = _mm256_set1_ps(b[1]), c2 = _mm256_set1_ps(b[2]);
+      for (; i + 8 <= n; i += 8)
+        fused_store3_avx2<Arch>(out + 3 * i,
+                                fused_affine_avx2<Arch>(fused_vround_avx2<Arch>(h0 + i, h1 + i, vb0, vb1), a0, c0),
+                                fused_affine_avx2<Arch>(fused_vround_avx2<Arch>(h0 + n + i, h1 + n + i, vb0, vb1), a1, c1),
+                                fused_affine_avx2<Arch>(fused_vround_avx2<Arch>(h0 + 2 * n + i, h1 + 2 * n + i, vb0, vb1),
+                                                        a2, c2));
+    }
   }
 #endif
-  ref::fused_vnorm_f32<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+  fused_vnorm_f32_tail<Arch>(h0, h1, i, n, ocn, b0, b1, a, b, out, o);
 }
 
+// The same rounded to u8 (ref::round_u8), 16 taps per step; identity normalisation skips the
+// float step (v is already 0..255).
 template <class Arch>
 void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
                     const float* b, std::uint8_t* out, FusedOut o) noexcept {
-  ref::fused_vnorm_u8<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const bool planar = o.pix_stride == 1, packed3 = ocn == 3 && o.pix_stride == 3 && o.chan_stride == 1;
+    if (planar || packed3) {
+      const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1);
+      bool identity = true;
+      for (int c = 0; c < ocn; ++c) identity = identity && a[c] == 1.0f && b[c] == 0.0f;
+      const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+      // 16 taps of channel c as bytes
+      auto bytes16 = [&](int c, int k) {
+        const std::int32_t* p0 = h0 + c * n + k;
+        const std::int32_t* p1 = h1 + c * n + k;
+        __m256i v0 = fused_vround_avx2<Arch>(p0, p1, vb0, vb1), v1 = fused_vround_avx2<Arch>(p0 + 8, p1 + 8, vb0, vb1);
+        if (!identity) {
+          const __m256 va = _mm256_set1_ps(a[c]), vbias = _mm256_set1_ps(b[c]);
+          v0 = fused_round_u8_avx2<Arch>(fused_affine_avx2<Arch>(v0, va, vbias));
+          v1 = fused_round_u8_avx2<Arch>(fused_affine_avx2<Arch>(v1, va, vbias));
+        }
+        const __m256i w = _mm256_packs_epi32(v0, v1);  // [v0 0-3, v1 0-3, v0 4-7, v1 4-7]
+        const __m256i u8 = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w, w), perm);
+        return _mm256_castsi256_si128(u8);
+      };
+      if (planar) {
+        for (int c = 0; c < ocn; ++c) {
+          std::uint8_t* d = out + c * o.chan_stride;
+          int k = 0;
+          for (; k + 16 <= n; k += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(d + k), bytes16(c, k));
+          for (; k < n; ++k)
+            d[k] = ref::round_u8<Arch>(static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)) *
+                                           a[c] +
+                                       b[c]);
+        }
+        return;
+      }
+      const Interleave3<Arch> il3;
+      for (; i + 16 <= n; i += 16) il3.store(out + 3 * i, bytes16(0, i), bytes16(1, i), bytes16(2, i));
+    }
+  }
+#endif
+  fused_vnorm_u8_tail<Arch>(h0, h1, i, n, ocn, b0, b1, a, b, out, o);
 }
 
 }  // namespace simd_impl
