@@ -709,8 +709,10 @@ void yuv420_to_rgb_rows(const YuvRows& yr, std::uint8_t* d0, std::uint8_t* d1, i
 // Warps, 8 output pixels per AVX2 step: the fixed-point source positions of ref, four 32-bit
 // gathers for the 2x2 neighbourhood, and pmaddwd on (left, right) pixel pairs with the Q10
 // weights (32-fx)(32-fy) ... (the Q15 weights of ref are these times 32, so (sum + 512) >> 10
-// equals ref's (32*sum + 2^14) >> 15 exactly). A step with any pixel near or beyond the edge, or
-// a source larger than 2 GiB (32-bit gather offsets), goes to ref.
+// equals ref's (32*sum + 2^14) >> 15 exactly). With a Constant border, pixels whose whole
+// neighbourhood is outside the image are masked out of the gathers and take the border value,
+// as in ref; a step with a pixel that straddles the edge (or is near it, or any outside pixel
+// with the other borders), or a source larger than 2 GiB (32-bit gather offsets), goes to ref.
 template <class Arch>
 LUODI_ALWAYS_INLINE bool warp_simd_ok(const ref::WarpSource& s) noexcept {
   return static_cast<std::int64_t>(s.stride) * s.height < 2147483647LL && s.width > 4 && s.height > 1;
@@ -729,6 +731,9 @@ void warp_linear_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0,
       const __m256i m1 = _mm256_set1_epi32(-1), c31 = _mm256_set1_epi32(31), c32 = _mm256_set1_epi32(32);
       const __m256i vcn = _mm256_set1_epi32(cn), vstride = _mm256_set1_epi32(s.stride);
       const __m256i lo8 = _mm256_set1_epi32(0xff), hi8 = _mm256_set1_epi32(0xff0000), round = _mm256_set1_epi32(512);
+      const __m256i wlast = _mm256_set1_epi32(s.width - 1), hlast = _mm256_set1_epi32(s.height - 1);
+      const __m256i fill = _mm256_set1_epi32(s.border_value);
+      const bool constant = s.border == Border::Constant;
       const int* base = reinterpret_cast<const int*>(s.data);
       for (; i + 8 <= n; i += 8) {
         const __m256i X = _mm256_srai_epi32(
@@ -741,20 +746,29 @@ void warp_linear_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0,
         const __m256i out = _mm256_or_si256(
             _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sx), _mm256_cmpgt_epi32(sx, xmax)),
             _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sy), _mm256_cmpgt_epi32(sy, ymax)));
+        // all four neighbours outside the image: with a Constant border the pixel is the border value
+        __m256i gone = _mm256_setzero_si256();
         if (!_mm256_testz_si256(out, m1)) {
-          ref::warp_linear_row<Arch>(s, dst + i * cn, 8, X0, Y0, adelta + i, bdelta + i);
-          continue;
+          gone = _mm256_or_si256(
+              _mm256_or_si256(_mm256_cmpgt_epi32(sx, wlast), _mm256_cmpgt_epi32(_mm256_set1_epi32(-1), sx)),
+              _mm256_or_si256(_mm256_cmpgt_epi32(sy, hlast), _mm256_cmpgt_epi32(_mm256_set1_epi32(-1), sy)));
+          if (!constant || !_mm256_testc_si256(gone, out)) {  // some pixel straddles the edge
+            ref::warp_linear_row<Arch>(s, dst + i * cn, 8, X0, Y0, adelta + i, bdelta + i);
+            continue;
+          }
         }
+        const __m256i keep = _mm256_xor_si256(gone, m1);  // the lanes read from the image
         const __m256i fx = _mm256_and_si256(X, c31), fy = _mm256_and_si256(Y, c31);
         const __m256i ax = _mm256_sub_epi32(c32, fx), ay = _mm256_sub_epi32(c32, fy);
         const __m256i wa = _mm256_or_si256(_mm256_mullo_epi16(ax, ay), _mm256_slli_epi32(_mm256_mullo_epi16(fx, ay), 16));
         const __m256i wb = _mm256_or_si256(_mm256_mullo_epi16(ax, fy), _mm256_slli_epi32(_mm256_mullo_epi16(fx, fy), 16));
         const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(sy, vstride), _mm256_mullo_epi32(sx, vcn));
-        const __m256i g00 = _mm256_i32gather_epi32(base, off, 1);
-        const __m256i g01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, vcn), 1);
+        const __m256i z = _mm256_setzero_si256();
+        const __m256i g00 = _mm256_mask_i32gather_epi32(z, base, off, keep, 1);
+        const __m256i g01 = _mm256_mask_i32gather_epi32(z, base, _mm256_add_epi32(off, vcn), keep, 1);
         const __m256i off1 = _mm256_add_epi32(off, vstride);
-        const __m256i g10 = _mm256_i32gather_epi32(base, off1, 1);
-        const __m256i g11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off1, vcn), 1);
+        const __m256i g10 = _mm256_mask_i32gather_epi32(z, base, off1, keep, 1);
+        const __m256i g11 = _mm256_mask_i32gather_epi32(z, base, _mm256_add_epi32(off1, vcn), keep, 1);
         __m256i res[4];
         for (int c = 0; c < cn; ++c) {
           // (p_left | p_right << 16) for channel c of both rows
@@ -775,7 +789,7 @@ void warp_linear_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0,
             pb = _mm256_or_si256(_mm256_srli_epi32(g10, 24), _mm256_and_si256(_mm256_srli_epi32(g11, 8), hi8));
           }
           const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(pa, wa), _mm256_madd_epi16(pb, wb));
-          res[c] = _mm256_srai_epi32(_mm256_add_epi32(sum, round), 10);  // 0..255 by construction
+          res[c] = _mm256_blendv_epi8(_mm256_srai_epi32(_mm256_add_epi32(sum, round), 10), fill, gone);  // 0..255
         }
         std::uint8_t* d = dst + i * cn;
         if (cn == 1) {
@@ -791,12 +805,12 @@ void warp_linear_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0,
             px = _mm256_or_si256(px, _mm256_slli_epi32(res[3], 24));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), px);
           } else {
-            const __m256i c = _mm256_shuffle_epi8(px, _mm256_broadcastsi128_si256(shuffle_mask<Arch>(
-                                                          {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1})));
-            alignas(32) std::uint8_t tmp[32];
-            _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), c);
-            std::memcpy(d, tmp, 12);
-            std::memcpy(d + 12, tmp + 16, 12);
+            const __m256i c = _mm256_permutevar8x32_epi32(
+                _mm256_shuffle_epi8(px, _mm256_broadcastsi128_si256(shuffle_mask<Arch>(
+                                            {0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1}))),
+                _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(c));
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(d + 16), _mm256_extracti128_si256(c, 1));
           }
         }
       }
@@ -820,31 +834,40 @@ void warp_nn_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int
       const __m256i vcn = _mm256_set1_epi32(cn), vstride = _mm256_set1_epi32(s.stride);
       const __m256i c3 = _mm256_broadcastsi128_si256(
           shuffle_mask<Arch>({0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1}));
-      const __m256i lo8 = _mm256_set1_epi32(0xff);
+      const __m256i lo8 = _mm256_set1_epi32(0xff), pack3 = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+      const __m256i wmax = _mm256_set1_epi32(s.width - 1), zero = _mm256_setzero_si256();
+      const bool constant = s.border == Border::Constant;
+      const __m256i fill = _mm256_set1_epi8(static_cast<char>(s.border_value));
       const int* base = reinterpret_cast<const int*>(s.data);
       for (; i + 8 <= n; i += 8) {
         const __m256i sx = _mm256_srai_epi32(
             _mm256_add_epi32(vx0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(adelta + i))), kWarpAbBits);
         const __m256i sy = _mm256_srai_epi32(
             _mm256_add_epi32(vy0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bdelta + i))), kWarpAbBits);
-        const __m256i out = _mm256_or_si256(
-            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sx), _mm256_cmpgt_epi32(sx, xmax)),
-            _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), sy), _mm256_cmpgt_epi32(sy, ymax)));
-        if (!_mm256_testz_si256(out, m1)) {
+        // outside the image, and (inside but) too close to the right edge for a 4-byte read
+        const __m256i outside = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpgt_epi32(zero, sx), _mm256_cmpgt_epi32(sx, wmax)),
+            _mm256_or_si256(_mm256_cmpgt_epi32(zero, sy), _mm256_cmpgt_epi32(sy, ymax)));
+        const __m256i unsafe = _mm256_or_si256(outside, _mm256_cmpgt_epi32(sx, xmax));
+        const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(sy, vstride), _mm256_mullo_epi32(sx, vcn));
+        __m256i g;
+        if (_mm256_testz_si256(unsafe, m1)) {
+          g = _mm256_i32gather_epi32(base, off, 1);
+        } else if (constant && _mm256_testc_si256(outside, unsafe)) {
+          // the lanes outside the image take the border value (Constant), the others are read
+          g = _mm256_mask_i32gather_epi32(fill, base, off, _mm256_xor_si256(outside, m1), 1);
+        } else {
           ref::warp_nn_row<Arch>(s, dst + i * cn, 8, X0, Y0, adelta + i, bdelta + i);
           continue;
         }
-        const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(sy, vstride), _mm256_mullo_epi32(sx, vcn));
-        const __m256i g = _mm256_i32gather_epi32(base, off, 1);
         std::uint8_t* d = dst + i * cn;
         if (cn == 4) {
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), g);
         } else if (cn == 3) {
-          const __m256i c = _mm256_shuffle_epi8(g, c3);
-          alignas(32) std::uint8_t tmp[32];
-          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), c);
-          std::memcpy(d, tmp, 12);
-          std::memcpy(d + 12, tmp + 16, 12);
+          // 12 bytes per lane, then the two lanes' 24 bytes contiguous
+          const __m256i c = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(g, c3), pack3);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(c));
+          _mm_storel_epi64(reinterpret_cast<__m128i*>(d + 16), _mm256_extracti128_si256(c, 1));
         } else {
           __m256i v = _mm256_and_si256(g, lo8);
           v = _mm256_packus_epi32(v, v);
