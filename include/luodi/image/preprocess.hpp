@@ -6,7 +6,8 @@
 // It reads only the source pixels the resize taps name (two rows and two columns per output
 // pixel), converts each to the target channel order exactly as cvtColor would (YUV with
 // OpenCV's Q20 arithmetic), runs OpenCV's fixed-point bilinear (or nearest) resize, and writes
-// v * a[c] + b[c] into the tensor. No full-frame conversion, no intermediate image, no heap.
+// v * a[c] + b[c] (one fused multiply-add, on every ISA) into the tensor. No full-frame
+// conversion, no intermediate image, no heap.
 // tests/image/test_preprocess.cpp checks it against that OpenCV chain within 1e-5 for every
 // format, mode, layout and ROI.
 //
@@ -302,7 +303,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
 
   auto pad_run = [&](int y, int x0, int x1) {
     for (int c = 0; c < C; ++c) {
-      const float fv = static_cast<float>(spec.pad_value) * a[c] + b[c];
+      const float fv = ref::fused_fma<simd::scalar>(static_cast<float>(spec.pad_value), a[c], b[c]);
       T v;
       if constexpr (std::is_same<T, float>::value)
         v = fv;

@@ -1,13 +1,14 @@
 // SIMD row kernels of the image layer, templated on the xsimd Arch.
 //
 // u8 image work is byte shuffling and 16/32-bit integer arithmetic, which xsimd 8.1 does not
-// express (no byte shuffles, no saturating packs, no mulhi), so the kernels use the x86
-// intrinsics of their Arch inside `if constexpr` branches: SSE2 for every x86-64 Arch, SSSE3
+// express (no byte shuffles, no saturating packs, no mulhi), so the kernels use the intrinsics
+// of their Arch inside `if constexpr` branches: on x86, SSE2 for every x86-64 Arch, SSSE3
 // shuffles where the Arch has them, AVX2 for fma3<avx2> and avx512f (luodi's avx512f dispatch
-// unit is compiled with -mavx2 too), AVX-512F for 16-lane int32 work. Each kernel computes
-// exactly what its ref twin computes (same integer arithmetic, same float operation order) and
-// hands the columns it does not vectorise to the ref twin instantiated for the same Arch. Any
-// other Arch (NEON included, for now) runs the ref code.
+// unit is compiled with -mavx2 too), AVX-512F for 16-lane int32 work, and AVX512-BW/VBMI byte
+// permutes behind a runtime check (see cpu_has_avx512vbmi); on AArch64, the NEON kernels of
+// neon.hpp for xsimd::neon64. Each kernel computes exactly what its ref twin computes (same
+// integer arithmetic; the one float step is a fused multiply-add in both) and hands the columns
+// it does not vectorise to the ref twin instantiated for the same Arch.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 
 #include "../../simd/arch.hpp"
 #include "fused.hpp"
+#include "neon.hpp"
 #include "params.hpp"
 #include "ref.hpp"
 
@@ -98,6 +100,11 @@ template <class Arch>
 inline constexpr bool kSse2 = false;
 #endif
 
+#if LUODI_IMAGE_NEON
+template <class Arch>
+inline constexpr bool kNeon = std::is_base_of<xsimd::neon64, Arch>::value;
+#endif
+
 #if LUODI_IMAGE_X86 && (defined(__GNUC__) || defined(__clang__))
 #define LUODI_IMAGE_VBMI 1
 #define LUODI_IMAGE_TARGET_VBMI __attribute__((target("avx512f,avx512bw,avx512vbmi")))
@@ -163,6 +170,9 @@ void resize_nn_row(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, co
 #endif
     for (; i + 1 < dw && xofs[i] + 4 <= row_bytes; ++i) std::memcpy(dst + 3 * i, src + xofs[i], 4);
   } else if (cn == 1) {
+#if LUODI_IMAGE_NEON
+    if constexpr (kNeon<Arch>) i = neon::resize_nn_row_gray<Arch>(src, dst, xofs, dw);
+#endif
 #if LUODI_IMAGE_X86
     if constexpr (kAvx2<Arch>) {
       const __m256i lo = _mm256_set1_epi32(0xff);
@@ -298,6 +308,9 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
 #else
   (void)plan;
 #endif
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) i = neon::resize_linear_h<Arch>(src, row_bytes, h, taps, dw, cn);
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     if (cn == 3 || cn == 4) {
@@ -347,6 +360,9 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
 template <class Arch>
 void resize_linear_v(const std::int32_t* h0, const std::int32_t* h1, std::uint8_t* dst, int n, int b0, int b1) noexcept {
   int i = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) i = neon::resize_linear_v<Arch>(h0, h1, dst, n, b0, b1);
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     const __m256i vb0 = _mm256_set1_epi16(static_cast<short>(b0)), vb1 = _mm256_set1_epi16(static_cast<short>(b1));
@@ -397,6 +413,11 @@ template <class Arch>
 void resize_area_fast_row(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,
                           int ky) noexcept {
   int i = 0;  // output pixel
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) {
+    if (kx == 2 && ky == 2) i = neon::resize_area_2x2<Arch>(src, stride, dst, dw, cn);
+  }
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kSsse3<Arch>) {
     if (kx == 2 && ky == 2 && (cn == 1 || cn == 3 || cn == 4)) {
@@ -498,6 +519,9 @@ void area_h(const float* r, std::uint8_t* dst, const AreaTap* taps, int dw, int 
 template <class Arch>
 void packed_convert(const std::uint8_t* src, std::uint8_t* dst, int n, PackedConvert p) noexcept {
   int i = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) i = neon::packed_convert<Arch>(src, dst, n, p);
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kSsse3<Arch>) {
     const int scn = p.scn, dcn = p.dcn;
@@ -625,6 +649,9 @@ void packed_convert(const std::uint8_t* src, std::uint8_t* dst, int n, PackedCon
 template <class Arch>
 void yuv420_to_rgb_rows(const YuvRows& yr, std::uint8_t* d0, std::uint8_t* d1, int width, int dcn, int bidx) noexcept {
   int x = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) x = neon::yuv420_to_rgb_rows<Arch>(yr, d0, d1, width, dcn, bidx);
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     const Interleave3<Arch> il3;
@@ -885,23 +912,6 @@ void warp_nn_row(const ref::WarpSource& s, std::uint8_t* dst, int n, int X0, int
 
 // ---- fused preprocessing -----------------------------------------------------------------------
 
-// Where the chroma of a source row is: one interleaved row (NV12/NV21) or a U and a V row (I420).
-struct FusedChromaRow {
-  const std::uint8_t* uv;
-  const std::uint8_t* u;
-  const std::uint8_t* v;
-};
-template <class Arch>
-LUODI_ALWAYS_INLINE FusedChromaRow fused_chroma_row(const FusedSource& s, int sy) noexcept {
-  const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
-  const int cs = s.stride / 2;
-  FusedChromaRow c;
-  c.uv = plane + std::int64_t(sy / 2) * s.stride;
-  c.u = plane + std::int64_t(sy / 2) * cs;
-  c.v = plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy / 2) * cs;
-  return c;
-}
-
 #if LUODI_IMAGE_X86
 // YUV sampling, 8 taps per AVX2 step. Every tap reads the two adjacent pixels x0 and x0 + 1
 // (FusedTaps guarantees a1 == 0 where x1 == x0, so the second pixel then does not count), and
@@ -998,7 +1008,7 @@ int fused_yuv_rows_avx2(const FusedSource& s, const int* sy, int nrows, const Fu
     return i;
   }
   const bool nv = s.format != PixelFormat::I420, nv12 = s.format == PixelFormat::NV12;
-  const FusedChromaRow c0 = fused_chroma_row<Arch>(s, sy[0]), c1 = fused_chroma_row<Arch>(s, sy[nrows - 1]);
+  const FusedChromaRow c0 = ref::fused_chroma_row<Arch>(s, sy[0]), c1 = ref::fused_chroma_row<Arch>(s, sy[nrows - 1]);
   const bool shared = sy[0] / 2 == sy[nrows - 1] / 2;
   const int pos[3] = {bidx, 1, bidx ^ 2};
   for (; i + 8 <= n && t.x0[i + 7] + 8 <= s.width; i += 8) {
@@ -1077,7 +1087,7 @@ LUODI_IMAGE_TARGET_VBMI int fused_yuv_rows_vbmi(const FusedSource& s, const int*
   const std::uint8_t* y1 = s.data + std::int64_t(sy[nrows - 1]) * s.stride;
   const bool two = nrows == 2;
   const bool i420 = s.format == PixelFormat::I420, nv12 = s.format == PixelFormat::NV12;
-  const FusedChromaRow c0 = fused_chroma_row<Arch>(s, sy[0]), c1 = fused_chroma_row<Arch>(s, sy[nrows - 1]);
+  const FusedChromaRow c0 = ref::fused_chroma_row<Arch>(s, sy[0]), c1 = ref::fused_chroma_row<Arch>(s, sy[nrows - 1]);
   const bool shared = sy[0] / 2 == sy[nrows - 1] / 2;
   const int width = s.width, cwidth = i420 ? s.width / 2 : s.width;
   std::int32_t* hb0 = h[0] + bidx * n;
@@ -1215,6 +1225,11 @@ template <class Arch>
 void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, int ocn, int bidx,
                       std::int32_t* h) noexcept {
   int i = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) {
+    if (ref::fused_is_yuv<Arch>(s.format)) i = neon::fused_yuv_rows<Arch>(s, &sy, 1, t, n, ocn, bidx, &h);
+  }
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     if (ref::fused_is_yuv<Arch>(s.format))
@@ -1231,6 +1246,18 @@ void fused_sample_row(const FusedSource& s, int sy, const FusedTaps& t, int n, i
 template <class Arch>
 void fused_sample_rows2(const FusedSource& s, int sy0, int sy1, const FusedTaps& t, int n, int ocn, int bidx,
                         std::int32_t* h0, std::int32_t* h1) noexcept {
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) {
+    if (ref::fused_is_yuv<Arch>(s.format)) {
+      const int sy[2] = {sy0, sy1};
+      std::int32_t* const h[2] = {h0, h1};
+      const int i = neon::fused_yuv_rows<Arch>(s, sy, 2, t, n, ocn, bidx, h);
+      fused_sample_tail<Arch>(s, sy0, t, i, n, ocn, bidx, h0);
+      fused_sample_tail<Arch>(s, sy1, t, i, n, ocn, bidx, h1);
+      return;
+    }
+  }
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     if (ref::fused_is_yuv<Arch>(s.format)) {
@@ -1260,10 +1287,10 @@ LUODI_ALWAYS_INLINE __m256i fused_vround_avx2(const std::int32_t* h0, const std:
                                             _mm256_set1_epi32(2)),
                            2);
 }
-// v * a + b, as two roundings (no FMA), like ref.
+// fma(v, a, b), one rounding, as ref::fused_fma.
 template <class Arch>
 LUODI_ALWAYS_INLINE __m256 fused_affine_avx2(__m256i v, __m256 va, __m256 vb) noexcept {
-  return _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(v), va), vb);
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(v), va, vb);
 }
 // round half to even and saturate to 0..255 (as ref::round_u8): clamping to [-1, 256] first
 // keeps cvtps2dq away from its out-of-range value.
@@ -1296,23 +1323,26 @@ void fused_vnorm_f32_tail(const std::int32_t* h0, const std::int32_t* h1, int i,
   for (int c = 0; c < ocn; ++c)
     for (int k = i; k < n; ++k)
       out[c * o.chan_stride + k * o.pix_stride] =
-          static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)) * a[c] + b[c];
+          ref::fused_fma<Arch>(static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)), a[c], b[c]);
 }
 template <class Arch>
 void fused_vnorm_u8_tail(const std::int32_t* h0, const std::int32_t* h1, int i, int n, int ocn, int b0, int b1,
                          const float* a, const float* b, std::uint8_t* out, FusedOut o) noexcept {
   for (int c = 0; c < ocn; ++c)
     for (int k = i; k < n; ++k)
-      out[c * o.chan_stride + k * o.pix_stride] = ref::round_u8<Arch>(
-          static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)) * a[c] + b[c]);
+      out[c * o.chan_stride + k * o.pix_stride] = ref::round_u8<Arch>(ref::fused_fma<Arch>(
+          static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)), a[c], b[c]));
 }
 
-// OpenCV's vertical rounding in int32 lanes, then v * a[c] + b[c] (multiply, then add, as ref),
+// OpenCV's vertical rounding in int32 lanes, then fma(v, a[c], b[c]) (one rounding, as ref),
 // written planar (NCHW, or one channel) or interleaved (NHWC with 3 channels).
 template <class Arch>
 void fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
                      const float* b, float* out, FusedOut o) noexcept {
   int i = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) i = neon::fused_vnorm_f32<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1);
@@ -1333,13 +1363,14 @@ void fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int 
                                                   _mm512_srai_epi32(_mm512_mullo_epi32(s1, zb1), 16)),
                                  z2),
                 2);
-            _mm512_storeu_ps(d + k, _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v), za), zbias));
+            _mm512_storeu_ps(d + k, _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), za, zbias));
           }
         }
         const __m256 va = _mm256_set1_ps(a[c]), vbias = _mm256_set1_ps(b[c]);
         for (; k + 8 <= n; k += 8)
           _mm256_storeu_ps(d + k, fused_affine_avx2<Arch>(fused_vround_avx2<Arch>(p0 + k, p1 + k, vb0, vb1), va, vbias));
-        for (; k < n; ++k) d[k] = static_cast<float>(ref::fused_vround<Arch>(p0[k], p1[k], b0, b1)) * a[c] + b[c];
+        for (; k < n; ++k)
+          d[k] = ref::fused_fma<Arch>(static_cast<float>(ref::fused_vround<Arch>(p0[k], p1[k], b0, b1)), a[c], b[c]);
       }
       return;
     }
@@ -1364,6 +1395,9 @@ template <class Arch>
 void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
                     const float* b, std::uint8_t* out, FusedOut o) noexcept {
   int i = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) i = neon::fused_vnorm_u8<Arch>(h0, h1, n, ocn, b0, b1, a, b, out, o);
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     const bool planar = o.pix_stride == 1, packed3 = ocn == 3 && o.pix_stride == 3 && o.chan_stride == 1;
@@ -1392,9 +1426,8 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
           int k = 0;
           for (; k + 16 <= n; k += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(d + k), bytes16(c, k));
           for (; k < n; ++k)
-            d[k] = ref::round_u8<Arch>(static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)) *
-                                           a[c] +
-                                       b[c]);
+            d[k] = ref::round_u8<Arch>(ref::fused_fma<Arch>(
+                static_cast<float>(ref::fused_vround<Arch>(h0[c * n + k], h1[c * n + k], b0, b1)), a[c], b[c]));
         }
         return;
       }
