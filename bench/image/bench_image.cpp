@@ -4,7 +4,7 @@
 //               --benchmark_report_aggregates_only=true   (one command line)
 // Random interleaving runs the repetitions of all benchmarks in a shuffled order, so luodi and
 // OpenCV see the same machine noise; compare medians as ratios. Each luodi op runs on the
-// scalar reference and on the best ISA of this machine (label says which).
+// scalar reference and on every SIMD ISA of this machine (the label says which).
 #include <benchmark/benchmark.h>
 #include <luodi/image.hpp>
 #include <opencv2/core.hpp>
@@ -152,8 +152,9 @@ void BM_fused_luodi(benchmark::State& state, Isa isa) {
 const int kSizes[3][2] = {{224, 224}, {640, 640}, {960, 540}};
 
 int register_all() {
-  std::vector<Isa> isas = {Isa::scalar};
-  if (best_isa() != Isa::scalar) isas.push_back(best_isa());
+  std::vector<Isa> isas;  // the scalar reference and every SIMD ISA this build and CPU have
+  for (int i = 0; i < kIsaCount; ++i)
+    if (isa_available(static_cast<Isa>(i))) isas.push_back(static_cast<Isa>(i));
   for (Interp i : {Interp::Linear, Interp::Nearest, Interp::Area}) {
     // 224 and 640 (non-integer factors), and 960x540 (exactly half: the 2x2 area path)
     for (const int* sz : {kSizes[0], kSizes[1], kSizes[2]}) {

@@ -1,10 +1,17 @@
 // Helpers for the image tests: random images with padded strides, wrapped both as luodi views
-// and as cv::Mat headers over the same bytes, and pixel comparison with a mismatch census.
+// and (when OpenCV is there, LUODI_IMAGE_TESTS_OPENCV) as cv::Mat headers over the same bytes,
+// and pixel comparison with a mismatch census.
 #pragma once
 
 #include <doctest/doctest.h>
 #include <luodi/image.hpp>
+
+#ifndef LUODI_IMAGE_TESTS_OPENCV
+#define LUODI_IMAGE_TESTS_OPENCV 1
+#endif
+#if LUODI_IMAGE_TESTS_OPENCV
 #include <opencv2/core.hpp>
+#endif
 
 #include <cstdint>
 #include <cstdio>
@@ -26,7 +33,9 @@ inline std::string nm(luodi::image::Interp i) { return luodi::image::interp_name
 inline std::string nm(luodi::image::Border b) { return luodi::image::border_name(b); }
 inline std::string nm(luodi::Isa i) { return luodi::isa_name(i); }
 
+#if LUODI_IMAGE_TESTS_OPENCV
 inline int cv_type(PixelFormat f) { return CV_8UC(luodi::bytes_per_pixel(f)); }
+#endif
 
 // Rows of the single buffer: height for packed formats, height * 3/2 for YUV 4:2:0.
 inline int buffer_rows(PixelFormat f, int h) { return luodi::is_yuv420(f) ? h + h / 2 : h; }
@@ -47,14 +56,17 @@ struct Image {
   }
   ImageView view() const { return ImageView{buf.data(), width, height, stride, format}; }
   MutableImageView mview() { return MutableImageView{buf.data(), width, height, stride, format}; }
+#if LUODI_IMAGE_TESTS_OPENCV
   // A cv::Mat over the same bytes (YUV: the h*3/2-row single-channel buffer).
   cv::Mat mat() {
     if (luodi::is_yuv420(format)) return cv::Mat(buffer_rows(format, height), width, CV_8UC1, buf.data(), stride);
     return cv::Mat(height, width, cv_type(format), buf.data(), stride);
   }
+#endif
   std::uint8_t* row(int y) { return buf.data() + static_cast<std::size_t>(y) * stride; }
 };
 
+#if LUODI_IMAGE_TESTS_OPENCV
 // The I420 buffer in OpenCV's layout (stride == width) for a luodi I420 image with any stride.
 inline cv::Mat i420_for_opencv(const Image& im) {
   const int w = im.width, h = im.height, cs = im.stride / 2;
@@ -67,6 +79,7 @@ inline cv::Mat i420_for_opencv(const Image& im) {
       std::memcpy(out, planes + static_cast<std::size_t>(p) * (h / 2) * cs + static_cast<std::size_t>(y) * cs, w / 2);
   return m;
 }
+#endif
 
 struct Diff {
   std::int64_t count = 0;      // bytes compared
@@ -108,6 +121,7 @@ inline Diff compare(const std::uint8_t* a, int astride, const std::uint8_t* b, i
     }
   return d;
 }
+#if LUODI_IMAGE_TESTS_OPENCV
 inline Diff compare(const Image& a, const cv::Mat& b) {
   const int cn = luodi::bytes_per_pixel(a.format);
   REQUIRE(b.cols == a.width);
@@ -115,6 +129,7 @@ inline Diff compare(const Image& a, const cv::Mat& b) {
   REQUIRE(b.elemSize() == static_cast<std::size_t>(cn));
   return compare(a.buf.data(), a.stride, b.data, static_cast<int>(b.step), a.width * cn, a.height, cn);
 }
+#endif
 inline Diff compare(const Image& a, const Image& b) {
   const int cn = luodi::bytes_per_pixel(a.format);
   REQUIRE(a.width == b.width);

@@ -2,17 +2,20 @@
 // even (YUV) sizes with padded strides; every SIMD ISA against the scalar reference.
 #include <doctest/doctest.h>
 #include <luodi/image.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <vector>
 
 #include "image_test_util.hpp"
+#if LUODI_IMAGE_TESTS_OPENCV
+#include <opencv2/imgproc.hpp>
+#endif
 
 using namespace luodi;
 using namespace image_test;
 
 namespace {
 
+#if LUODI_IMAGE_TESTS_OPENCV
 // The cv::cvtColor code that does src -> dst, or -1 when OpenCV has none (a copy).
 int cv_code(PixelFormat s, PixelFormat d) {
   using P = PixelFormat;
@@ -44,6 +47,7 @@ int cv_code(PixelFormat s, PixelFormat d) {
     if (e.s == s && e.d == d) return e.code;
   return -1;
 }
+#endif
 
 const PixelFormat kAll[] = {PixelFormat::Gray, PixelFormat::RGB,  PixelFormat::BGR,  PixelFormat::RGBA,
                             PixelFormat::BGRA, PixelFormat::NV12, PixelFormat::NV21, PixelFormat::I420};
@@ -56,6 +60,7 @@ const Size kYuvSizes[] = {{2, 2}, {4, 2}, {2, 6}, {6, 4}, {18, 10}, {34, 2}, {62
 
 }  // namespace
 
+#if LUODI_IMAGE_TESTS_OPENCV
 TEST_CASE("convert: every supported pair equals cv::cvtColor") {
   int case_no = 0;
   for (PixelFormat s : kAll) {
@@ -112,6 +117,7 @@ TEST_CASE("convert: the whole YUV range, every (Y, U, V), equals cv::cvtColor") 
   }
   CHECK(mismatches == 0);
 }
+#endif  // LUODI_IMAGE_TESTS_OPENCV
 
 TEST_CASE("convert: every SIMD ISA equals the scalar reference") {
   for (Isa isa : luodi_test::simd_isas()) {

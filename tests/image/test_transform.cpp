@@ -1,12 +1,13 @@
 // crop, flip, rotate and the EXIF orientations against cv::flip, cv::rotate and cv::transpose.
 #include <doctest/doctest.h>
 #include <luodi/image.hpp>
-#include <opencv2/core.hpp>
 
 #include "image_test_util.hpp"
 
 using namespace luodi;
 using namespace image_test;
+
+#if LUODI_IMAGE_TESTS_OPENCV
 
 namespace {
 
@@ -79,6 +80,8 @@ TEST_CASE("transform: the 8 EXIF orientations, flips and rotations equal OpenCV'
   }
 }
 
+#endif  // LUODI_IMAGE_TESTS_OPENCV
+
 TEST_CASE("transform: crop is a view of the same bytes") {
   Image src(PixelFormat::RGB, 20, 10, 4, 3);
   auto c = image::crop(src.view(), 3, 2, 5, 4);
@@ -87,8 +90,6 @@ TEST_CASE("transform: crop is a view of the same bytes") {
   CHECK(c->width == 5);
   CHECK(c->height == 4);
   CHECK(c->stride == src.stride);
-  cv::Mat want = src.mat()(cv::Rect(3, 2, 5, 4));
-  CHECK(compare(c->data, c->stride, want.data, static_cast<int>(want.step), 15, 4, 3).mismatch == 0);
   auto m = image::crop(src.mview(), 19, 9, 1, 1);
   REQUIRE(m.ok());
   CHECK(m->data == src.buf.data() + 9 * src.stride + 19 * 3);

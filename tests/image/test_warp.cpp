@@ -3,13 +3,15 @@
 // source; every SIMD ISA against the scalar reference.
 #include <doctest/doctest.h>
 #include <luodi/image.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
 #include "image_test_util.hpp"
+#if LUODI_IMAGE_TESTS_OPENCV
+#include <opencv2/imgproc.hpp>
+#endif
 
 using namespace luodi;
 using namespace image_test;
@@ -18,7 +20,9 @@ using image::Interp;
 
 namespace {
 
+#if LUODI_IMAGE_TESTS_OPENCV
 constexpr int kWarpMaxAbs = 1;  // the contract: within 1 LSB of cv::warpAffine
+#endif
 
 struct Case {
   int sw, sh, dw, dh;
@@ -56,9 +60,11 @@ std::vector<Case> cases() {
   return v;
 }
 
+#if LUODI_IMAGE_TESTS_OPENCV
 int cv_border(Border b) {
   return b == Border::Constant ? cv::BORDER_CONSTANT : (b == Border::Replicate ? cv::BORDER_REPLICATE : cv::BORDER_REFLECT_101);
 }
+#endif
 
 Image run(const Image& src, const Case& c, Interp interp, Border border, Isa isa) {
   Image dst(src.format, c.dw, c.dh, 3, 5);
@@ -71,6 +77,7 @@ Image run(const Image& src, const Case& c, Interp interp, Border border, Isa isa
 
 }  // namespace
 
+#if LUODI_IMAGE_TESTS_OPENCV
 TEST_CASE("warp_affine: matches cv::warpAffine for every interpolation and border") {
   for (Interp interp : {Interp::Nearest, Interp::Linear}) {
     for (Border border : {Border::Constant, Border::Replicate, Border::Reflect101}) {
@@ -97,6 +104,7 @@ TEST_CASE("warp_affine: matches cv::warpAffine for every interpolation and borde
     }
   }
 }
+#endif  // LUODI_IMAGE_TESTS_OPENCV
 
 TEST_CASE("warp_affine: every SIMD ISA equals the scalar reference") {
   for (Isa isa : luodi_test::simd_isas())

@@ -6,7 +6,8 @@
 // It reads only the source pixels the resize taps name (two rows and two columns per output
 // pixel), converts each to the target channel order exactly as cvtColor would (YUV with
 // OpenCV's Q20 arithmetic), runs OpenCV's fixed-point bilinear (or nearest) resize, and writes
-// v * a[c] + b[c] into the tensor. No full-frame conversion, no intermediate image, no heap.
+// v * a[c] + b[c] (one fused multiply-add, on every ISA) into the tensor. No full-frame
+// conversion, no intermediate image, no heap.
 // tests/image/test_preprocess.cpp checks it against that OpenCV chain within 1e-5 for every
 // format, mode, layout and ROI.
 //
@@ -302,7 +303,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
 
   auto pad_run = [&](int y, int x0, int x1) {
     for (int c = 0; c < C; ++c) {
-      const float fv = static_cast<float>(spec.pad_value) * a[c] + b[c];
+      const float fv = ref::fused_fma<simd::scalar>(static_cast<float>(spec.pad_value), a[c], b[c]);
       T v;
       if constexpr (std::is_same<T, float>::value)
         v = fv;
@@ -338,6 +339,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       }
       tx0[i] = i0 + p.roi_x;
       tx1[i] = i1 + p.roi_x;
+      LUODI_DCHECK(i1 == i0 + 1 || (i1 == i0 && w1 == 0));  // what FusedTaps promises the kernels
       tw[i] = w0 | (w1 << 16);
     }
     int id[2] = {-1, -1};

@@ -12,8 +12,8 @@
 //            f = (d+1) - (i+1)*inv taken fractional, i = floor(d*scale), i.e. pixel
 //            replication with a one-pixel linear blend at cell boundaries.
 //
-// No allocation: the coefficient tables and row buffers live on the stack (at most about 24 KiB)
-// and the image is processed in column tiles. Source and destination must not overlap.
+// No allocation: the coefficient tables and row buffers live on the stack (at most about 32 KiB
+// on x86-64, 24 KiB elsewhere) and the image is processed in column tiles. Source and destination must not overlap.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +50,12 @@ namespace detail {
 inline constexpr int kTileElems = 1024;  // int32 row-buffer elements per column tile
 inline constexpr int kAreaSpan = 2048;   // source elements per area tile
 inline constexpr int kAreaCols = 256;    // output columns per area tile
+// Room for an ISA's plan of a linear tile (resize_linear_plan): only x86 SIMD kernels use one.
+#if LUODI_HAS_XSIMD && (defined(__x86_64__) || defined(_M_X64))
+inline constexpr int kLinearPlanBytes = 8192;
+#else
+inline constexpr int kLinearPlanBytes = 64;
+#endif
 
 inline bool views_overlap(const ImageView& a, const ImageView& b) noexcept {
   const std::uint8_t* a0 = a.data;
@@ -57,16 +63,6 @@ inline bool views_overlap(const ImageView& a, const ImageView& b) noexcept {
   const std::uint8_t* b0 = b.data;
   const std::uint8_t* b1 = b.data + image_span_bytes(b);
   return a0 < b1 && b0 < a1;
-}
-
-// Software prefetch of [b0, b1) of a row: one output row reads whole source rows that are
-// several rows apart, and the hardware prefetcher restarts on each of them.
-inline void prefetch_bytes(const std::uint8_t* row, std::int64_t b0, std::int64_t b1) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  for (std::int64_t b = b0; b < b1; b += 64) __builtin_prefetch(row + b);
-#else
-  (void)row, (void)b0, (void)b1;
-#endif
 }
 
 inline void copy_rows(const ImageView& src, const MutableImageView& dst, int row_bytes) noexcept {
@@ -94,6 +90,7 @@ inline void resize_linear(const ImageKernels& k, const ImageView& src, const Mut
   const int cols_per_tile = kTileElems / cn;
   LinearTap taps[kTileElems];
   alignas(64) std::int32_t hbuf[2][kTileElems + 4];  // + 4: SIMD kernels store whole vectors
+  alignas(64) unsigned char plan[kLinearPlanBytes];
   const int row_bytes = src.width * cn;
   for (int x0 = 0; x0 < dst.width; x0 += cols_per_tile) {
     const int n = dst.width - x0 < cols_per_tile ? dst.width - x0 : cols_per_tile;
@@ -101,6 +98,7 @@ inline void resize_linear(const ImageKernels& k, const ImageView& src, const Mut
       const LinearAxisTap t = linear_tap_x(x0 + i, ax, src.width, area_mode);
       taps[i] = LinearTap{t.i0 * cn, t.i1 * cn, static_cast<std::int16_t>(t.w0), static_cast<std::int16_t>(t.w1)};
     }
+    const void* tile_plan = k.resize_linear_plan(taps, n, cn, plan, kLinearPlanBytes) ? plan : nullptr;
     int id[2] = {-1, -1};
     int next = 0;  // the slot to overwrite when neither holds a wanted row
     auto fetch = [&](int row, int keep) -> int {
@@ -108,18 +106,12 @@ inline void resize_linear(const ImageKernels& k, const ImageView& src, const Mut
       if (id[1] == row) return 1;
       int s = keep >= 0 ? 1 - keep : next;
       next = 1 - s;
-      k.resize_linear_h(src.data + std::int64_t(row) * src.stride, row_bytes, hbuf[s], taps, n, cn);
+      k.resize_linear_h(src.data + std::int64_t(row) * src.stride, row_bytes, hbuf[s], taps, n, cn, tile_plan);
       id[s] = row;
       return s;
     };
-    const std::int64_t b0 = taps[0].ofs0, b1 = taps[n - 1].ofs1 + cn;  // the bytes of a row this tile reads
     for (int y = 0; y < dst.height; ++y) {
       const LinearAxisTap t = linear_tap_y(y, ay, src.height, area_mode);
-      if (y + 1 < dst.height) {  // the rows of the next output row: start fetching them now
-        const LinearAxisTap u = linear_tap_y(y + 1, ay, src.height, area_mode);
-        if (u.i1 != t.i1) prefetch_bytes(src.data + std::int64_t(u.i1) * src.stride, b0, b1);
-        if (u.i0 != t.i1 && u.i0 != t.i0 && u.i0 != u.i1) prefetch_bytes(src.data + std::int64_t(u.i0) * src.stride, b0, b1);
-      }
       const int s0 = fetch(t.i0, -1);
       const int s1 = t.i1 == t.i0 ? s0 : fetch(t.i1, s0);
       k.resize_linear_v(hbuf[s0], hbuf[s1], dst.data + std::int64_t(y) * dst.stride + x0 * cn, n * cn, t.w0, t.w1);

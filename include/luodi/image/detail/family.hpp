@@ -21,8 +21,12 @@ namespace detail {
 struct ImageKernels {
   void (*resize_nn_row)(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, const std::int32_t* xofs, int dw,
                         int cn) noexcept;
+  // An ISA's own layout of one column tile's taps for resize_linear_h, built once per tile into
+  // plan (plan_bytes, 64-byte aligned); false when the ISA has none (resize_linear_h then gets
+  // nullptr and reads the taps).
+  bool (*resize_linear_plan)(const LinearTap* taps, int dw, int cn, void* plan, int plan_bytes) noexcept;
   void (*resize_linear_h)(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw,
-                          int cn) noexcept;
+                          int cn, const void* plan) noexcept;
   void (*resize_linear_v)(const std::int32_t* h0, const std::int32_t* h1, std::uint8_t* dst, int n, int b0,
                           int b1) noexcept;
   void (*resize_area_fast_row)(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,
@@ -47,7 +51,8 @@ struct ImageFamily {
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
       static constexpr Table t = {
-          &ref::resize_nn_row<Arch>,      &ref::resize_linear_h<Arch>, &ref::resize_linear_v<Arch>,
+          &ref::resize_nn_row<Arch>,      &ref::resize_linear_plan<Arch>, &ref::resize_linear_h<Arch>,
+          &ref::resize_linear_v<Arch>,
           &ref::resize_area_fast_row<Arch>, &ref::area_vsum<Arch>,     &ref::area_mix<Arch>,
           &ref::area_h<Arch>,             &ref::packed_convert<Arch>,  &ref::yuv420_to_rgb_rows<Arch>,
           &ref::warp_linear_row<Arch>,    &ref::warp_nn_row<Arch>,     fused_ref_table<Arch>(),
@@ -56,7 +61,8 @@ struct ImageFamily {
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {
-          &simd_impl::resize_nn_row<Arch>,        &simd_impl::resize_linear_h<Arch>,
+          &simd_impl::resize_nn_row<Arch>,        &simd_impl::resize_linear_plan<Arch>,
+          &simd_impl::resize_linear_h<Arch>,
           &simd_impl::resize_linear_v<Arch>,      &simd_impl::resize_area_fast_row<Arch>,
           &simd_impl::area_vsum<Arch>,            &simd_impl::area_mix<Arch>,
           &simd_impl::area_h<Arch>,               &simd_impl::packed_convert<Arch>,

@@ -8,6 +8,7 @@
 // cvtColor -> resize -> convertTo/normalise -> layout, without converting the frame.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -36,10 +37,20 @@ struct FusedOut {
 
 // The horizontal taps of the output columns, as arrays: source pixel columns x0[i] <= x1[i]
 // (x1 is x0 or x0 + 1, ascending in i) and their Q11 weights packed as w[i] = a0 | a1 << 16.
+// Where x1 == x0 (the last column, Nearest), a1 is 0: SIMD kernels may then read pixel x0 + 1
+// instead, when it is inside the row, since it does not count.
 struct FusedTaps {
   const std::int32_t* x0;
   const std::int32_t* x1;
   const std::int32_t* w;
+};
+
+// Where the chroma of a YUV source row is: one interleaved row (NV12/NV21, U and V of pixel pair
+// i at uv[2i], uv[2i+1] or the other way round) or a U and a V row (I420, at u[i], v[i]).
+struct FusedChromaRow {
+  const std::uint8_t* uv;
+  const std::uint8_t* u;
+  const std::uint8_t* v;
 };
 
 struct FusedKernels {
@@ -51,7 +62,7 @@ struct FusedKernels {
   // convert their chroma once.
   void (*sample_rows2)(const FusedSource& s, int sy0, int sy1, const FusedTaps& taps, int n, int ocn, int bidx,
                        std::int32_t* h0, std::int32_t* h1) noexcept;
-  // v = OpenCV's vertical rounding of (h0, h1, b0, b1); out = v * a[c] + b[c].
+  // v = OpenCV's vertical rounding of (h0, h1, b0, b1); out = fma(v, a[c], b[c]) (one rounding).
   void (*vnorm_f32)(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
                     const float* b, float* out, FusedOut o) noexcept;
   // The same, rounded half to even and saturated to u8 (identity when a = 1, b = 0).
@@ -69,6 +80,17 @@ inline int fused_bpp(PixelFormat f) noexcept {
 template <class Arch>
 inline bool fused_is_yuv(PixelFormat f) noexcept {
   return f == PixelFormat::NV12 || f == PixelFormat::NV21 || f == PixelFormat::I420;
+}
+
+template <class Arch>
+inline FusedChromaRow fused_chroma_row(const FusedSource& s, int sy) noexcept {
+  const std::uint8_t* plane = s.data + std::int64_t(s.height) * s.stride;
+  const int cs = s.stride / 2;
+  FusedChromaRow c;
+  c.uv = plane + std::int64_t(sy / 2) * s.stride;
+  c.u = plane + std::int64_t(sy / 2) * cs;
+  c.v = plane + std::int64_t(s.height / 2) * cs + std::int64_t(sy / 2) * cs;
+  return c;
 }
 
 // The pixel at column x of row y in target order (ocn 1 or 3). YUV follows yuv420_to_rgb_rows.
@@ -146,6 +168,17 @@ void fused_sample_rows2(const FusedSource& s, int sy0, int sy1, const FusedTaps&
   fused_sample_row<Arch>(s, sy1, taps, n, ocn, bidx, h1);
 }
 
+// v * a + b with one rounding, on every ISA (FMA instructions in the SIMD kernels), so SIMD
+// results equal ref bit for bit whatever a compiler would otherwise contract.
+template <class Arch>
+LUODI_ALWAYS_INLINE float fused_fma(float v, float a, float b) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  return __builtin_fmaf(v, a, b);
+#else
+  return std::fma(v, a, b);
+#endif
+}
+
 template <class Arch>
 inline int fused_vround(std::int32_t h0, std::int32_t h1, int b0, int b1) noexcept {
   return sat_u8<Arch>(((((h0 >> 4) * b0) >> 16) + (((h1 >> 4) * b1) >> 16) + 2) >> 2);
@@ -157,7 +190,7 @@ void fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int 
   for (int c = 0; c < ocn; ++c)
     for (int i = 0; i < n; ++i) {
       const int v = fused_vround<Arch>(h0[c * n + i], h1[c * n + i], b0, b1);
-      out[c * o.chan_stride + i * o.pix_stride] = static_cast<float>(v) * a[c] + b[c];
+      out[c * o.chan_stride + i * o.pix_stride] = fused_fma<Arch>(static_cast<float>(v), a[c], b[c]);
     }
 }
 
@@ -167,7 +200,7 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
   for (int c = 0; c < ocn; ++c)
     for (int i = 0; i < n; ++i) {
       const int v = fused_vround<Arch>(h0[c * n + i], h1[c * n + i], b0, b1);
-      out[c * o.chan_stride + i * o.pix_stride] = round_u8<Arch>(static_cast<float>(v) * a[c] + b[c]);
+      out[c * o.chan_stride + i * o.pix_stride] = round_u8<Arch>(fused_fma<Arch>(static_cast<float>(v), a[c], b[c]));
     }
 }
 

@@ -40,15 +40,23 @@ void resize_nn_row(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, co
     for (int c = 0; c < cn; ++c) dst[i * cn + c] = src[xofs[i] + c];
 }
 
-// h[i*cn + c] = src[ofs0 + c] * a0 + src[ofs1 + c] * a1: exact, at most 255 * 2048.
+// h[i*cn + c] = src[ofs0 + c] * a0 + src[ofs1 + c] * a1: exact, at most 255 * 2048. (`plan` is
+// for SIMD kernels that lay the taps out their own way; see resize_linear_plan.)
 template <class Arch>
-void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw,
-                     int cn) noexcept {
-  (void)row_bytes;
+void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw, int cn,
+                     const void* plan = nullptr) noexcept {
+  (void)row_bytes, (void)plan;
   for (int i = 0; i < dw; ++i) {
     const LinearTap t = taps[i];
     for (int c = 0; c < cn; ++c) h[i * cn + c] = src[t.ofs0 + c] * t.a0 + src[t.ofs1 + c] * t.a1;
   }
+}
+
+// The reference needs no plan.
+template <class Arch>
+bool resize_linear_plan(const LinearTap* taps, int dw, int cn, void* plan, int plan_bytes) noexcept {
+  (void)taps, (void)dw, (void)cn, (void)plan, (void)plan_bytes;
+  return false;
 }
 
 // The vertical pass with OpenCV's 16-bit rounding (see params.hpp).
