@@ -17,7 +17,8 @@
 #                    (only the direction classifier can read that one), English and Chinese
 #   sign_dark.jpg    light text on a dark gradient (inverse polarity), stronger blur
 # The ground truth (ground_truth.tsv) lists, per image, the rendered strings in reading order
-# (top to bottom), one per line: <image>\t<text>.
+# (top to bottom), one per line: <image>\t<angle>\t<text>, where angle is the direction the
+# text runs in, in degrees clockwise from +x on screen (180: upside down).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-examples/ocr/data}
@@ -32,10 +33,13 @@ done
 
 gt="$out/ground_truth.tsv"
 : >"$gt"
-truth() {  # truth <image> <text>...: one ground-truth line per text, in reading order
+truth() {  # truth <image> <angle> <text> [<angle> <text>]...: in reading order
   local img=$1
   shift
-  for t in "$@"; do printf '%s\t%s\n' "$img" "$t" >>"$gt"; done
+  while [ $# -gt 0 ]; do
+    printf '%s\t%s\t%s\n' "$img" "$1" "$2" >>"$gt"
+    shift 2
+  done
 }
 
 # A paper-like background: a grey fractal plasma mapped between two colours.
@@ -53,8 +57,8 @@ paper 11 640x360 '#d9ceb6' '#faf5ea' |
     -font DejaVu-Serif -pointsize 20 -annotate +40+262 'Thank you, see you soon!' \
     -font DejaVu-Sans -pointsize 16 -fill '#404040' -annotate +40+312 'Open daily 7:00-19:00' \
     -seed 12 -attenuate 0.6 +noise Gaussian -blur 0x0.6 -quality 88 "$out/receipt_en.jpg"
-truth receipt_en.jpg 'CORNER BAKERY' 'Sourdough loaf 2 x 4.50' 'Oat milk latte 3.80' 'Total EUR 12.80' \
-  'Thank you, see you soon!' 'Open daily 7:00-19:00'
+truth receipt_en.jpg 0 'CORNER BAKERY' 0 'Sourdough loaf 2 x 4.50' 0 'Oat milk latte 3.80' 0 'Total EUR 12.80' \
+  0 'Thank you, see you soon!' 0 'Open daily 7:00-19:00'
 
 # 2. Chinese notice board.
 paper 21 600x420 '#c9d8c5' '#eef5ea' |
@@ -66,19 +70,19 @@ paper 21 600x420 '#c9d8c5' '#eef5ea' |
     -fill '#14301c' -pointsize 22 -annotate +60+328 '会员卡满100元减20元' \
     -pointsize 20 -annotate +60+380 '请勿在店内吸烟' \
     -seed 22 -attenuate 0.5 +noise Gaussian -blur 0x0.5 -quality 88 "$out/notice_zh.jpg"
-truth notice_zh.jpg '欢迎光临落地书店' '营业时间09:00-21:00' '北京市海淀区中关村大街27号' '今日特价：苹果每斤5.8元' \
-  '会员卡满100元减20元' '请勿在店内吸烟'
+truth notice_zh.jpg 0 '欢迎光临落地书店' 0 '营业时间09:00-21:00' 0 '北京市海淀区中关村大街27号' 0 '今日特价：苹果每斤5.8元' \
+  0 '会员卡满100元减20元' 0 '请勿在店内吸烟'
 
 # 3. Rotated lines. ImageMagick's -annotate AxA+x+y turns the text by A degrees (clockwise, in
 # image coordinates) about its baseline origin (x, y).
 paper 31 640x440 '#cfcfd4' '#f6f6f8' |
   convert png:- -fill '#111111' \
-    -font DejaVu-Sans -pointsize 26 -annotate -6x-6+50+90 'Tilted to the left' \
+    -font DejaVu-Sans -pointsize 26 -annotate -6x-6+50+90 'Rising to the right' \
     -font Noto-Sans-CJK-SC -pointsize 28 -annotate 3x3+60+170 '深度学习推理库' \
     -font DejaVu-Serif -pointsize 24 -annotate 8x8+60+225 'Slightly turned line' \
     -font DejaVu-Sans-Bold -pointsize 26 -annotate 180x180+560+370 'UPSIDE DOWN 2024' \
     -seed 32 -attenuate 0.5 +noise Gaussian -blur 0x0.5 -quality 88 "$out/rotated.jpg"
-truth rotated.jpg 'Tilted to the left' '深度学习推理库' 'Slightly turned line' 'UPSIDE DOWN 2024'
+truth rotated.jpg -6 'Rising to the right' 3 '深度学习推理库' 8 'Slightly turned line' 180 'UPSIDE DOWN 2024'
 
 # 4. A dark sign: light text on a blue gradient, blurrier.
 convert -size 560x300 gradient:'#12305a'-'#1f4f8a' -fill '#f2f2f2' \
@@ -87,6 +91,6 @@ convert -size 560x300 gradient:'#12305a'-'#1f4f8a' -fill '#f2f2f2' \
     -font DejaVu-Sans -pointsize 24 -annotate +40+215 'Airport Terminal 2' \
     -font DejaVu-Sans -pointsize 18 -annotate +40+265 'Platform 3 - 250 m' \
     -seed 42 -attenuate 0.4 +noise Gaussian -blur 0x0.9 -quality 88 "$out/sign_dark.jpg"
-truth sign_dark.jpg 'EXIT 12B' '出口 注意安全' 'Airport Terminal 2' 'Platform 3 - 250 m'
+truth sign_dark.jpg 0 'EXIT 12B' 0 '出口 注意安全' 0 'Airport Terminal 2' 0 'Platform 3 - 250 m'
 
 ls -l "$out"

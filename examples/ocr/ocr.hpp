@@ -12,14 +12,21 @@
 //        most 960 and each side is a multiple of 32 (each side rounded on its own, so the aspect
 //        changes slightly; the transform keeps x and y scales apart); output 1x1xHxW
 //        probabilities.
-//   cls  input Nx3x48x192, BGR, v/127.5 - 1; the crop is 48 high and min(192, ceil(48 w/h))
-//        wide, zero (the normalised mid-grey) to the right; output Nx2: P(0 deg), P(180 deg).
+//   cls  input 1x3x48x192 (one line per run), BGR, v/127.5 - 1; the crop is 48 high and min(192, ceil(48 w/h))
+//        wide, zero (the normalised mid-grey) to the right; output 1x2: P(0 deg), P(180 deg).
 //        A line is turned when P(180) > 0.9.
 //   rec  input 1x3x48xW, same normalisation; the crop is ceil(48 w/h) wide and the tensor at
 //        least 320 wide (PaddleOCR pads short lines to 320; here the width is also rounded up
 //        to a multiple of 32 so that a session re-plans for a few widths only); output
 //        1x(W/8)x6625 class probabilities for CTC.
 // Lines whose recognition score is below drop_score (0.5) are dropped, as PaddleOCR does.
+// Options::det_spec and line_spec hold the channel order and normalisation; a .luodi model that
+// carries its own preprocessing contract should be run with that one.
+//
+// Crops are one affine warp from the image straight to the network's 48-pixel height (the
+// quad's corners to the crop's corners, bilinear, edge pixels replicated), then luodi's fused
+// preprocess for the order and normalisation; PaddleOCR instead cuts at full resolution with a
+// perspective warp and resizes, which is two resamplings where one will do.
 //
 // The networks run behind `Backend`, so the same pipeline runs on luodi's runtime
 // (luodi_backend.hpp) and, in the tests, on ONNX Runtime as the independent reference.
@@ -63,7 +70,34 @@ class Backend {
   virtual luodi::TensorView<const float> output(Stage s) = 0;
 };
 
+// PaddleOCR's det contract: BGR, (v/255 - mean) / std with ImageNet's mean and std in B, G, R
+// order, bilinear stretch (the size is set per image).
+inline luodi::PreprocessSpec ppocr_det_spec() {
+  luodi::PreprocessSpec s;
+  s.order = luodi::ChannelOrder::BGR;
+  s.resize = luodi::ResizeMode::Stretch;
+  s.interp = luodi::image::Interp::Linear;
+  s.layout = luodi::Layout::NCHW;
+  s.normalize = luodi::NormalizeMode::MeanStd;
+  s.pixel_scale = 1.0f / 255.0f;
+  const float mean[3] = {0.485f, 0.456f, 0.406f}, stddev[3] = {0.229f, 0.224f, 0.225f};
+  for (int c = 0; c < 3; ++c) s.mean[c] = mean[c], s.stddev[c] = stddev[c];
+  return s;
+}
+
+// PaddleOCR's cls and rec contract: BGR, v/127.5 - 1 (mean 0.5, std 0.5 on v/255).
+inline luodi::PreprocessSpec ppocr_line_spec() {
+  luodi::PreprocessSpec s = ppocr_det_spec();
+  for (int c = 0; c < 3; ++c) s.mean[c] = 0.5f, s.stddev[c] = 0.5f;
+  return s;
+}
+
 struct Options {
+  // Channel order and normalisation of the det input, and of the cls/rec line crops (their
+  // sizes are chosen per image and per line). A model that stores its own contract should
+  // pass it here.
+  luodi::PreprocessSpec det_spec = ppocr_det_spec();
+  luodi::PreprocessSpec line_spec = ppocr_line_spec();
   int det_max_side = 960;  // longer side limit of the det input (PaddleOCR det_limit_side_len)
   DbParams db;
   bool use_cls = true;
@@ -72,7 +106,7 @@ struct Options {
   int rec_height = 48;
   int rec_min_width = 320;
   int rec_width_step = 32;
-  int rec_max_width = 4096;  // a crop wider than this is squeezed (a 85:1 line)
+  int rec_max_width = 4096;  // a crop wider than this is squeezed (an 85:1 line)
   float drop_score = 0.5f;
 };
 
@@ -130,10 +164,12 @@ inline bool crop_matrix(const Quad& q, int w, int h, float m[6]) {
 }
 
 // Cut the quad out of the image into `crop_w` x `h` pixels (scratch is resized to hold them),
-// and write it normalised (v / 127.5 - 1, BGR planes) into the first crop_w columns of `out`
-// ([1, 3, h, W] with W >= crop_w); the remaining columns are set to 0.
+// and write it in the channel order and normalisation of `spec` (its size, resize mode and
+// layout are ignored: NCHW, no resize) into the first crop_w columns of `out` ([1, 3, h, W] with
+// W >= crop_w); the remaining columns are set to 0 (PaddleOCR's padding).
 inline luodi::Status crop_to_tensor(const luodi::ImageView& img, const Quad& q, int crop_w, int h,
-                                    const luodi::TensorView<float>& out, std::vector<std::uint8_t>& scratch) {
+                                    const luodi::PreprocessSpec& spec, const luodi::TensorView<float>& out,
+                                    std::vector<std::uint8_t>& scratch) {
   const std::int64_t W = out.shape[3];
   if (out.rank() != 4 || out.shape[0] != 1 || out.shape[1] != 3 || out.shape[2] != h || W < crop_w || !out.is_contiguous())
     return luodi::Status::error(luodi::StatusCode::ShapeMismatch, "crop: tensor %s cannot hold a 3x%dx%d crop",
@@ -147,14 +183,16 @@ inline luodi::Status crop_to_tensor(const luodi::ImageView& img, const Quad& q, 
                                                   luodi::image::Border::Replicate, 0));
   // The normalisation and the plane layout through luodi's fused pass (an identity resize
   // here): the tensor view covers the first crop_w columns of each row of `out`.
-  luodi::PreprocessSpec spec;
-  spec.width = crop_w;
-  spec.height = h;
-  spec.order = luodi::ChannelOrder::BGR;
-  spec.normalize = luodi::NormalizeMode::ScaleOffset;
-  for (int c = 0; c < 3; ++c) spec.scale[c] = 1.0f / 127.5f, spec.offset[c] = -1.0f;
+  luodi::PreprocessSpec s = spec;
+  s.width = crop_w;
+  s.height = h;
+  s.resize = luodi::ResizeMode::Stretch;
+  s.layout = luodi::Layout::NCHW;
+  s.roi = luodi::PreprocessRoi{0, 0, 0, 0};
+  if (s.channels() != 3)
+    return luodi::Status(luodi::StatusCode::Unsupported, "crop: the line models take 3 channels (RGB or BGR)");
   const luodi::TensorView<float> part(out.data, luodi::Shape{1, 3, h, crop_w}, out.strides, luodi::Layout::NCHW);
-  LUODI_RETURN_IF_ERROR(luodi::preprocess(crop, spec, part).status());
+  LUODI_RETURN_IF_ERROR(luodi::preprocess(crop, s, part).status());
   if (W > crop_w)
     for (int c = 0; c < 3; ++c)
       for (int y = 0; y < h; ++y) {
@@ -185,14 +223,15 @@ class Pipeline {
     int dw = 0, dh = 0;
     det_input_size(img.width, img.height, opt_.det_max_side, &dw, &dh);
     res.det_width = dw, res.det_height = dh;
+    if (opt_.det_spec.channels() != 3)
+      return luodi::Status(luodi::StatusCode::Unsupported, "ocr: the det model takes 3 channels (RGB or BGR)");
     LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> det_in, backend_.input(Stage::Det, luodi::Shape{1, 3, dh, dw}));
-    luodi::PreprocessSpec spec;  // Stretch, Linear, NCHW, MeanStd
+    luodi::PreprocessSpec spec = opt_.det_spec;
     spec.width = dw;
     spec.height = dh;
-    spec.order = luodi::ChannelOrder::BGR;
-    spec.pixel_scale = 1.0f / 255.0f;
-    const float mean[3] = {0.485f, 0.456f, 0.406f}, stddev[3] = {0.229f, 0.224f, 0.225f};
-    for (int c = 0; c < 3; ++c) spec.mean[c] = mean[c], spec.stddev[c] = stddev[c];
+    spec.resize = luodi::ResizeMode::Stretch;  // the transform maps the boxes back either way
+    spec.layout = luodi::Layout::NCHW;
+    spec.roi = luodi::PreprocessRoi{0, 0, 0, 0};
     det_in.layout = luodi::Layout::NCHW;
     LUODI_ASSIGN_OR_RETURN(const luodi::PreprocessTransform tf, luodi::preprocess(img, spec, det_in));
     res.ms.det_pre = ms_since(t0);
@@ -232,7 +271,7 @@ class Pipeline {
         const int cw = std::clamp(static_cast<int>(std::ceil(opt_.rec_height * ratio)), 1, opt_.cls_width);
         LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> in,
                                backend_.input(Stage::Cls, luodi::Shape{1, 3, opt_.rec_height, opt_.cls_width}));
-        LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, cw, opt_.rec_height, in, scratch_));
+        LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, cw, opt_.rec_height, opt_.line_spec, in, scratch_));
         LUODI_RETURN_IF_ERROR(backend_.run(Stage::Cls));
         const luodi::TensorView<const float> p = backend_.output(Stage::Cls);
         if (p.numel() != 2)
@@ -249,7 +288,7 @@ class Pipeline {
       int tw = std::max(opt_.rec_min_width, rw);
       tw = (tw + opt_.rec_width_step - 1) / opt_.rec_width_step * opt_.rec_width_step;
       LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> in, backend_.input(Stage::Rec, luodi::Shape{1, 3, opt_.rec_height, tw}));
-      LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, rw, opt_.rec_height, in, scratch_));
+      LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, rw, opt_.rec_height, opt_.line_spec, in, scratch_));
       LUODI_RETURN_IF_ERROR(backend_.run(Stage::Rec));
       const luodi::TensorView<const float> p = backend_.output(Stage::Rec);
       if (p.rank() != 3 || p.shape[0] != 1 || p.shape[2] != dict_.num_classes() || !p.is_contiguous())

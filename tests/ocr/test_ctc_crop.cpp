@@ -128,7 +128,7 @@ TEST_CASE("crop_to_tensor: a 180-degree quad gives the rotated image, BGR planes
   std::vector<std::uint8_t> scratch;
   for (int turned = 0; turned < 2; ++turned) {
     const ocr::Quad q = turned ? whole.rotated180() : whole;
-    REQUIRE(ocr::crop_to_tensor(img, q, w, h, view, scratch).ok());
+    REQUIRE(ocr::crop_to_tensor(img, q, w, h, ocr::ppocr_line_spec(), view, scratch).ok());
     int bad = 0;
     for (int c = 0; c < 3; ++c)
       for (int y = 0; y < h; ++y)
@@ -153,6 +153,6 @@ TEST_CASE("crop_to_tensor: a tensor that cannot hold the crop is an error, not a
   const auto view = luodi::TensorView<float>::contiguous(t.data(), luodi::Shape{1, 3, 48, 16});
   std::vector<std::uint8_t> scratch;
   const ocr::Quad q{{{0, 0}, {8, 0}, {8, 8}, {0, 8}}};
-  CHECK(ocr::crop_to_tensor(img, q, 32, 48, view, scratch) == luodi::StatusCode::ShapeMismatch);
+  CHECK(ocr::crop_to_tensor(img, q, 32, 48, ocr::ppocr_line_spec(), view, scratch) == luodi::StatusCode::ShapeMismatch);
   for (float v : t) REQUIRE(v == 7.0f);
 }
