@@ -24,7 +24,7 @@
 
 #include <luodi/luodi.hpp>
 
-#include "image_io.hpp"
+#include "../common/image_io.hpp"
 #include "luodi_backend.hpp"
 #include "ocr.hpp"
 #include "report.hpp"

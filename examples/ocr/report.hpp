@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "image_io.hpp"
+#include "../common/image_io.hpp"
 #include "ocr.hpp"
 
 namespace ocr {

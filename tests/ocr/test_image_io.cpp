@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "../../examples/ocr/image_io.hpp"
+#include "../../examples/common/image_io.hpp"
 
 namespace {
 std::string scratch(const char* name) { return std::string(LUODI_OCR_SCRATCH_DIR) + "/" + name; }

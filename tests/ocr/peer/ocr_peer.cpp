@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../../../examples/ocr/image_io.hpp"
+#include "../../../examples/common/image_io.hpp"
 #include "../../../examples/ocr/ocr.hpp"
 #include "../../../examples/ocr/report.hpp"
 #include "ort_backend.hpp"

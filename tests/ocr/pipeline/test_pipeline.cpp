@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "../../../examples/ocr/image_io.hpp"
+#include "../../../examples/common/image_io.hpp"
 #include "../../../examples/ocr/ocr.hpp"
 #include "ocr_truth.hpp"
 
