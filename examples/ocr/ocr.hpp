@@ -36,6 +36,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -119,9 +120,11 @@ struct TextLine {
   float cls_score = 0.0f;   // the classifier's probability for its choice
 };
 
-// Milliseconds per stage of one image.
+// Milliseconds per stage of one image. `prepare` is the time the backend spent binding new input
+// shapes (a luodi Session re-plans for each new det size and rec width); the stage times
+// exclude it.
 struct Timings {
-  double det_pre = 0, det_run = 0, det_post = 0, cls = 0, rec = 0, total = 0;
+  double prepare = 0, det_pre = 0, det_run = 0, det_post = 0, cls = 0, rec = 0, total = 0;
 };
 
 struct PageResult {
@@ -214,18 +217,27 @@ class Pipeline {
     };
     const auto t_start = clock::now();
     PageResult res;
+    // backend_.input(), timed on its own: a stage's time is its elapsed time less this.
+    auto bind = [&](Stage s, const luodi::Shape& shape) {
+      const auto t = clock::now();
+      luodi::Result<luodi::TensorView<float>> r = backend_.input(s, shape);
+      res.ms.prepare += ms_since(t);
+      return r;
+    };
+    double prep0 = 0.0;
     if (img.format != luodi::PixelFormat::RGB && img.format != luodi::PixelFormat::BGR)
       return luodi::Status::error(luodi::StatusCode::Unsupported, "ocr: the image must be RGB or BGR, not %s",
                                   luodi::pixel_format_name(img.format));
 
     // Detection.
     auto t0 = clock::now();
+    prep0 = res.ms.prepare;
     int dw = 0, dh = 0;
     det_input_size(img.width, img.height, opt_.det_max_side, &dw, &dh);
     res.det_width = dw, res.det_height = dh;
     if (opt_.det_spec.channels() != 3)
       return luodi::Status(luodi::StatusCode::Unsupported, "ocr: the det model takes 3 channels (RGB or BGR)");
-    LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> det_in, backend_.input(Stage::Det, luodi::Shape{1, 3, dh, dw}));
+    LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> det_in, bind(Stage::Det, luodi::Shape{1, 3, dh, dw}));
     luodi::PreprocessSpec spec = opt_.det_spec;
     spec.width = dw;
     spec.height = dh;
@@ -234,7 +246,7 @@ class Pipeline {
     spec.roi = luodi::PreprocessRoi{0, 0, 0, 0};
     det_in.layout = luodi::Layout::NCHW;
     LUODI_ASSIGN_OR_RETURN(const luodi::PreprocessTransform tf, luodi::preprocess(img, spec, det_in));
-    res.ms.det_pre = ms_since(t0);
+    res.ms.det_pre = ms_since(t0) - (res.ms.prepare - prep0);
 
     t0 = clock::now();
     LUODI_RETURN_IF_ERROR(backend_.run(Stage::Det));
@@ -260,35 +272,50 @@ class Pipeline {
     res.boxes = static_cast<int>(quads.size());
     res.ms.det_post = ms_since(t0);
 
-    // Direction and recognition, line by line.
-    for (std::size_t i : order) {
-      TextLine line;
-      line.box = quads[i];
-      line.box_score = box_scores[i];
-      const double ratio = line.box.width() / line.box.height();
-      if (opt_.use_cls) {
-        t0 = clock::now();
-        const int cw = std::clamp(static_cast<int>(std::ceil(opt_.rec_height * ratio)), 1, opt_.cls_width);
-        LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> in,
-                               backend_.input(Stage::Cls, luodi::Shape{1, 3, opt_.rec_height, opt_.cls_width}));
-        LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, cw, opt_.rec_height, opt_.line_spec, in, scratch_));
-        LUODI_RETURN_IF_ERROR(backend_.run(Stage::Cls));
-        const luodi::TensorView<const float> p = backend_.output(Stage::Cls);
-        if (p.numel() != 2)
-          return luodi::Status::error(luodi::StatusCode::ShapeMismatch, "ocr: the cls model returned %s; expected [1,2]",
-                                      p.shape.str().c_str());
-        line.turned = p.data[1] > p.data[0] && p.data[1] > opt_.cls_thresh;
-        line.cls_score = std::max(p.data[0], p.data[1]);
-        if (line.turned) line.box = line.box.rotated180();
-        res.ms.cls += ms_since(t0);
-      }
-
+    // Direction, line by line (one fixed input shape).
+    std::vector<TextLine> lines(order.size());
+    for (std::size_t n = 0; n < order.size(); ++n) {
+      TextLine& line = lines[n];
+      line.box = quads[order[n]];
+      line.box_score = box_scores[order[n]];
+      if (!opt_.use_cls) continue;
       t0 = clock::now();
-      const int rw = std::clamp(static_cast<int>(std::ceil(opt_.rec_height * ratio)), 1, opt_.rec_max_width);
-      int tw = std::max(opt_.rec_min_width, rw);
-      tw = (tw + opt_.rec_width_step - 1) / opt_.rec_width_step * opt_.rec_width_step;
-      LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> in, backend_.input(Stage::Rec, luodi::Shape{1, 3, opt_.rec_height, tw}));
-      LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, rw, opt_.rec_height, opt_.line_spec, in, scratch_));
+      prep0 = res.ms.prepare;
+      const double ratio = line.box.width() / line.box.height();
+      const int cw = std::clamp(static_cast<int>(std::ceil(opt_.rec_height * ratio)), 1, opt_.cls_width);
+      LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> in,
+                             bind(Stage::Cls, luodi::Shape{1, 3, opt_.rec_height, opt_.cls_width}));
+      LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, cw, opt_.rec_height, opt_.line_spec, in, scratch_));
+      LUODI_RETURN_IF_ERROR(backend_.run(Stage::Cls));
+      const luodi::TensorView<const float> p = backend_.output(Stage::Cls);
+      if (p.numel() != 2)
+        return luodi::Status::error(luodi::StatusCode::ShapeMismatch, "ocr: the cls model returned %s; expected [1,2]",
+                                    p.shape.str().c_str());
+      line.turned = p.data[1] > p.data[0] && p.data[1] > opt_.cls_thresh;
+      line.cls_score = std::max(p.data[0], p.data[1]);
+      if (line.turned) line.box = line.box.rotated180();
+      res.ms.cls += ms_since(t0) - (res.ms.prepare - prep0);
+    }
+
+    // Recognition, in order of input width so that a backend that re-plans per shape does so
+    // once per distinct width, not once per line.
+    std::vector<int> crop_w(lines.size()), tensor_w(lines.size());
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+      const double ratio = lines[n].box.width() / lines[n].box.height();
+      crop_w[n] = std::clamp(static_cast<int>(std::ceil(opt_.rec_height * ratio)), 1, opt_.rec_max_width);
+      const int w = std::max(opt_.rec_min_width, crop_w[n]);
+      tensor_w[n] = (w + opt_.rec_width_step - 1) / opt_.rec_width_step * opt_.rec_width_step;
+    }
+    std::vector<std::size_t> by_width(lines.size());
+    std::iota(by_width.begin(), by_width.end(), 0);
+    std::stable_sort(by_width.begin(), by_width.end(), [&](std::size_t a, std::size_t b) { return tensor_w[a] < tensor_w[b]; });
+    for (std::size_t n : by_width) {
+      TextLine& line = lines[n];
+      t0 = clock::now();
+      prep0 = res.ms.prepare;
+      LUODI_ASSIGN_OR_RETURN(luodi::TensorView<float> in,
+                             bind(Stage::Rec, luodi::Shape{1, 3, opt_.rec_height, tensor_w[n]}));
+      LUODI_RETURN_IF_ERROR(crop_to_tensor(img, line.box, crop_w[n], opt_.rec_height, opt_.line_spec, in, scratch_));
       LUODI_RETURN_IF_ERROR(backend_.run(Stage::Rec));
       const luodi::TensorView<const float> p = backend_.output(Stage::Rec);
       if (p.rank() != 3 || p.shape[0] != 1 || p.shape[2] != dict_.num_classes() || !p.is_contiguous())
@@ -297,10 +324,12 @@ class Pipeline {
                                     "(blank + dictionary + space): is it the right dictionary?",
                                     p.shape.str().c_str(), dict_.num_classes(), dict_.num_classes() - 2);
       const Decoded d = ctc_greedy_decode(p.data, static_cast<int>(p.shape[1]), dict_.num_classes(), p.shape[2], dict_);
-      res.ms.rec += ms_since(t0);
+      res.ms.rec += ms_since(t0) - (res.ms.prepare - prep0);
       line.text = d.text;
       line.score = d.score;
-      if (d.score < opt_.drop_score || d.text.empty()) {
+    }
+    for (TextLine& line : lines) {
+      if (line.score < opt_.drop_score || line.text.empty()) {
         ++res.dropped;
         continue;
       }

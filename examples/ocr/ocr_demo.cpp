@@ -141,15 +141,15 @@ int main(int argc, char** argv) {
     }
     ocr::PageResult shown = runs.back();
     if (repeat > 1) {  // medians of the warm runs
-      std::vector<double> v[6];
+      std::vector<double> v[7];
       for (std::size_t r = 1; r < runs.size(); ++r) {
         const ocr::Timings& t = runs[r].ms;
-        const double x[6] = {t.det_pre, t.det_run, t.det_post, t.cls, t.rec, t.total};
-        for (int k = 0; k < 6; ++k) v[k].push_back(x[k]);
+        const double x[7] = {t.det_pre, t.det_run, t.det_post, t.cls, t.rec, t.prepare, t.total};
+        for (int k = 0; k < 7; ++k) v[k].push_back(x[k]);
       }
       ocr::Timings& t = shown.ms;
       t.det_pre = median(v[0]), t.det_run = median(v[1]), t.det_post = median(v[2]);
-      t.cls = median(v[3]), t.rec = median(v[4]), t.total = median(v[5]);
+      t.cls = median(v[3]), t.rec = median(v[4]), t.prepare = median(v[5]), t.total = median(v[6]);
     }
     const std::string base = std::filesystem::path(path).filename().string();
     ocr::print_result(stdout, base.c_str(), img->width, img->height, shown);

@@ -53,8 +53,9 @@ inline void print_result(std::FILE* out, const char* name, int w, int h, const P
   }
   if (r.dropped > 0) std::fprintf(out, "  (%d line(s) below the recognition score threshold dropped)\n", r.dropped);
   std::fprintf(out,
-               "  time ms: det preprocess %.2f | det %.2f | db post %.2f | cls %.2f | rec %.2f | total %.2f\n",
-               r.ms.det_pre, r.ms.det_run, r.ms.det_post, r.ms.cls, r.ms.rec, r.ms.total);
+               "  time ms: det preprocess %.2f | det %.2f | db post %.2f | cls %.2f | rec %.2f | prepare %.2f | total "
+               "%.2f\n",
+               r.ms.det_pre, r.ms.det_run, r.ms.det_post, r.ms.cls, r.ms.rec, r.ms.prepare, r.ms.total);
 }
 
 }  // namespace ocr
