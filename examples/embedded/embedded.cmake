@@ -20,7 +20,7 @@ endfunction()
 # device: the model compiled in, no exceptions, no RTTI.
 function(luodi_embedded_program target model)
   add_executable(${target} "${LUODI_EMBEDDED_DIR}/embedded.cpp" ${ARGN})
-  luodi_embed_model(${target} "${model}" kTinyShapes)
+  luodi_embed_model(${target} "${model}" tiny_shapes_model)
   luodi_program(${target})
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${target} PRIVATE -fno-exceptions -fno-rtti)

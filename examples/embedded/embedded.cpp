@@ -28,7 +28,7 @@
 #include <luodi/runtime/model.hpp>
 #include <luodi/runtime/session.hpp>
 
-#include "tiny_shapes_model.h"  // generated: kTinyShapes, kTinyShapes_size
+#include "tiny_shapes_model.h"  // generated: tiny_shapes_model, tiny_shapes_model_size
 
 namespace {
 
@@ -47,7 +47,7 @@ struct Answer {
 
 // The device part: no heap, no exceptions, no files. Returns a Status naming what went wrong.
 luodi::Status classify_frame(const std::uint8_t* frame, Answer* out) {
-  luodi::Result<luodi::Model> model = luodi::Model::from_memory(kTinyShapes, kTinyShapes_size);
+  luodi::Result<luodi::Model> model = luodi::Model::from_memory(tiny_shapes_model, tiny_shapes_model_size);
   if (!model.ok()) return model.status();
   if (model->storage() != luodi::ModelStorage::Borrowed)
     return luodi::Status(luodi::StatusCode::Internal, "the model was copied, not used in place (is the array aligned?)");
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::snprintf(line, sizeof line, "%s (class %d, logit %.3f); model %zu bytes in place, arena %zu of %zu bytes used\n",
-                a.label, a.cls, static_cast<double>(a.logit), static_cast<std::size_t>(kTinyShapes_size), a.arena_used,
+                a.label, a.cls, static_cast<double>(a.logit), static_cast<std::size_t>(tiny_shapes_model_size), a.arena_used,
                 sizeof g_arena);
   say(line);
   int k = std::snprintf(line, sizeof line, "logits:");

@@ -13,7 +13,7 @@
 #include <luodi/runtime/model.hpp>
 #include <luodi/runtime/session.hpp>
 
-#include "tiny_shapes_model.h"  // luodi_embed_model(): kTinyShapes, kTinyShapes_size
+#include "tiny_shapes_model.h"  // luodi_embed_model(): tiny_shapes_model, tiny_shapes_model_size
 
 namespace {
 
@@ -56,13 +56,13 @@ std::vector<Reference> references() {
 
 TEST_CASE("the embedded header holds the converted model's bytes, 64-byte aligned") {
   const std::vector<std::uint8_t> file = read_file(LUODI_TINY_SHAPES_LUODI);
-  REQUIRE(file.size() == kTinyShapes_size);
-  CHECK(std::vector<std::uint8_t>(kTinyShapes, kTinyShapes + kTinyShapes_size) == file);
-  CHECK(reinterpret_cast<std::uintptr_t>(kTinyShapes) % 64 == 0);
+  REQUIRE(file.size() == tiny_shapes_model_size);
+  CHECK(std::vector<std::uint8_t>(tiny_shapes_model, tiny_shapes_model + tiny_shapes_model_size) == file);
+  CHECK(reinterpret_cast<std::uintptr_t>(tiny_shapes_model) % 64 == 0);
 }
 
 TEST_CASE("tiny_shapes: contract, labels and golden pair survive conversion") {
-  auto model = luodi::Model::from_memory(kTinyShapes, kTinyShapes_size);
+  auto model = luodi::Model::from_memory(tiny_shapes_model, tiny_shapes_model_size);
   REQUIRE_MESSAGE(model.ok(), model.status().message());
   CHECK(model->storage() == luodi::ModelStorage::Borrowed);
   REQUIRE(model->has_preprocessing());
@@ -78,7 +78,7 @@ TEST_CASE("tiny_shapes: contract, labels and golden pair survive conversion") {
 }
 
 TEST_CASE("tiny_shapes on luodi matches PyTorch on every sample frame") {
-  auto model = luodi::Model::from_memory(kTinyShapes, kTinyShapes_size);
+  auto model = luodi::Model::from_memory(tiny_shapes_model, tiny_shapes_model_size);
   REQUIRE(model.ok());
   for (luodi::Isa isa : {luodi::Isa::scalar, luodi::active_isa()}) {
     luodi::SessionOptions opt;
