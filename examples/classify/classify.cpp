@@ -21,7 +21,9 @@
 #include <string>
 #include <vector>
 
-#include <luodi/luodi.hpp>
+#include <luodi/image.hpp>
+#include <luodi/runtime/model.hpp>
+#include <luodi/runtime/session.hpp>
 
 #include "../common/image_io.hpp"
 
