@@ -6,9 +6,10 @@
 // The model (tiny_shapes, a 9.9 k-parameter shape classifier made by make_tiny_cnn.py) is
 // converted by luodi-convert with its preprocessing contract and labels, and turned into the
 // header tiny_shapes_model.h by luodi_embed_model() (cmake/luodiEmbed.cmake). The program:
-//   - Model::from_memory on the 64-byte aligned array: the weights are used where they lie
-//     (flash, on a device); nothing is copied;
-//   - a Session on a static arena (its size is checked against what the plan needs);
+//   - Model::from_memory on the 64-byte aligned array: the model is used where it lies (flash,
+//     on a device); nothing is copied at load;
+//   - a Session on a static arena (its size is checked against what the plan needs); weights a
+//     kernel wants in another layout are packed into the arena once, at prepare;
 //   - preprocess() with the model's own contract, straight from the frame into the input;
 //   - run(), then the best class by its label.
 // It is built with -fno-exceptions -fno-rtti, and links the C++ runtime statically so that
@@ -33,14 +34,17 @@
 namespace {
 
 constexpr int kFrameSide = 32;
-alignas(64) std::uint8_t g_arena[96 * 1024];
+// Sized from what prepare reports for this model (Session::required_arena_bytes, or the
+// BufferTooSmall message of a smaller arena): 436 KiB, of which 123 KiB are weights repacked for
+// the convolution kernels and 308 KiB activations and scratch.
+alignas(64) std::uint8_t g_arena[448 * 1024];
 std::uint8_t g_frame[kFrameSide * kFrameSide];
 
 struct Answer {
   int cls = -1;
   float logit = 0.0f;
   const char* label = "";
-  std::size_t arena_used = 0;
+  std::size_t arena_used = 0, packed = 0, activations = 0;
   float logits[16] = {};
   int classes = 0;
 };
@@ -75,6 +79,8 @@ luodi::Status classify_frame(const std::uint8_t* frame, Answer* out) {
   out->logit = logits.data[out->cls];
   out->label = out->cls < model->num_labels() ? model->label(out->cls) : "?";
   out->arena_used = static_cast<std::size_t>(session.memory().arena_used);
+  out->packed = static_cast<std::size_t>(session.memory().packed);
+  out->activations = static_cast<std::size_t>(session.memory().activations);
   return luodi::Status();
 }
 
@@ -127,9 +133,11 @@ int main(int argc, char** argv) {
     say(line);
     return 1;
   }
-  std::snprintf(line, sizeof line, "%s (class %d, logit %.3f); model %zu bytes in place, arena %zu of %zu bytes used\n",
+  std::snprintf(line, sizeof line,
+                "%s (class %d, logit %.3f); model %zu bytes in place; arena %zu of %zu bytes used (%zu packed weights, "
+                "%zu activations and scratch)\n",
                 a.label, a.cls, static_cast<double>(a.logit), static_cast<std::size_t>(tiny_shapes_model_size), a.arena_used,
-                sizeof g_arena);
+                sizeof g_arena, a.packed, a.activations);
   say(line);
   int k = std::snprintf(line, sizeof line, "logits:");
   for (int i = 0; i < a.classes && k > 0 && k < static_cast<int>(sizeof line) - 20; ++i)
