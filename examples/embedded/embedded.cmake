@@ -16,17 +16,22 @@ function(luodi_tiny_shapes_luodi out)
   set(${out} "${_dst}" PARENT_SCOPE)
 endfunction()
 
-# luodi_embedded_program(<target> <model.luodi> [extra sources]): the example as built for a
-# device: the model compiled in, no exceptions, no RTTI.
+# luodi_embedded_program(<target> <model.luodi> [extra sources]): the example built the way a
+# device build is: the model compiled in; the ISA fixed at compile time by the compiler flags
+# (a device runs on one known CPU; runtime dispatch would also link its per-ISA library, which is
+# built with exceptions); no thread pool (LUODI_NO_THREADS); no exceptions, no RTTI; and, the
+# program being single-threaded, no thread-safe guards on function-local statics (their
+# libstdc++ support code throws, which links the exception machinery back in).
 function(luodi_embedded_program target model)
   add_executable(${target} "${LUODI_EMBEDDED_DIR}/embedded.cpp" ${ARGN})
   luodi_embed_model(${target} "${model}" tiny_shapes_model)
-  luodi_program(${target})
+  target_link_libraries(${target} PRIVATE luodi::luodi luodi_project_options)
+  target_compile_definitions(${target} PRIVATE LUODI_NO_THREADS=1)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
-    target_compile_options(${target} PRIVATE -fno-exceptions -fno-rtti)
+    target_compile_options(${target} PRIVATE -fno-exceptions -fno-rtti -fno-threadsafe-statics)
     if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
       # The shared libstdc++ allocates its emergency exception pool when it is loaded; linked
-      # statically without exceptions, that code is left out and nothing allocates at all.
+      # statically, and with nothing that can throw, that code is left out.
       target_link_options(${target} PRIVATE -static-libstdc++)
     endif()
   endif()
