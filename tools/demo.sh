@@ -6,7 +6,7 @@
 #
 # It installs what is missing (tools/deps.sh demo), configures build/demo, builds only
 # luodi-convert and ocr_demo, converts the PP-OCR ONNX files in models/ppocr to .luodi (skipped
-# when each .luodi is newer than its .onnx and the converter), and runs ocr_demo. The second run
+# when each .luodi is newer than its .onnx, the converter and this script), and runs ocr_demo. The second run
 # only rebuilds and reconverts what changed. Annotated images go to build/demo/ocr_out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,15 +32,23 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 cmake --build "$build" -j "$(nproc)" --target luodi-convert ocr_demo
 
+# Each model carries PaddleOCR's preprocessing contract (ocr_demo reads the channel order and
+# normalisation from it; the det size is chosen per image, the size here is nominal). The same
+# flags are in tests/ocr/CMakeLists.txt.
 convert=$build/bin/luodi-convert
+declare -A contract=(
+  [ch_PP-OCRv4_det_infer]="order=bgr,size=960x960,pixel_scale=1/255,mean=0.485:0.456:0.406,std=0.229:0.224:0.225"
+  [ch_ppocr_mobile_v2.0_cls_infer]="ppocr,size=192x48"
+  [ch_PP-OCRv4_rec_infer]="ppocr,size=320x48"
+)
 mkdir -p "$out"
 for m in ch_PP-OCRv4_det_infer ch_ppocr_mobile_v2.0_cls_infer ch_PP-OCRv4_rec_infer; do
   src=$onnx/$m.onnx
   dst=$out/$m.luodi
-  if [ -f "$dst" ] && [ "$dst" -nt "$src" ] && [ "$dst" -nt "$convert" ]; then
+  if [ -f "$dst" ] && [ "$dst" -nt "$src" ] && [ "$dst" -nt "$convert" ] && [ "$dst" -nt "$0" ]; then
     continue
   fi
-  "$convert" "$src" "$dst.tmp"
+  "$convert" "$src" "$dst.tmp" --preprocess "${contract[$m]}"
   mv "$dst.tmp" "$dst"
 done
 cp -p "$onnx/ppocr_keys_v1.txt" "$out/"

@@ -48,10 +48,10 @@ struct Page {
   ocr::PageResult result;
 };
 
-std::vector<Page> run_all(ocr::Backend& backend) {
+std::vector<Page> run_all(ocr::Backend& backend, const ocr::Options& opt = {}) {
   const auto truth = ocr_test::load_truth(kData + "/ground_truth.tsv");
   REQUIRE(truth.size() >= 4);
-  ocr::Pipeline pipe(backend, dictionary());
+  ocr::Pipeline pipe(backend, dictionary(), opt);
   std::vector<Page> pages;
   for (const std::string& name : images(truth)) {
     auto img = examples::read_image((kData + "/" + name).c_str());
@@ -99,11 +99,39 @@ luodi::Status load_luodi(ocr::LuodiBackend& b) {
   return b.load(ocr::Stage::Rec, (kLuodi + "/ch_PP-OCRv4_rec_infer.luodi").c_str());
 }
 
+// The pipeline as ocr_demo runs it: channel order and normalisation from the models' contracts.
+ocr::Options options_from(const ocr::LuodiBackend& b) {
+  ocr::Options opt;
+  REQUIRE(b.model(ocr::Stage::Det)->has_preprocessing());
+  REQUIRE(b.model(ocr::Stage::Rec)->has_preprocessing());
+  opt.det_spec = b.model(ocr::Stage::Det)->preprocessing();
+  opt.line_spec = b.model(ocr::Stage::Rec)->preprocessing();
+  return opt;
+}
+
+bool same_normalisation(const luodi::PreprocessSpec& a, const luodi::PreprocessSpec& b) {
+  bool same = a.order == b.order && a.normalize == b.normalize && a.pixel_scale == doctest::Approx(b.pixel_scale);
+  for (int c = 0; c < 3; ++c)
+    same = same && a.mean[c] == doctest::Approx(b.mean[c]) && a.stddev[c] == doctest::Approx(b.stddev[c]);
+  return same;
+}
+
+TEST_CASE("luodi: the converted models carry PaddleOCR's preprocessing contracts") {
+  ocr::LuodiBackend backend;
+  const luodi::Status s = load_luodi(backend);
+  REQUIRE_MESSAGE(s.ok(), s.message());
+  const ocr::Options opt = options_from(backend);
+  CHECK(same_normalisation(opt.det_spec, ocr::ppocr_det_spec()));
+  CHECK(same_normalisation(opt.line_spec, ocr::ppocr_line_spec()));
+  REQUIRE(backend.model(ocr::Stage::Cls)->has_preprocessing());
+  CHECK(same_normalisation(backend.model(ocr::Stage::Cls)->preprocessing(), ocr::ppocr_line_spec()));
+}
+
 TEST_CASE("luodi: the pipeline reads the bundled images") {
   ocr::LuodiBackend backend;
   const luodi::Status s = load_luodi(backend);
   REQUIRE_MESSAGE(s.ok(), s.message());
-  check_against_truth(run_all(backend));
+  check_against_truth(run_all(backend, options_from(backend)));
 }
 
 TEST_CASE("luodi: a missing or corrupt model is a named error") {
@@ -154,7 +182,7 @@ TEST_CASE("luodi and onnxruntime: the same boxes, text and scores") {
   ocr_test::OrtBackend ob;
   s = start_ort(ob);
   REQUIRE_MESSAGE(s.ok(), s.message());
-  const std::vector<Page> a = run_all(lb), b = run_all(ob);
+  const std::vector<Page> a = run_all(lb, options_from(lb)), b = run_all(ob);
   REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     INFO("image " << a[i].image);
