@@ -6,6 +6,7 @@
 // counted in the stage that needed it.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include <luodi/runtime/model.hpp>
@@ -39,6 +40,11 @@ class LuodiBackend : public Backend {
   const luodi::Model* model(Stage s) const { return nets_[static_cast<int>(s)].model.get(); }
   const luodi::Session* session(Stage s) const { return nets_[static_cast<int>(s)].session.get(); }
   int prepares(Stage s) const { return nets_[static_cast<int>(s)].prepares; }
+  // Milliseconds spent in Session::run for stage s since the last reset_run_ms().
+  double run_ms(Stage s) const { return nets_[static_cast<int>(s)].run_ms; }
+  void reset_run_ms() {
+    for (Net& n : nets_) n.run_ms = 0.0;
+  }
 
   luodi::Result<luodi::TensorView<float>> input(Stage s, const luodi::Shape& shape) override {
     Net& n = nets_[static_cast<int>(s)];
@@ -70,7 +76,9 @@ class LuodiBackend : public Backend {
     Net& n = nets_[static_cast<int>(s)];
     if (!n.session || !n.session->ok())
       return luodi::Status::error(luodi::StatusCode::InvalidArgument, "the %s session is not prepared", stage_name(s));
+    const auto t0 = std::chrono::steady_clock::now();
     n.session->run();
+    n.run_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return luodi::Status();
   }
 
@@ -85,6 +93,7 @@ class LuodiBackend : public Backend {
     std::unique_ptr<luodi::Session> session;
     luodi::Shape shape;
     int prepares = 0;
+    double run_ms = 0.0;
   };
   luodi::SessionOptions opt_;
   Net nets_[kNumStages];

@@ -134,10 +134,14 @@ int main(int argc, char** argv) {
       continue;
     }
     std::vector<ocr::PageResult> runs;
+    std::vector<double> net[ocr::kNumStages];  // Session::run alone, per stage
     for (int r = 0; r < repeat; ++r) {
+      backend.reset_run_ms();
       auto res = pipe.run(img->view());
       if (!res.ok()) return fail(res.status());
       runs.push_back(std::move(*res));
+      if (r > 0 || repeat == 1)
+        for (int s = 0; s < ocr::kNumStages; ++s) net[s].push_back(backend.run_ms(static_cast<ocr::Stage>(s)));
     }
     ocr::PageResult shown = runs.back();
     if (repeat > 1) {  // medians of the warm runs
@@ -153,6 +157,8 @@ int main(int argc, char** argv) {
     }
     const std::string base = std::filesystem::path(path).filename().string();
     ocr::print_result(stdout, base.c_str(), img->width, img->height, shown);
+    std::printf("  networks alone (Session::run) ms: det %.2f | cls %.2f | rec %.2f\n", median(net[0]), median(net[1]),
+                median(net[2]));
     if (repeat > 1) std::printf("  (times: median of %d warm runs; the first run took %.2f ms)\n", repeat - 1, runs[0].ms.total);
     ocr::annotate(*img, shown);
     const std::string out = out_dir + "/" + base + ".png";

@@ -135,7 +135,15 @@ class OrtBackend : public ocr::Backend {
       return luodi::Status::error(luodi::StatusCode::Internal, "onnxruntime (%s): %s", ocr::stage_name(s), reply);
     }
     n.last_ms = std::atof(reply + 3);
+    n.total_ms += n.last_ms;
     return read_npy(path(i, "out"), &n.out_shape, &n.out);
+  }
+
+  // Milliseconds ONNX Runtime itself spent in session.run for stage s since the last reset,
+  // measured inside the node process (no pipe or file overhead).
+  double run_ms(ocr::Stage s) const { return nets_[static_cast<int>(s)].total_ms; }
+  void reset_run_ms() {
+    for (Net& n : nets_) n.total_ms = 0.0;
   }
 
   luodi::TensorView<const float> output(ocr::Stage s) override {
@@ -148,6 +156,7 @@ class OrtBackend : public ocr::Backend {
     luodi::Shape in_shape, out_shape;
     std::vector<float> in, out;
     double last_ms = 0.0;
+    double total_ms = 0.0;
   };
   std::string path(int i, const char* what) const { return dir_ + "/" + ocr::stage_name(static_cast<ocr::Stage>(i)) + "_" + what + ".npy"; }
 
