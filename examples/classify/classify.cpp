@@ -137,9 +137,9 @@ int main(int argc, char** argv) {
   for (int r = 0; r < k; ++r) {
     const int c = idx[r];
     if (labelled)
-      std::printf("  %d. %-24s %6.2f%%   (class %d)\n", r + 1, model->label(c), 100.0 * p[c], c);
+      std::printf("  %d. %-24s %10.4g%%   (class %d)\n", r + 1, model->label(c), 100.0 * p[c], c);
     else
-      std::printf("  %d. class %-18d %6.2f%%\n", r + 1, c, 100.0 * p[c]);
+      std::printf("  %d. class %-18d %10.4g%%\n", r + 1, c, 100.0 * p[c]);
   }
   std::printf("time ms: load %.2f | decode %.2f | preprocess %.3f | run %.3f\n", load_ms, decode_ms, pre_ms, run_ms);
   return 0;

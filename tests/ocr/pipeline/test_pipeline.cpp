@@ -10,6 +10,7 @@
 //                            (when node and onnxruntime-node are installed)
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -66,6 +67,7 @@ std::vector<Page> run_all(ocr::Backend& backend, const ocr::Options& opt = {}) {
 void check_against_truth(const std::vector<Page>& pages) {
   const auto truth = ocr_test::load_truth(kData + "/ground_truth.tsv");
   int total = 0;
+  double worst_angle = 0.0;
   for (const Page& p : pages) {
     std::vector<ocr_test::TruthLine> want;
     for (const auto& t : truth)
@@ -82,9 +84,10 @@ void check_against_truth(const std::vector<Page>& pages) {
       const double a = ocr_test::quad_angle(got.box);
       INFO("box angle " << a << ", rendered at " << want[i].angle);
       CHECK(ocr_test::angle_diff(a, want[i].angle) <= ocr_test::kMaxAngleError);
+      worst_angle = std::max(worst_angle, ocr_test::angle_diff(a, want[i].angle));
     }
   }
-  MESSAGE("edits over all lines (spaces ignored): " << total);
+  MESSAGE("edits over all lines (spaces ignored): " << total << "; largest box angle error " << worst_angle << " deg");
   CHECK(total <= ocr_test::kMaxEditsTotal);
 }
 
