@@ -17,10 +17,12 @@
 # the model when the model is rebuilt (e.g. by luodi-convert in the same build) and a cross build
 # needs no host tool. CMake turns about 1 MB of model per second into the header; this is meant
 # for the small models embedded targets run.
-cmake_minimum_required(VERSION 3.16)
+#
+# Installed with luodi's CMake package: find_package(luodi) makes luodi_embed_model available.
 
 if(LUODI_EMBED_IN)
   # ---- script mode: cmake -DLUODI_EMBED_IN=... -DLUODI_EMBED_OUT=... -DLUODI_EMBED_SYMBOL=... -P
+  cmake_minimum_required(VERSION 3.16)
   if(NOT EXISTS "${LUODI_EMBED_IN}")
     message(FATAL_ERROR "luodi_embed_model: ${LUODI_EMBED_IN} does not exist")
   endif()

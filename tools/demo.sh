@@ -48,8 +48,10 @@ for m in ch_PP-OCRv4_det_infer ch_ppocr_mobile_v2.0_cls_infer ch_PP-OCRv4_rec_in
   if [ -f "$dst" ] && [ "$dst" -nt "$src" ] && [ "$dst" -nt "$convert" ] && [ "$dst" -nt "$0" ]; then
     continue
   fi
-  "$convert" "$src" "$dst.tmp" --preprocess "${contract[$m]}"
-  mv "$dst.tmp" "$dst"
+  if ! "$convert" "$src" "$dst" --preprocess "${contract[$m]}"; then
+    rm -f "$dst"
+    exit 1
+  fi
 done
 cp -p "$onnx/ppocr_keys_v1.txt" "$out/"
 
