@@ -32,7 +32,8 @@ if(LUODI_EMBED_IN)
   endif()
   file(READ "${LUODI_EMBED_IN}" _hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," _bytes "${_hex}")
-  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n" _bytes "${_bytes}")
+  string(REPEAT "0x[0-9a-f][0-9a-f]," 16 _row)  # CMake's regex has no {n}
+  string(REGEX REPLACE "(${_row})" "\\1\n" _bytes "${_bytes}")
   get_filename_component(_name "${LUODI_EMBED_IN}" NAME)
   set(_s "${LUODI_EMBED_SYMBOL}")
   file(WRITE "${LUODI_EMBED_OUT}.tmp"
