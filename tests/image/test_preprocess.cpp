@@ -145,7 +145,7 @@ std::vector<PreprocessSpec> specs() {
           s.offset[0] = -3.0f, s.offset[1] = 1.0f, s.offset[2] = 0.25f;
         }
         s.pad_value = static_cast<std::uint8_t>(37 * k);
-        if (v.roi) s.roi = PreprocessRoi{6, 4, 30, 22};
+        if (v.roi) s.roi = (k % 2) ? PreprocessRoi{5, 3, 31, 23} : PreprocessRoi{6, 4, 30, 22};  // odd: mid chroma block
         out.push_back(s);
         ++k;
       }

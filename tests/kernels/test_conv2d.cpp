@@ -134,7 +134,7 @@ int check_all_algos(const Conv2dParams& p, std::uint32_t seed, int* ran) {
       Conv2dPlan plan;
       if (!conv2d_plan_with(p, isa, algo, &plan).ok()) continue;
       const auto got = run_conv(plan, 0, d.x, d.w, d.b, d.r);
-      const double factor = algo == Conv2dAlgo::Winograd43 ? kWinogradFactor : 1.0;
+      const double factor = (algo == Conv2dAlgo::Winograd43 || algo == Conv2dAlgo::Winograd23) ? kWinogradFactor : 1.0;
       bad += compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(algo) + " " + describe(p), got, want, mag, K, p,
                      factor);
       ++*ran;
@@ -226,7 +226,7 @@ TEST_CASE("conv2d: reference matches PyTorch (float64) fixtures") {
         Conv2dPlan fp;
         if (!conv2d_plan_with(p, isa, static_cast<Conv2dAlgo>(a), &fp).ok()) continue;
         const auto g2 = run_conv(fp, 0, x, w, b, r);
-        const double factor = fp.algo == Conv2dAlgo::Winograd43 ? kWinogradFactor : 1.0;
+        const double factor = (fp.algo == Conv2dAlgo::Winograd43 || fp.algo == Conv2dAlgo::Winograd23) ? kWinogradFactor : 1.0;
         CHECK(compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(fp.algo) + " vs torch " + name, g2, want, mag,
                       (p.C_in / p.groups) * p.kernel_h * p.kernel_w, p, factor) == 0);
         ++ran;

@@ -10,7 +10,7 @@
 // not depend on the executor's concurrency T (scratch must be sized for that T).
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
-// Winograd43 (winograd.hpp: 3x3 stride 1) and Depthwise (depthwise.hpp). conv2d_plan picks one
+// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1) and Depthwise (depthwise.hpp). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
 #pragma once
@@ -32,8 +32,9 @@
 namespace luodi {
 namespace kernels {
 
+// One thread's share of a run: thread `thread` of `threads` (see conv2d_run).
 using Conv2dRunFn = void (*)(const Conv2dPlan&, const float* x, const void* packed, const float* residual, float* y,
-                             void* scratch, Executor* ex) noexcept;
+                             void* scratch, std::int64_t thread, std::int64_t threads) noexcept;
 
 struct Conv2dKernels {
   int mr, nr;  // GEMM micro-kernel tile the packed layouts use (0 for the reference)
@@ -41,17 +42,14 @@ struct Conv2dKernels {
 };
 
 namespace ref {
-template <class Arch = simd::scalar>
-void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y, void*,
-                       Executor* ex) noexcept {
+inline void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y, void*,
+                       std::int64_t thread, std::int64_t threads) noexcept {
   const Conv2dParams& p = plan.p;
   const float* w = static_cast<const float*>(packed);
   const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
-  auto task = [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i)
-      conv2d_f32_channels<Arch>(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
-  };
-  parallel_for(p.N * p.C_out, task, ex);
+  const std::int64_t n = p.N * p.C_out, b = n * thread / threads, e = n * (thread + 1) / threads;
+  for (std::int64_t i = b; i < e; ++i)
+    conv2d_f32_channels(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
 }
 }  // namespace ref
 
@@ -60,15 +58,15 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run<simd::scalar>, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
-                                  {nullptr, &ref::conv2d_run<Arch>, &simd_impl::conv2d_run_gemm<Arch>,
+                                  {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
-                                   &simd_impl::conv2d_run_depthwise<Arch>}};
+                                   &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -88,6 +86,7 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
     case Conv2dAlgo::Gemm:
     case Conv2dAlgo::GemmT: return true;
     case Conv2dAlgo::Winograd43:
+    case Conv2dAlgo::Winograd23:
       return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
              p.dilation_w == 1 && p.groups == 1;
     case Conv2dAlgo::Depthwise:
@@ -109,14 +108,19 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
-  if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16 && Ho * Wo >= 8 * 8 &&
-      wino_worth_it(Ho, Wo, cin_g, cout_g))
-    return Conv2dAlgo::Winograd43;
+  if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
+    const int m = wino_choose(Ho, Wo, cin_g, cout_g);
+    if (m == 4) return Conv2dAlgo::Winograd43;
+    if (m == 2) return Conv2dAlgo::Winograd23;
+  }
   // Few pixels: NR-wide pixel panels would be mostly padding; put the channels in the vectors.
   const std::int64_t P = Ho * Wo;
   const double eff_gemm = double(P) / double(conv_round_up(P, nr));
   const double eff_t = double(cout_g) / double(conv_round_up(cout_g, nr));
-  if (eff_t > eff_gemm + 0.04 && P <= 1024) return Conv2dAlgo::GemmT;
+  // GemmT pays for a transposed write-back and per-thread packing of the pixel panels, so it
+  // wins only when the pixel panels would be mostly padding (measured on avx512f: 7x7 -> GemmT
+  // by 10-25%, 14x14 (196 = 87.5% of 7 x 32) -> Gemm by 10-40%).
+  if (eff_t > eff_gemm + 0.15 && P <= 1024) return Conv2dAlgo::GemmT;
   return Conv2dAlgo::Gemm;
 }
 
@@ -147,10 +151,11 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
     plan.isa = Isa::scalar;
   }
   if (algo == Conv2dAlgo::Auto) algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr);
+  if (algo == Conv2dAlgo::Reference) plan.isa = Isa::scalar;  // the reference lives in the scalar table
   if (!conv2d_algo_applies(p, algo))
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s does not apply to this convolution",
                          conv2d_algo_name(algo));
-  if (k.run[static_cast<int>(algo)] == nullptr)
+  if (conv2d_kernels(plan.isa).run[static_cast<int>(algo)] == nullptr)
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s has no kernel on ISA %s", conv2d_algo_name(algo),
                          isa_name(plan.isa));
   plan.algo = algo;
@@ -176,13 +181,19 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       plan.cout_pad = detail::conv_round_up(plan.cout_g, k.nr);
       plan.group_floats = plan.cout_pad * plan.K;
       weight_floats = plan.group_floats * p.groups;
-      plan.kc = (16 * 1024) / (4 * k.nr);
+      // a longer K block than Gemm's: the pixel panels are few, so each weight panel is
+      // reused less and the C^T tiles are reloaded per K block (measured: 256 beats 128 at
+      // 7x7x512 on avx512f by ~7%)
+      plan.kc = (32 * 1024) / (4 * k.nr);
       const std::int64_t P_pad = detail::conv_round_up(P, k.mr);
+      // shared: the C^T buffer; per thread: the A panels of a K block and the pixel -> input
+      // offset table they are gathered with
       plan.scratch_shared = detail::conv_bytes(P_pad * plan.cout_pad);
-      plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc);
+      plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc) + detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
       break;
     }
     case Conv2dAlgo::Winograd43:
+    case Conv2dAlgo::Winograd23:
       wino_plan(&plan);
       weight_floats = plan.group_floats;
       break;
@@ -238,6 +249,7 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
       break;
     }
     case Conv2dAlgo::Winograd43:
+    case Conv2dAlgo::Winograd23:
       wino_pack_weights(plan, w, dst);
       break;
     case Conv2dAlgo::Depthwise:
@@ -250,8 +262,13 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
 inline void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
                        void* scratch, Executor* ex = nullptr) noexcept {
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
-  conv2d_kernels(plan.isa).run[static_cast<int>(plan.algo)](plan, x, packed, plan.p.has_residual ? residual : nullptr, y,
-                                                           scratch, ex);
+  const Conv2dRunFn fn = conv2d_kernels(plan.isa).run[static_cast<int>(plan.algo)];
+  const float* r = plan.p.has_residual ? residual : nullptr;
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) fn(plan, x, packed, r, y, scratch, t, threads);
+  };
+  parallel_for(threads, task, ex);
 }
 
 }  // namespace kernels

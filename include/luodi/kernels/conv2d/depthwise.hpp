@@ -118,13 +118,18 @@ struct Deinterleave2<xsimd::neon64> {
 #endif
 
 // dst[0, n) = src[0, n), in vectors (short rows are common here; a memcpy call would cost more).
+// When n >= L the tail is one more vector overlapping the previous one.
 template <class Arch>
 LUODI_ALWAYS_INLINE void copy_floats(const float* src, float* dst, std::int64_t n) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
-  std::int64_t i = 0;
-  for (; i + L <= n; i += L) B::load_unaligned(src + i).store_unaligned(dst + i);
-  for (; i < n; ++i) dst[i] = src[i];
+  if (n >= L) {
+    std::int64_t i = 0;
+    for (; i + L <= n; i += L) B::load_unaligned(src + i).store_unaligned(dst + i);
+    if (i < n) B::load_unaligned(src + n - L).store_unaligned(dst + n - L);
+    return;
+  }
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = src[i];
 }
 
 // Fill the phase planes of one padded input plane: the input copied (stride 1), split into even
@@ -136,6 +141,11 @@ void dw_build_phases(const Conv2dPlan& plan, const float* xc, float* phases) noe
   const Conv2dParams& p = plan.p;
   const std::int64_t sh = p.stride_h, sw = p.stride_w, Wq = plan.dw_plane_w, rows = plan.dw_plane_h;
   const std::int64_t H = p.H, W = p.W, pt = p.pad_top, pl = p.pad_left;
+  if (sh == 1 && sw == 1) {
+    float* d = phases + pt * Wq + pl;
+    for (std::int64_t iy = 0; iy < H; ++iy, d += Wq, xc += W) copy_floats<Arch>(xc, d, W);
+    return;
+  }
   std::int64_t ry = pt % sh, q = pt / sh;  // phase row of input row iy, kept without divisions
   for (std::int64_t iy = 0; iy < H; ++iy, (++ry == sh ? (ry = 0, ++q) : 0)) {
     if (q >= rows) break;
@@ -177,9 +187,11 @@ void dw_build_phases(const Conv2dPlan& plan, const float* xc, float* phases) noe
 
 // out[g] = bias + sum_taps w[t] * phase_t[g + off_t] for g in [0, n): four vectors per step so
 // that each loaded weight feeds four FMAs.
-template <class Arch, int KH, int KW>
+// ACT (Identity, Relu or Clip) is applied before the store; callers pass Identity for other
+// activations (and when a residual must be added first) and activate afterwards.
+template <class Arch, int KH, int KW, ActivationKind ACT>
 void dw_accumulate(const float* phases, const std::int64_t* tap_off, int taps, const float* wc, float bias, float* out,
-                   std::int64_t n) noexcept {
+                   std::int64_t n, const ActivationParams& ap) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   constexpr int kMaxTaps = 64;
@@ -202,23 +214,46 @@ void dw_accumulate(const float* phases, const std::int64_t* tap_off, int taps, c
         a2 = xsimd::fma(w[t], B::load_unaligned(s + 2 * L), a2);
         a3 = xsimd::fma(w[t], B::load_unaligned(s + 3 * L), a3);
       }
-      a0.store_unaligned(out + g);
-      a1.store_unaligned(out + g + L);
-      a2.store_unaligned(out + g + 2 * L);
-      a3.store_unaligned(out + g + 3 * L);
+      activate<Arch, ACT>(a0, ap).store_unaligned(out + g);
+      activate<Arch, ACT>(a1, ap).store_unaligned(out + g + L);
+      activate<Arch, ACT>(a2, ap).store_unaligned(out + g + 2 * L);
+      activate<Arch, ACT>(a3, ap).store_unaligned(out + g + 3 * L);
     }
   } else {
     for (; g < n; g += L) {
       B a = b0;
       for (int t = 0; t < taps; ++t) a = xsimd::fma(B(wt[t]), B::load_unaligned(src[t] + g), a);
-      a.store_unaligned(out + g);
+      activate<Arch, ACT>(a, ap).store_unaligned(out + g);
     }
   }
 }
 
+template <class Arch, ActivationKind ACT>
+LUODI_ALWAYS_INLINE void dw_accumulate_k(std::int64_t khw, const float* phases, const std::int64_t* tap_off, int taps,
+                                         const float* wc, float bias, float* out, std::int64_t n,
+                                         const ActivationParams& ap) noexcept {
+  if (khw == 9 && taps == 9)
+    dw_accumulate<Arch, 3, 3, ACT>(phases, tap_off, taps, wc, bias, out, n, ap);
+  else if (khw == 25 && taps == 25)
+    dw_accumulate<Arch, 5, 5, ACT>(phases, tap_off, taps, wc, bias, out, n, ap);
+  else
+    dw_accumulate<Arch, 0, 0, ACT>(phases, tap_off, taps, wc, bias, out, n, ap);
+}
+template <class Arch>
+LUODI_ALWAYS_INLINE void dw_accumulate_any(ActivationKind act, std::int64_t khw, const float* phases,
+                                           const std::int64_t* tap_off, int taps, const float* wc, float bias, float* out,
+                                           std::int64_t n, const ActivationParams& ap) noexcept {
+  if (act == ActivationKind::Relu)
+    dw_accumulate_k<Arch, ActivationKind::Relu>(khw, phases, tap_off, taps, wc, bias, out, n, ap);
+  else if (act == ActivationKind::Clip)
+    dw_accumulate_k<Arch, ActivationKind::Clip>(khw, phases, tap_off, taps, wc, bias, out, n, ap);
+  else
+    dw_accumulate_k<Arch, ActivationKind::Identity>(khw, phases, tap_off, taps, wc, bias, out, n, ap);
+}
+
 template <class Arch>
 void conv2d_run_depthwise(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
-                          void* scratch, Executor* ex) noexcept {
+                          void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   const Conv2dParams& p = plan.p;
@@ -238,7 +273,11 @@ void conv2d_run_depthwise(const Conv2dPlan& plan, const float* x, const void* pa
                                       (dy / p.stride_h) * Wq + dx / p.stride_w;
     }
   const int taps = static_cast<int>(khw);
-  parallel_items<Arch>(p.N * p.C_in, ex, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
+  // relu and clip (relu6) are applied in registers when no residual comes between
+  const ActivationKind fused = (!residual && (p.activation == ActivationKind::Relu || p.activation == ActivationKind::Clip))
+                                   ? p.activation
+                                   : ActivationKind::Identity;
+  parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
     float* phases = static_cast<float*>(scratch) + t * slot;
     float* out = phases + phases_floats;
     std::memset(phases, 0, static_cast<std::size_t>(slot) * sizeof(float));
@@ -249,12 +288,7 @@ void conv2d_run_depthwise(const Conv2dPlan& plan, const float* x, const void* pa
         const std::int64_t co = ci * mult + m;
         const float* wc = w + co * khw;
         const float bv = bias ? bias[co] : 0.0f;
-        if (p.kernel_h == 3 && p.kernel_w == 3)
-          dw_accumulate<Arch, 3, 3>(phases, tap_off, taps, wc, bv, out, n_flat);
-        else if (p.kernel_h == 5 && p.kernel_w == 5)
-          dw_accumulate<Arch, 5, 5>(phases, tap_off, taps, wc, bv, out, n_flat);
-        else
-          dw_accumulate<Arch, 0, 0>(phases, tap_off, taps, wc, bv, out, n_flat);
+        dw_accumulate_any<Arch>(fused, khw, phases, tap_off, taps, wc, bv, out, n_flat, p.act_params);
         // Compact rows of Wq to Wo. Without a residual, activate the flat buffer first (whole
         // vectors, no tails); with one, add it while compacting and activate the plane after.
         float* yc = y + (img * p.C_out + co) * HWo;
@@ -270,9 +304,8 @@ void conv2d_run_depthwise(const Conv2dPlan& plan, const float* x, const void* pa
           }
           act_array<Arch>(p.activation, p.act_params, yc, HWo);
         } else {
-          if (p.activation != ActivationKind::Identity)
-            for (std::int64_t g = 0; g < n_flat; g += L)
-              activate_dynamic<Arch>(p.activation, B::load_unaligned(out + g), p.act_params).store_unaligned(out + g);
+          if (fused == ActivationKind::Identity)
+            act_array<Arch>(p.activation, p.act_params, out, (n_flat + L - 1) / L * L);
           for (std::int64_t oy = 0; oy < Ho; ++oy) copy_floats<Arch>(out + oy * Wq, yc + oy * Wo, Wo);
         }
       }

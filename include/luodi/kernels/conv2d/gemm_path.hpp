@@ -25,7 +25,7 @@ namespace simd_impl {
 
 template <class Arch>
 void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
-                     void* scratch, Executor* ex) noexcept {
+                     void* scratch, std::int64_t thread, std::int64_t nthreads) noexcept {
   using Tile = GemmTile<Arch>;
   constexpr int MR = Tile::MR;
   constexpr int NR = Tile::NRV * static_cast<int>(simd::fbatch<Arch>::size);
@@ -40,7 +40,7 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
   blk.nc = plan.nc;
 
   // Items: images x groups x N blocks x M blocks; narrower blocks when there are few.
-  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  const std::int64_t threads = nthreads;
   const std::int64_t outer = p.N * p.groups;
   std::int64_t n_step = plan.nc, m_step = M;
   std::int64_t n_blocks = (N + n_step - 1) / n_step, m_blocks = 1;
@@ -59,7 +59,7 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
     }
   }
   const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
-  parallel_items<Arch>(outer * n_blocks * m_blocks, ex, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
+  parallel_items<Arch>(outer * n_blocks * m_blocks, thread, threads, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
     float* buf = static_cast<float*>(scratch) + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float)) + t * slot;
     for (std::int64_t idx = b; idx < e; ++idx) {
       std::int64_t r = idx;
@@ -91,7 +91,7 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
 
 template <class Arch>
 void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
-                       void* scratch, Executor* ex) noexcept {
+                       void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   using Tile = GemmTile<Arch>;
   constexpr int MR = Tile::MR;
   constexpr int NR = Tile::NRV * static_cast<int>(simd::fbatch<Arch>::size);
@@ -102,9 +102,23 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
   const std::int64_t P_pad = (P + MR - 1) / MR * MR;
   const std::int64_t K = plan.K, HW = p.H * p.W;
   const std::int64_t ldct = plan.cout_pad;
-  float* ct = static_cast<float*>(scratch);  // shared: [P_pad][cout_pad]
+  float* ct = static_cast<float*>(scratch);  // shared: [P_pad][cout_pad], threads own columns
   const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
   float* slots = ct + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float));
+  // Offsets of every (tap, pixel) into an input plane, -1 where the tap falls in the padding:
+  // the A panels are then gathered without per-element index arithmetic. Per thread (cheap).
+  std::int32_t* offs = reinterpret_cast<std::int32_t*>(slots + thread * slot + (P_pad * plan.kc + 15) / 16 * 16);
+  const std::int64_t khw = p.kernel_h * p.kernel_w;
+  for (std::int64_t ky = 0; ky < p.kernel_h; ++ky)
+    for (std::int64_t kx = 0; kx < p.kernel_w; ++kx) {
+      std::int32_t* o = offs + (ky * p.kernel_w + kx) * P_pad;
+      for (std::int64_t j = 0; j < P_pad; ++j) {
+        const std::int64_t oy = j / plan.out_w, ox = j % plan.out_w;
+        const std::int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+        const std::int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+        o[j] = (j < P && iy >= 0 && iy < p.H && ix >= 0 && ix < p.W) ? static_cast<std::int32_t>(iy * p.W + ix) : -1;
+      }
+    }
   const std::int64_t kblocks = (K + plan.kc - 1) / plan.kc;
   const std::int64_t kc_even = (K + kblocks - 1) / kblocks;
   const std::int64_t panels = plan.cout_pad / NR;
@@ -113,7 +127,7 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
       const float* xg = x + (img * p.C_in + g * plan.cin_g) * HW;
       const std::int64_t yoff = (img * p.C_out + g * plan.cout_g) * P;
       const float* wg = w + g * plan.group_floats;
-      parallel_items<Arch>(panels, ex, [&](std::int64_t t, std::int64_t pb, std::int64_t pe) {
+      parallel_items<Arch>(panels, thread, threads, [&](std::int64_t t, std::int64_t pb, std::int64_t pe) {
         float* abuf = slots + t * slot;
         UkEpilogue uk = {};
         uk.alpha = 1.0f;
@@ -122,7 +136,21 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
         for (std::int64_t k0 = 0; k0 < K; k0 += kc_even) {
           const std::int64_t kc = (K - k0 < kc_even) ? K - k0 : kc_even;
           const int flags = (k0 > 0 ? kUkLoadC : 0) | (k0 + kc == K ? kUkFinal : 0);
-          pack_im2col_panels<Arch, MR>(plan, xg, k0, kc, 0, P, abuf);
+          // A panels [P_pad/MR][kc][MR] for rows k0..k0+kc
+          for (std::int64_t q = 0; q < P_pad; q += MR) {
+            float* d = abuf + q * kc;
+            std::int64_t ci = k0 / khw, tap = k0 % khw;
+            for (std::int64_t k = 0; k < kc; ++k, d += MR) {
+              const float* src = xg + ci * HW;
+              const std::int32_t* o = offs + tap * P_pad + q;
+#pragma GCC unroll 8
+              for (int r = 0; r < MR; ++r) d[r] = o[r] >= 0 ? src[o[r]] : 0.0f;
+              if (++tap == khw) {
+                tap = 0;
+                ++ci;
+              }
+            }
+          }
           for (std::int64_t jp = pb; jp < pe; ++jp) {
             const std::int64_t j = jp * NR;
             const int nv = static_cast<int>((plan.cout_g - j < NR) ? plan.cout_g - j : NR);
@@ -149,7 +177,6 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
           act_array<Arch>(p.activation, p.act_params, yr, P);
         }
       });
-      (void)P_pad;
     }
   }
 }

@@ -16,7 +16,8 @@ namespace kernels {
   X(Gemm, "gemm")                  /* C[Cout][HW] = W * im2col(x): weights as packed A panels */ \
   X(GemmT, "gemm_t")               /* C[HW][Cout] = im2col(x)^T * W^T: for few pixels, many Cout */ \
   X(Winograd43, "winograd_f43")    /* 3x3 stride 1: F(4x4, 3x3) */                               \
-  X(Depthwise, "depthwise")        /* groups == C_in: one plane at a time */
+  X(Depthwise, "depthwise")        /* groups == C_in: one plane at a time */                     \
+  X(Winograd23, "winograd_f23")    /* 3x3 stride 1: F(2x2, 3x3), for small planes */
 
 enum class Conv2dAlgo : std::uint8_t {
 #define LUODI_X(e, name) e,

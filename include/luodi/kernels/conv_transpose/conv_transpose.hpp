@@ -23,8 +23,10 @@
 namespace luodi {
 namespace kernels {
 
+// One thread's share of a run: thread `thread` of `threads`.
 using ConvTranspose2dRunFn = void (*)(const ConvTranspose2dPlan&, const float* x, const void* packed,
-                                      const float* residual, float* y, void* scratch, Executor* ex) noexcept;
+                                      const float* residual, float* y, void* scratch, std::int64_t thread,
+                                      std::int64_t threads) noexcept;
 
 struct ConvTranspose2dKernels {
   int mr, nr;
@@ -32,17 +34,14 @@ struct ConvTranspose2dKernels {
 };
 
 namespace ref {
-template <class Arch = simd::scalar>
-void conv_transpose2d_run(const ConvTranspose2dPlan& plan, const float* x, const void* packed, const float* residual,
-                                 float* y, void*, Executor* ex) noexcept {
+inline void conv_transpose2d_run(const ConvTranspose2dPlan& plan, const float* x, const void* packed, const float* residual,
+                                 float* y, void*, std::int64_t thread, std::int64_t threads) noexcept {
   const ConvTranspose2dParams& p = plan.p;
   const float* w = static_cast<const float*>(packed);
   const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
-  auto task = [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i)
-      conv_transpose2d_f32_channels<Arch>(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
-  };
-  parallel_for(p.N * p.C_out, task, ex);
+  const std::int64_t n = p.N * p.C_out, b = n * thread / threads, e = n * (thread + 1) / threads;
+  for (std::int64_t i = b; i < e; ++i)
+    conv_transpose2d_f32_channels(p, x, w, bias, residual, y, i / p.C_out, i % p.C_out, i % p.C_out + 1);
 }
 }  // namespace ref
 
@@ -51,13 +50,13 @@ struct ConvTranspose2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {&ref::conv_transpose2d_run<simd::scalar>, nullptr}};
+      static constexpr Table t = {0, 0, {&ref::conv_transpose2d_run, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
-                                  {&ref::conv_transpose2d_run<Arch>, &simd_impl::conv_transpose2d_run_gemm<Arch>}};
+                                  {nullptr, &simd_impl::conv_transpose2d_run_gemm<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -141,9 +140,13 @@ inline void conv_transpose2d_pack(const ConvTranspose2dPlan& plan, const float* 
 inline void conv_transpose2d_run(const ConvTranspose2dPlan& plan, const float* x, const void* packed, const float* residual,
                                  float* y, void* scratch, Executor* ex = nullptr) noexcept {
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
-  conv_transpose2d_kernels(plan.isa).run[static_cast<int>(plan.algo)](plan, x, packed,
-                                                                       plan.p.has_residual ? residual : nullptr, y,
-                                                                       scratch, ex);
+  const ConvTranspose2dRunFn fn = conv_transpose2d_kernels(plan.isa).run[static_cast<int>(plan.algo)];
+  const float* r = plan.p.has_residual ? residual : nullptr;
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) fn(plan, x, packed, r, y, scratch, t, threads);
+  };
+  parallel_for(threads, task, ex);
 }
 
 }  // namespace kernels

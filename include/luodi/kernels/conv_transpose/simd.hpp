@@ -19,7 +19,7 @@ namespace simd_impl {
 
 template <class Arch>
 void conv_transpose2d_run_gemm(const ConvTranspose2dPlan& plan, const float* x, const void* packed, const float* residual,
-                               float* y, void* scratch, Executor* ex) noexcept {
+                               float* y, void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   using Tile = GemmTile<Arch>;
   constexpr int MR = Tile::MR;
   const ConvTranspose2dParams& p = plan.p;
@@ -41,7 +41,7 @@ void conv_transpose2d_run_gemm(const ConvTranspose2dPlan& plan, const float* x, 
       float* yg = y + (img * p.C_out + g * plan.cout_g) * HWo;
       const float* rg = residual ? residual + (img * p.C_out + g * plan.cout_g) * HWo : nullptr;
       const GemmA A = {w + g * plan.group_floats, K, MR, false};
-      parallel_items<Arch>(plan.cout_g, ex, [&](std::int64_t t, std::int64_t co0, std::int64_t co1) {
+      parallel_items<Arch>(plan.cout_g, thread, threads, [&](std::int64_t t, std::int64_t co0, std::int64_t co1) {
         float* cols = static_cast<float*>(scratch) + t * slot;
         float* bbuf = cols + cols_floats;
         for (std::int64_t co = co0; co < co1; ++co) {

@@ -12,8 +12,9 @@
 // that runs. Isa::scalar plans run the reference (ref.hpp) through the same calls.
 //
 // Accuracy: every path sums the K products in k order into one float accumulator per output
-// (the SIMD paths with FMA), so results differ from ref by reassociation-free rounding only:
-// |c - ref| <= ~2 K eps sum|a||b| (tests/kernels/test_gemm.cpp uses 4 K eps).
+// (the SIMD paths with FMA; K blocks are summed in order), so each side's error is within
+// Higham's gamma_K * sum|a||b|; tests/kernels/test_gemm.cpp allows (K + 3) eps sum|a||b| between
+// them (tests/kernels/fixture_util.hpp).
 // Results do not depend on the thread count.
 #pragma once
 
@@ -31,10 +32,12 @@
 namespace luodi {
 namespace kernels {
 
+// One thread's share of a run: thread `thread` of `threads` (see gemm_run).
 using GemmRunPackedFn = void (*)(const GemmPlan&, const float* A, const void* packed, const float* residual, float* C,
-                                 void* scratch, Executor* ex) noexcept;
+                                 void* scratch, std::int64_t thread, std::int64_t threads) noexcept;
 using GemmRunUnpackedFn = void (*)(const GemmPlan&, const float* A, const float* B, const float* bias,
-                                   const float* residual, float* C, void* scratch, Executor* ex) noexcept;
+                                   const float* residual, float* C, void* scratch, std::int64_t thread,
+                                   std::int64_t threads) noexcept;
 
 struct GemmKernels {
   int mr, nr;  // micro-kernel tile; 0 for the reference
@@ -43,16 +46,23 @@ struct GemmKernels {
 };
 
 namespace ref {
+// Thread t of T computes rows [M*t/T, M*(t+1)/T) of every batch entry.
+inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float* B, const float* bias,
+                              const float* residual, float* C, void*, std::int64_t thread, std::int64_t threads) noexcept {
+  const GemmParams& p = plan.p;
+  const std::int64_t m0 = p.M * thread / threads, m1 = p.M * (thread + 1) / threads;
+  for (std::int64_t b = 0; b < gemm_batch_count(p); ++b) {
+    std::int64_t oa = 0, ob = 0;
+    gemm_batch_offsets(p, b, &oa, &ob);
+    gemm_f32_rows(p, A + oa, B + ob, bias, residual ? residual + b * p.M * p.N : nullptr, C + b * p.M * p.N, m0, m1);
+  }
+}
 inline void gemm_run_packed(const GemmPlan& plan, const float* A, const void* packed, const float* residual, float* C,
-                            void*, Executor*) noexcept {
+                            void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   const float* B = static_cast<const float*>(packed);
   const float* bias = plan.p.bias != GemmBias::None ? B + plan.bias_offset : nullptr;
   // Packed B slices are stored densely in slice order, as the batch strides address them.
-  gemm_f32(plan.p, A, B, bias, residual, C);
-}
-inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float* B, const float* bias,
-                              const float* residual, float* C, void*, Executor*) noexcept {
-  gemm_f32(plan.p, A, B, bias, residual, C);
+  gemm_run_unpacked(plan, A, B, bias, residual, C, scratch, thread, threads);
 }
 }  // namespace ref
 
@@ -119,12 +129,16 @@ inline GemmPlan gemm_plan(const GemmParams& p, Isa isa = active_isa()) noexcept 
     plan.algo = GemmAlgo::Packed;
     plan.mr = k.mr;
     plan.nr = k.nr;
-    // kc x NR of B stays in L1 (32 KiB on the machines luodi is tuned on) beside the A rows.
-    plan.kc = (16 * 1024) / (4 * k.nr);
-    if (plan.kc < 64) plan.kc = 64;
-    plan.mc = 240;  // rows of A kept in L2 while the B panels of one block pass by
-    plan.nc = detail::round_up(p.N < 1024 ? p.N : 1024, k.nr);
+    // Blocking measured on Zen 4 (32 KiB L1d, 1 MiB L2) over 256^3..1024^3 and both tiles:
+    // kc = 128 (a B micro-panel that fits L1 with room) lost 15-25% at 1024^3 on avx512f to the
+    // C reloads of 8 K blocks; kc = 384..768 were within noise of each other. mc = 120 rows of A
+    // (a multiple of 6 and 8) keep an A block in L2; nc = 512 columns of B per block.
+    plan.kc = 384;
+    plan.mc = 120;  // rows of A kept in L2 while the B panels of one block pass by
+    const std::int64_t ncmax = 512;
+    plan.nc = detail::round_up(p.N < ncmax ? p.N : ncmax, k.nr);
     plan.b_slice_floats = p.K * detail::round_up(p.N, k.nr);
+    // the B panels of one (kc, nc) block
     plan.scratch_per_thread = static_cast<std::int64_t>(align_up(
         static_cast<std::size_t>(plan.kc * plan.nc) * sizeof(float), kAlignment));
   }
@@ -161,14 +175,26 @@ inline void gemm_pack_b(const GemmPlan& plan, const float* B, const float* bias,
 inline void gemm_run(const GemmPlan& plan, const float* A, const void* packed, const float* residual, float* C, void* scratch,
                      Executor* ex = nullptr) noexcept {
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
-  gemm_kernels(plan.isa).run_packed(plan, A, packed, plan.p.has_residual ? residual : nullptr, C, scratch, ex);
+  const GemmRunPackedFn fn = gemm_kernels(plan.isa).run_packed;
+  const float* r = plan.p.has_residual ? residual : nullptr;
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) fn(plan, A, packed, r, C, scratch, t, threads);
+  };
+  parallel_for(threads, task, ex);
 }
 
 // The same with both operands given at run time (B is packed into scratch panel by panel).
 inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float* B, const float* bias,
                               const float* residual, float* C, void* scratch, Executor* ex = nullptr) noexcept {
-  gemm_kernels(plan.isa).run_unpacked(plan, A, B, plan.p.bias != GemmBias::None ? bias : nullptr,
-                                      plan.p.has_residual ? residual : nullptr, C, scratch, ex);
+  const GemmRunUnpackedFn fn = gemm_kernels(plan.isa).run_unpacked;
+  const float* bb = plan.p.bias != GemmBias::None ? bias : nullptr;
+  const float* r = plan.p.has_residual ? residual : nullptr;
+  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  auto task = [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) fn(plan, A, B, bb, r, C, scratch, t, threads);
+  };
+  parallel_for(threads, task, ex);
 }
 
 }  // namespace kernels

@@ -51,7 +51,7 @@ LUODI_ALWAYS_INLINE GemmItem gemm_item(std::int64_t idx, std::int64_t m_blocks, 
 // Shared by the packed and unpacked runs. Exactly one of b_packed / b_plain is set.
 template <class Arch>
 void gemm_run_impl(const GemmPlan& plan, const float* A, const float* b_packed, const float* b_plain, const float* bias,
-                   const float* residual, float* C, void* scratch, Executor* ex) noexcept {
+                   const float* residual, float* C, void* scratch, std::int64_t thread, std::int64_t nthreads) noexcept {
   using Tile = GemmTile<Arch>;
   constexpr int MR = Tile::MR;
   constexpr int NR = Tile::NRV * static_cast<int>(simd::fbatch<Arch>::size);
@@ -82,7 +82,7 @@ void gemm_run_impl(const GemmPlan& plan, const float* A, const float* b_packed, 
   blk.nc = plan.nc;
 
   // Work split: N blocks of nc columns; M is split too only when that leaves too few items.
-  const int threads = ex ? ex->concurrency() : 1;
+  const std::int64_t threads = nthreads;
   std::int64_t n_step = plan.nc;
   std::int64_t n_blocks = (N + n_step - 1) / n_step;
   std::int64_t m_step = M;
@@ -106,8 +106,9 @@ void gemm_run_impl(const GemmPlan& plan, const float* A, const float* b_packed, 
   }
   const std::int64_t items = batches * m_blocks * n_blocks;
   const std::int64_t slot_floats = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
-  auto task = [&](std::int64_t t0, std::int64_t t1) {
-    for (std::int64_t t = t0; t < t1; ++t) {
+  {
+    {
+      const std::int64_t t = thread;
       float* b_buf = static_cast<float*>(scratch) + t * slot_floats;
       const std::int64_t i0 = items * t / threads, i1 = items * (t + 1) / threads;
       for (std::int64_t idx = i0; idx < i1; ++idx) {
@@ -135,22 +136,21 @@ void gemm_run_impl(const GemmPlan& plan, const float* A, const float* b_packed, 
         gemm_blocked<Arch>(M, N, K, ga, bp, pack, c, N, e, blk, it.m0, it.m1, it.n0, it.n1, b_buf);
       }
     }
-  };
-  parallel_for(threads, task, ex);
+  }
 }
 
 template <class Arch>
 void gemm_run_packed(const GemmPlan& plan, const float* A, const void* packed, const float* residual, float* C,
-                     void* scratch, Executor* ex) noexcept {
+                     void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   const float* pk = static_cast<const float*>(packed);
   gemm_run_impl<Arch>(plan, A, pk, nullptr, plan.p.bias != GemmBias::None ? pk + plan.bias_offset : nullptr, residual, C,
-                      scratch, ex);
+                      scratch, thread, threads);
 }
 
 template <class Arch>
 void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float* B, const float* bias, const float* residual,
-                       float* C, void* scratch, Executor* ex) noexcept {
-  gemm_run_impl<Arch>(plan, A, nullptr, B, bias, residual, C, scratch, ex);
+                       float* C, void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
+  gemm_run_impl<Arch>(plan, A, nullptr, B, bias, residual, C, scratch, thread, threads);
 }
 
 }  // namespace simd_impl

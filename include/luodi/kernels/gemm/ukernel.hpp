@@ -3,7 +3,8 @@
 //
 // Register blocking. The tile is MR rows x NRV vectors; each k step loads NRV vectors of the B
 // panel, broadcasts MR values of A and issues MR*NRV independent FMAs into accumulators that
-// stay in registers for the whole k loop. The tile per ISA (GemmTile below) was chosen by
+// stay in registers for the whole k loop. The tile per ISA (GemmTile below) follows from the
+// register file and FMA latency; only the cache blocking around it (gemm.hpp) was tuned by
 // measurement on a Zen 4 core (bench/kernels/bench_gemm.cpp; docs/performance.md):
 //   sse2     6 x 8   (12 accumulators of 16 xmm registers)
 //   avx2     6 x 16  (12 of 16 ymm; 2 FMA pipes x 4 cycles latency need >= 8 chains)
@@ -282,34 +283,43 @@ namespace luodi {
 namespace kernels {
 namespace simd_impl {
 
-// y[i] = act(y[i]) for i < n, any n (the tail goes through a lane-sized buffer).
-template <class Arch>
-LUODI_NOINLINE void act_array(ActivationKind k, const ActivationParams& p, float* y, std::int64_t n) noexcept {
-  if (k == ActivationKind::Identity) return;
+// y[i] = act(y[i]) for i < n, any n (the tail goes through a lane-sized buffer). The switch on
+// the kind is outside the loop.
+template <class Arch, ActivationKind K>
+LUODI_ALWAYS_INLINE void act_array_k(const ActivationParams& p, float* y, std::int64_t n) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   std::int64_t i = 0;
-  for (; i + L <= n; i += L) activate_dynamic<Arch>(k, B::load_unaligned(y + i), p).store_unaligned(y + i);
+  for (; i + L <= n; i += L) activate<Arch, K>(B::load_unaligned(y + i), p).store_unaligned(y + i);
   if (i < n) {
     alignas(64) float buf[L] = {};
     std::memcpy(buf, y + i, static_cast<std::size_t>(n - i) * sizeof(float));
-    activate_dynamic<Arch>(k, B::load_aligned(buf), p).store_aligned(buf);
+    activate<Arch, K>(B::load_aligned(buf), p).store_aligned(buf);
     std::memcpy(y + i, buf, static_cast<std::size_t>(n - i) * sizeof(float));
   }
 }
+template <class Arch>
+LUODI_NOINLINE void act_array(ActivationKind k, const ActivationParams& p, float* y, std::int64_t n) noexcept {
+  switch (k) {
+#define LUODI_X(e, name, a, b)                                 \
+  case ActivationKind::e:                                      \
+    if (ActivationKind::e != ActivationKind::Identity)         \
+      act_array_k<Arch, ActivationKind::e>(p, y, n);           \
+    return;
+    LUODI_ACTIVATIONS(LUODI_X)
+#undef LUODI_X
+  }
+}
 
-// Split `items` over the executor's threads; fn(thread, begin, end) gets a contiguous range and
-// the thread index, which selects that thread's scratch slot.
+// Thread `thread` of `threads` takes items [items*thread/threads, items*(thread+1)/threads) and
+// gets its index, which selects its scratch slot. Dispatched kernels never see the Executor:
+// the entry points (conv2d_run, gemm_run, ...) run in the caller's translation unit and call the
+// kernel once per thread, so no virtual call (and no speculatively devirtualised copy of an
+// executor's inline methods) is compiled with a per-ISA target.
 template <class Arch, class F>
-void parallel_items(std::int64_t items, Executor* ex, F&& fn) noexcept {
-  const std::int64_t threads = ex ? ex->concurrency() : 1;
-  auto task = [&](std::int64_t t0, std::int64_t t1) {
-    for (std::int64_t t = t0; t < t1; ++t) {
-      const std::int64_t b = items * t / threads, e = items * (t + 1) / threads;
-      if (b < e) fn(t, b, e);
-    }
-  };
-  parallel_for(threads, task, ex);
+LUODI_ALWAYS_INLINE void parallel_items(std::int64_t items, std::int64_t thread, std::int64_t threads, F&& fn) noexcept {
+  const std::int64_t b = items * thread / threads, e = items * (thread + 1) / threads;
+  if (b < e) fn(thread, b, e);
 }
 
 }  // namespace simd_impl
