@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages luodi needs for a purpose, only those that are missing.
 #   tools/deps.sh demo    build and run the demo
-#   tools/deps.sh test    the whole test matrix (compilers, cross toolchains, fixtures' Python)
+#   tools/deps.sh test    the whole test matrix (compilers, cross toolchains, fixtures' Python,
+#                         ImageMagick and fonts for tools/gen_ocr_images.sh)
+# The demo's images are committed, so the demo itself needs neither ImageMagick nor the fonts.
 set -euo pipefail
 
 purpose=${1:-test}
@@ -10,7 +12,8 @@ case "$purpose" in
   demo) want=("${build[@]}") ;;
   test) want=("${build[@]}" clang libclang-rt-14-dev doctest-dev libbenchmark-dev libopencv-dev
               libonnx-testdata python3-numpy python3-onnx python3-torch python3-torchvision
-              g++-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi) ;;
+              g++-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi
+              imagemagick fonts-dejavu-core fonts-noto-cjk) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 

@@ -6,7 +6,7 @@
 #   LUODI_VARIANTS="release asan" bash tools/test.sh
 #
 # variant    compiler / flags                         runs (CTest labels)
-# release    g++, runtime dispatch, -Werror           unit build consumer conformance models
+# release    g++, runtime dispatch, -Werror           unit build consumer conformance models demo
 # clang      clang 14                                 unit build
 # scalar     no xsimd, no Eigen (reference kernels)   unit conformance
 # noexcept   -fno-exceptions -fno-rtti                unit
@@ -21,7 +21,7 @@ bash tools/deps.sh test
 variants=${LUODI_VARIANTS:-"release clang scalar noexcept asan aarch64 cortex-m4"}
 jobs=$(nproc)
 declare -A labels=(
-  [release]="unit|build|consumer|conformance|models"
+  [release]="unit|build|consumer|conformance|models|demo"
   [clang]="unit|build"
   [scalar]="unit|conformance"
   [noexcept]="unit"
