@@ -16,16 +16,6 @@ out=$build/models
 
 bash tools/deps.sh demo
 
-if [ ! -f include/luodi/runtime/session.hpp ] || [ ! -f tools/luodi-convert.cpp ] || [ ! -f "$onnx/ch_PP-OCRv4_det_infer.onnx" ]; then
-  # The OCR demo needs the runtime, the converter and the models; until they are all in this
-  # tree, show what the kernels do on this machine instead.
-  echo "demo: the OCR demo needs the runtime, luodi-convert and models/ppocr; running the kernel quickstart instead"
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLUODI_BUILD_TESTS=OFF -DLUODI_BUILD_BENCH=OFF \
-    -DLUODI_BUILD_TOOLS=OFF >/dev/null
-  cmake --build "$build" -j "$(nproc)" --target quickstart
-  exec "./$build/bin/quickstart"
-fi
-
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLUODI_BUILD_TESTS=OFF -DLUODI_BUILD_BENCH=OFF \
     -DLUODI_BUILD_TOOLS=ON -DLUODI_BUILD_EXAMPLES=ON >/dev/null

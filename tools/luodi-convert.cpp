@@ -9,16 +9,8 @@
 #include <luodi/runtime/session.hpp>
 #include <luodi/version.hpp>
 
-#if __has_include(<luodi/image/preprocess.hpp>)
-#include <luodi/image/preprocess.hpp>
-#define LUODI_CONVERT_HAS_IMAGE 1
-#if __has_include(<luodi/format/preprocess_record.hpp>)
 #include <luodi/format/preprocess_record.hpp>
-#define LUODI_CONVERT_HAS_RECORD 1
-#endif
-#else
-#define LUODI_CONVERT_HAS_IMAGE 0
-#endif
+#include <luodi/image/preprocess.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -134,7 +126,6 @@ Status read_labels(const std::string& path, std::vector<std::string>* out) {
   return Status();
 }
 
-#if LUODI_CONVERT_HAS_IMAGE
 Status preprocess_bytes(const PreprocessArgs& p, const graph::Graph& g, std::vector<std::uint8_t>* out) {
   if (g.inputs.size() != 1)
     return Status::error(StatusCode::InvalidArgument, "--preprocess needs a model with one input; this one has %zu",
@@ -180,15 +171,9 @@ Status preprocess_bytes(const PreprocessArgs& p, const graph::Graph& g, std::vec
                            static_cast<long long>(ch), s.height, s.width, layout_name(s.layout), in.name.c_str(),
                            in.shape.str().c_str());
   }
-#if defined(LUODI_CONVERT_HAS_RECORD)
   *out = format::preprocess_bytes(s);  // the PREPROCESS record, field by field
-#else
-  out->resize(sizeof s);
-  std::memcpy(out->data(), &s, sizeof s);
-#endif
   return Status();
 }
-#endif
 
 // Deterministic input values for the golden pair: a fixed LCG, uniform in [-1, 1).
 void fill_golden_input(DType dt, std::size_t count, std::vector<std::uint8_t>* out, std::uint32_t seed) {
@@ -329,11 +314,7 @@ int main(int argc, char** argv) {
     }
   }
   if (a.pre.given) {
-#if LUODI_CONVERT_HAS_IMAGE
     st = preprocess_bytes(a.pre, g, &g.meta.preprocess);
-#else
-    st = Status(StatusCode::Unsupported, "--preprocess: this build has no image layer to store the spec");
-#endif
     if (!st.ok()) {
       std::fprintf(stderr, "luodi-convert: %s\n", st.message());
       return 1;

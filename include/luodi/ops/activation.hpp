@@ -50,12 +50,28 @@ inline Status activation_of(PrepareContext& ctx, kernels::ActivationKind* kind, 
     case OpCode::LeakyRelu: *kind = K::LeakyRelu; break;
     case OpCode::HardSigmoid: *kind = K::HardSigmoid; break;
     case OpCode::Clip: *kind = K::Clip; break;
+    case OpCode::Elu: *kind = K::Elu; break;
+    case OpCode::Selu: *kind = K::Selu; break;
+    case OpCode::Softplus: *kind = K::Softplus; break;
+    case OpCode::Mish: *kind = K::Mish; break;
+    case OpCode::Sqrt: *kind = K::Sqrt; break;
+    case OpCode::Reciprocal: *kind = K::Reciprocal; break;
+    case OpCode::Abs: *kind = K::Abs; break;
+    case OpCode::Neg: *kind = K::Neg; break;
+    case OpCode::Floor: *kind = K::Floor; break;
+    case OpCode::Ceil: *kind = K::Ceil; break;
+    case OpCode::Round: *kind = K::Round; break;
+    case OpCode::Log: *kind = K::Log; break;
     default: return ctx.error(StatusCode::Internal, "not an activation op");
   }
   // The family's defaults are ONNX's (LeakyRelu 0.01, HardSigmoid 0.2/0.5, HardSwish 1/6, 1/2).
   *ap = kernels::activation_defaults(*kind);
-  if (*kind == K::LeakyRelu) {
+  if (*kind == K::LeakyRelu || *kind == K::Elu) {
     LUODI_RETURN_IF_ERROR(ctx.attr_float("alpha", &ap->alpha));
+  } else if (*kind == K::Selu) {
+    // The kernel's beta is ONNX's gamma (the scale).
+    LUODI_RETURN_IF_ERROR(ctx.attr_float("alpha", &ap->alpha));
+    LUODI_RETURN_IF_ERROR(ctx.attr_float("gamma", &ap->beta));
   } else if (*kind == K::HardSigmoid) {
     LUODI_RETURN_IF_ERROR(ctx.attr_float("alpha", &ap->alpha));
     LUODI_RETURN_IF_ERROR(ctx.attr_float("beta", &ap->beta));

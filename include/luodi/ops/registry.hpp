@@ -32,7 +32,19 @@ inline const OpDef* find_op(graph::OpCode op) noexcept {
     case OpCode::Silu:
     case OpCode::Gelu:
     case OpCode::Exp:
-    case OpCode::Erf: LUODI_OPDEF(prepare_activation, 0)
+    case OpCode::Erf:
+    case OpCode::Elu:
+    case OpCode::Selu:
+    case OpCode::Softplus:
+    case OpCode::Mish:
+    case OpCode::Sqrt:
+    case OpCode::Reciprocal:
+    case OpCode::Abs:
+    case OpCode::Neg:
+    case OpCode::Floor:
+    case OpCode::Ceil:
+    case OpCode::Round:
+    case OpCode::Log: LUODI_OPDEF(prepare_activation, 0)
     case OpCode::Add:
     case OpCode::Sub:
     case OpCode::Mul:
