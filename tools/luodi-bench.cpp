@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
   const std::uint64_t weight_bytes = model->reader().data_bytes();
 
   std::vector<NodeProfile> nodes(static_cast<std::size_t>(model->reader().num_nodes()));
+  const std::int64_t profile_runs = std::min<std::int64_t>(runs, 1000);  // bounds the per-node samples kept
   if (profile) {
     ProfileState st{&nodes};
     SessionOptions po = so;
@@ -239,7 +240,7 @@ int main(int argc, char** argv) {
     for (int k = 0; k < nin; ++k) luodi_tools::fill_random(session.input_ref(k), &rng);
     session.run();  // a warm-up, discarded below
     for (NodeProfile& np : nodes) np.us.clear();
-    for (std::int64_t r = 0; r < runs; ++r) session.run();
+    for (std::int64_t r = 0; r < profile_runs; ++r) session.run();
     for (std::size_t n = 0; n < nodes.size(); ++n) nodes[n].flops = flops[n];
   }
   double node_sum_us = 0;
@@ -294,6 +295,9 @@ int main(int argc, char** argv) {
   }
 
   std::printf("model     %s (%s)\n", model_path.c_str(), shapes_text.c_str());
+  char cpu_line[512];
+  cpu.summary(cpu_line, sizeof cpu_line);
+  std::printf("%s\n", cpu_line);
   std::printf("kernels   %s, %lld thread%s\n", isa_name(isa), static_cast<long long>(threads), threads == 1 ? "" : "s");
   std::printf("latency   median %.3f ms, min %.3f, max %.3f over %lld runs (%lld warm-up)\n", med, lo, hi,
               static_cast<long long>(runs), static_cast<long long>(warmup));
@@ -305,7 +309,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(peak_rss));
   if (profile) {
     std::printf("\nper node (median over %lld profiled runs; share of the sum of node medians, %.3f ms)\n",
-                static_cast<long long>(runs), node_sum_us / 1000.0);
+                static_cast<long long>(profile_runs), node_sum_us / 1000.0);
     std::printf("%5s  %-40s %-20s %-18s %10s %7s %9s\n", "#", "node", "op", "output", "ms", "share", "GFLOP/s");
     std::map<std::string, std::pair<double, int>> by_op;
     for (std::size_t n = 0; n < nodes.size(); ++n) {
