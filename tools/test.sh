@@ -29,8 +29,14 @@ declare -A labels=(
   [aarch64]="unit"
   [cortex-m4]=""
 )
+# What each variant compiles beyond the library: the test folders it runs (LUODI_TEST_AREAS;
+# empty = all), and whether the tools and examples are built. Only release and clang build
+# everything (clang is the second compiler's warning gate); the others build what they test.
 declare -A extra=(
-  [asan]="-DLUODI_BUILD_FUZZERS=ON"
+  [scalar]="-DLUODI_TEST_AREAS=unit;kernels;image;runtime;onnx;conformance -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
+  [noexcept]="-DLUODI_TEST_AREAS=unit;kernels;image;runtime;onnx;tools"
+  [asan]="-DLUODI_BUILD_FUZZERS=ON -DLUODI_TEST_AREAS=unit;kernels;image;runtime;onnx;tools;fuzz -DLUODI_BUILD_EXAMPLES=OFF"
+  [aarch64]="-DLUODI_TEST_AREAS=unit;kernels;image;runtime -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
 )
 summary=()
 for v in $variants; do
