@@ -52,7 +52,7 @@ bool same_values(DType dtype, const void* got, const void* want, std::int64_t n,
     return true;
   }
   const std::size_t bytes = static_cast<std::size_t>(n) * dtype_size(dtype);
-  if (std::memcmp(got, want, bytes) != 0) {
+  if (bytes != 0 && std::memcmp(got, want, bytes) != 0) {  // empty tensors may have null data
     *where = "integer/bool contents differ";
     return false;
   }
