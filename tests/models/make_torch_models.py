@@ -5,7 +5,8 @@ fixed seeds: the same files every run.
 
     make_torch_models.py small OUTDIR        tiny CNNs (committed under tests/models/small)
     make_torch_models.py torchvision OUTDIR  resnet18, mobilenet_v2, squeezenet1_1,
-                                             lraspp_mobilenet_v3_large (made at test time)
+                                             lraspp_mobilenet_v3_large, densenet121,
+                                             efficientnet_b0 (made at test time)
 
 For each model NAME it writes NAME.onnx, NAME.in.npy (the input) and NAME.ref.npy (PyTorch's
 output in eval mode, float32), and a line "NAME opset input-shape" to OUTDIR/models.txt.
@@ -124,6 +125,9 @@ def main():
     export("squeezenet1_1", tvm.squeezenet1_1(weights=None), (1, 3, 224, 224), 11, outdir, 12)
     export("lraspp_mobilenet_v3_large",
            SegOut(seg.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None)), (1, 3, 160, 160), 13, outdir, 13)
+    # Concat of up to 25 inputs (dense blocks), and squeeze-excitation with SiLU at opset 17.
+    export("densenet121", tvm.densenet121(weights=None), (1, 3, 64, 64), 13, outdir, 14)
+    export("efficientnet_b0", tvm.efficientnet_b0(weights=None), (1, 3, 96, 96), 17, outdir, 15)
 
 
 if __name__ == "__main__":

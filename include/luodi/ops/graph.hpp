@@ -79,7 +79,8 @@ inline Result<std::vector<graph::Value>> evaluate(const graph::Graph& g, const g
   ctx.num_inputs = static_cast<int>(node.inputs.size());
   ctx.num_outputs = static_cast<int>(node.outputs.size());
   if (ctx.num_inputs > kMaxOpInputs || ctx.num_outputs > kMaxOpOutputs)
-    return ctx.error(StatusCode::Unsupported, "too many inputs or outputs");
+    return ctx.error(StatusCode::Unsupported, "%d inputs and %d outputs; at most %d and %d are supported",
+                     ctx.num_inputs, ctx.num_outputs, kMaxOpInputs, kMaxOpOutputs);
   const OpDef* def = find_op(node.op);
   TensorDesc descs[kMaxOpInputs];
   const void* in_data[kMaxOpInputs] = {};
@@ -155,7 +156,8 @@ inline Status infer_shapes(graph::Graph& g, const InferOptions& opt = {}) {
     ctx.num_inputs = static_cast<int>(node.inputs.size());
     ctx.num_outputs = static_cast<int>(node.outputs.size());
     if (ctx.num_inputs > kMaxOpInputs || ctx.num_outputs > kMaxOpOutputs)
-      return ctx.error(StatusCode::Unsupported, "too many inputs or outputs");
+      return ctx.error(StatusCode::Unsupported, "%d inputs and %d outputs; at most %d and %d are supported",
+                       ctx.num_inputs, ctx.num_outputs, kMaxOpInputs, kMaxOpOutputs);
     const OpDef* def = find_op(node.op);
     TensorDesc descs[kMaxOpInputs];
     const void* in_data[kMaxOpInputs] = {};

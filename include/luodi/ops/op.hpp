@@ -44,7 +44,9 @@
 namespace luodi {
 namespace ops {
 
-inline constexpr int kMaxOpInputs = 16;   // variadic ops (Concat, Sum, ...) up to this many
+// Variadic ops (Concat, Sum, ...) up to this many inputs: DenseNet-201's widest Concat has 49.
+// The cost is prepare-time stack (a TensorDesc per slot), never per-node memory in the arena.
+inline constexpr int kMaxOpInputs = 64;
 inline constexpr int kMaxOpOutputs = 16;  // Split up to this many
 inline constexpr std::size_t kMaxParamsBytes = 1024;
 
