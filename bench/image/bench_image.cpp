@@ -149,15 +149,16 @@ void BM_fused_luodi(benchmark::State& state, Isa isa) {
   label(state, isa);
 }
 
-const int kSizes[3][2] = {{224, 224}, {640, 640}, {960, 540}};
+const int kSizes[4][2] = {{224, 224}, {640, 640}, {960, 540}, {480, 270}};
 
 int register_all() {
   std::vector<Isa> isas;  // the scalar reference and every SIMD ISA this build and CPU have
   for (int i = 0; i < kIsaCount; ++i)
     if (isa_available(static_cast<Isa>(i))) isas.push_back(static_cast<Isa>(i));
   for (Interp i : {Interp::Linear, Interp::Nearest, Interp::Area}) {
-    // 224 and 640 (non-integer factors), and 960x540 (exactly half: the 2x2 area path)
-    for (const int* sz : {kSizes[0], kSizes[1], kSizes[2]}) {
+    // 224 and 640 (non-integer factors), 960x540 (exactly half: the 2x2 area path) and
+    // 480x270 (a quarter: the integer-factor area path for Area)
+    for (const int* sz : {kSizes[0], kSizes[1], kSizes[2], kSizes[3]}) {
       const std::string base = std::string("resize_") + image::interp_name(i) + "_1080p_to_" + std::to_string(sz[0]) +
                                (sz[0] == sz[1] ? "" : "x" + std::to_string(sz[1]));
       benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_resize_opencv, i, sz[0], sz[1])

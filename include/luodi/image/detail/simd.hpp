@@ -100,9 +100,13 @@ template <class Arch>
 inline constexpr bool kSse2 = false;
 #endif
 
+// NEON kernels (neon.hpp) exist only when compiling for AArch64.
 #if LUODI_IMAGE_NEON
 template <class Arch>
 inline constexpr bool kNeon = std::is_base_of<xsimd::neon64, Arch>::value;
+#else
+template <class Arch>
+inline constexpr bool kNeon = false;
 #endif
 
 #if LUODI_IMAGE_X86 && (defined(__GNUC__) || defined(__clang__))
@@ -406,13 +410,106 @@ void resize_linear_v(const std::int32_t* h0, const std::int32_t* h1, std::uint8_
   if (i < n) ref::resize_linear_v<Arch>(h0 + i, h1 + i, dst + i, n - i, b0, b1);
 }
 
+// Area down-scale by integers other than 2x2 (kx * ky <= 257, so that 16-bit sums hold): the
+// ky rows are summed column by column in 16-bit lanes (AVX2 or NEON), the kx columns of each
+// output element are added from those sums, and round(s * (1.f / (kx*ky))) (round half to
+// even, as ref) is vectorised again. Column tiles keep the sums on the stack (2 KiB).
+template <class Arch>
+int resize_area_int(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx, int ky) noexcept {
+  constexpr int kCols = 1024;  // source bytes per tile
+  const int per_tile = kCols / (kx * cn);  // output pixels per tile
+  if (kx * ky > 257 || per_tile < 1) return 0;
+  alignas(32) std::uint16_t acc[kCols];
+  alignas(32) std::int32_t sums[kCols + 8];
+  const float scale = 1.0f / static_cast<float>(kx * ky);
+  for (int i = 0; i < dw; i += per_tile) {
+    const int m = dw - i < per_tile ? dw - i : per_tile;  // output pixels of this tile
+    const int bytes = m * kx * cn;
+    const std::uint8_t* s0 = src + std::int64_t(i) * kx * cn;
+    int j = 0;
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      for (; j + 16 <= bytes; j += 16) {
+        __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + j)));
+        for (int y = 1; y < ky; ++y)
+          v = _mm256_add_epi16(
+              v, _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + std::int64_t(y) * stride + j))));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(acc + j), v);
+      }
+    }
+#endif
+#if LUODI_IMAGE_NEON
+    if constexpr (kNeon<Arch>) {
+      for (; j + 16 <= bytes; j += 16) {
+        uint16x8_t lo = vmovl_u8(vld1_u8(s0 + j)), hi = vmovl_u8(vld1_u8(s0 + j + 8));
+        for (int y = 1; y < ky; ++y) {
+          const uint8x16_t r = vld1q_u8(s0 + std::int64_t(y) * stride + j);
+          lo = vaddw_u8(lo, vget_low_u8(r));
+          hi = vaddw_high_u8(hi, r);
+        }
+        vst1q_u16(acc + j, lo);
+        vst1q_u16(acc + j + 8, hi);
+      }
+    }
+#endif
+    for (; j < bytes; ++j) {
+      int v = 0;
+      for (int y = 0; y < ky; ++y) v += s0[std::int64_t(y) * stride + j];
+      acc[j] = static_cast<std::uint16_t>(v);
+    }
+    const int n = m * cn;  // output elements
+    for (int p = 0; p < m; ++p)
+      for (int c = 0; c < cn; ++c) {
+        const std::uint16_t* q = acc + p * kx * cn + c;
+        int v = 0;
+        for (int x = 0; x < kx; ++x) v += q[x * cn];
+        sums[p * cn + c] = v;
+      }
+    std::uint8_t* d = dst + std::int64_t(i) * cn;
+    int e = 0;
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      const __m256 vs = _mm256_set1_ps(scale);
+      const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+      for (; e + 16 <= n; e += 16) {
+        const __m256i a = _mm256_cvtps_epi32(
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sums + e))), vs));
+        const __m256i b = _mm256_cvtps_epi32(
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sums + e + 8))), vs));
+        const __m256i w = _mm256_packs_epi32(a, b);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d + e),
+                         _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_packus_epi16(w, w), perm)));
+      }
+    }
+#endif
+#if LUODI_IMAGE_NEON
+    if constexpr (kNeon<Arch>) {
+      for (; e + 8 <= n; e += 8) {
+        const int32x4_t a = vcvtnq_s32_f32(vmulq_n_f32(vcvtq_f32_s32(vld1q_s32(sums + e)), scale));
+        const int32x4_t b = vcvtnq_s32_f32(vmulq_n_f32(vcvtq_f32_s32(vld1q_s32(sums + e + 4)), scale));
+        vst1_u8(d + e, vqmovn_u16(vcombine_u16(vqmovun_s32(a), vqmovun_s32(b))));
+      }
+    }
+#endif
+    for (; e < n; ++e) d[e] = ref::round_u8<Arch>(static_cast<float>(sums[e]) * scale);
+  }
+  return dw;
+}
+
 // Area 2x2 (and Linear at exactly half size): a shuffle puts the two horizontal neighbours of
 // each output byte side by side, pmaddubsw with ones sums them, the two rows are added, and
-// (s + 2) >> 2 is packed. Other integer factors run ref.
+// (s + 2) >> 2 is packed (NEON: structured loads and pairwise adds, in neon.hpp). Other integer
+// factors: resize_area_int.
 template <class Arch>
 void resize_area_fast_row(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,
                           int ky) noexcept {
   int i = 0;  // output pixel
+  if constexpr (kAvx2<Arch> || kNeon<Arch>) {
+    if (kx != 2 || ky != 2) {
+      i = resize_area_int<Arch>(src, stride, dst, dw, cn, kx, ky);
+      if (i == dw) return;
+    }
+  }
 #if LUODI_IMAGE_NEON
   if constexpr (kNeon<Arch>) {
     if (kx == 2 && ky == 2) i = neon::resize_area_2x2<Arch>(src, stride, dst, dw, cn);
