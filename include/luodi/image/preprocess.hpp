@@ -290,7 +290,8 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
     a[c] = spec.normalize == NormalizeMode::MeanStd ? spec.pixel_scale / spec.stddev[c] : spec.scale[c];
     b[c] = spec.normalize == NormalizeMode::MeanStd ? -spec.mean[c] / spec.stddev[c] : spec.offset[c];
   }
-  const FusedKernels& k = image_kernels(isa).fused;
+  const ImageKernels& rk = image_kernels(isa);
+  const FusedKernels& k = rk.fused;
   const FusedSource fs{src.data, src.width, src.height, src.stride, src.format};
   const AxisScale ax = axis_scale(p.roi_w, p.rw), ay = axis_scale(p.roi_h, p.rh);
   const bool nearest = spec.interp == Interp::Nearest;
@@ -317,6 +318,14 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
   alignas(64) std::int32_t tx0[kFusedTile], tx1[kFusedTile], tw[kFusedTile];
   const FusedTaps taps{tx0, tx1, tw};
   alignas(64) std::int32_t hbuf[2][3 * kFusedTile + 16];
+  // A packed 3-channel source into a float NCHW tensor takes the resize's horizontal pass.
+  const bool packed3 = std::is_same<T, float>::value && C == 3 && os.x == 1 &&
+                       (src.format == PixelFormat::RGB || src.format == PixelFormat::BGR);
+  const int sblue = src.format == PixelFormat::BGR ? 0 : 2;
+  int sc[3];  // output channel c takes source channel sc[c]
+  sc[bidx] = sblue, sc[1] = 1, sc[bidx ^ 2] = 2 - sblue;
+  LinearTap ltaps[kFusedTile];
+  alignas(64) unsigned char plan[kLinearPlanBytes];
   for (int y = 0; y < H; ++y) {
     if (y < y_lo || y >= y_hi) pad_run(y, 0, W);
     if (x_lo > 0 && y >= y_lo && y < y_hi) pad_run(y, 0, x_lo);
@@ -342,6 +351,16 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       LUODI_DCHECK(i1 == i0 + 1 || (i1 == i0 && w1 == 0));  // what FusedTaps promises the kernels
       tw[i] = w0 | (w1 << 16);
     }
+    // Packed RGB/BGR into float NCHW: the rows go through the resize's own horizontal pass (with
+    // its per-tile plan), which keeps the source's interleaved order, and the epilogue picks the
+    // planes out; the sums are the same as sample_row's.
+    const void* tile_plan = nullptr;
+    if (packed3) {
+      for (int i = 0; i < n; ++i)
+        ltaps[i] = LinearTap{3 * tx0[i], 3 * tx1[i], static_cast<std::int16_t>(tw[i] & 0xffff),
+                             static_cast<std::int16_t>(tw[i] >> 16)};
+      if (rk.resize_linear_plan(ltaps, n, 3, plan, kLinearPlanBytes)) tile_plan = plan;
+    }
     int id[2] = {-1, -1};
     int next = 0;
     auto fetch = [&](int row, int keep) -> int {
@@ -349,7 +368,10 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       if (id[1] == row) return 1;
       const int s = keep >= 0 ? 1 - keep : next;
       next = 1 - s;
-      k.sample_row(fs, row, taps, n, C, bidx, hbuf[s]);
+      if (packed3)
+        rk.resize_linear_h(src.data + std::int64_t(row) * src.stride, 3 * src.width, hbuf[s], ltaps, n, 3, tile_plan);
+      else
+        k.sample_row(fs, row, taps, n, C, bidx, hbuf[s]);
       id[s] = row;
       return s;
     };
@@ -377,7 +399,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
         if (q0 != r0 && q0 != r1) prefetch_source_row(fs, q0 + p.roi_y, xmin, xmax);
         if (q1 != q0 && q1 != r1) prefetch_source_row(fs, q1 + p.roi_y, xmin, xmax);
       }
-      if (r1 != r0 && id[0] != r0 + p.roi_y && id[1] != r0 + p.roi_y && id[0] != r1 + p.roi_y &&
+      if (!packed3 && r1 != r0 && id[0] != r0 + p.roi_y && id[1] != r0 + p.roi_y && id[0] != r1 + p.roi_y &&
           id[1] != r1 + p.roi_y) {
         k.sample_rows2(fs, r0 + p.roi_y, r1 + p.roi_y, taps, n, C, bidx, hbuf[0], hbuf[1]);
         id[0] = r0 + p.roi_y, id[1] = r1 + p.roi_y;
@@ -386,10 +408,14 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       const int s1 = r1 == r0 ? s0 : fetch(r1 + p.roi_y, s0);
       T* o = out.data + y * os.y + x0 * os.x;
       const FusedOut fo{os.c, os.x};
-      if constexpr (std::is_same<T, float>::value)
-        k.vnorm_f32(hbuf[s0], hbuf[s1], n, C, b0, b1, a, b, o, fo);
-      else
+      if constexpr (std::is_same<T, float>::value) {
+        if (packed3)
+          k.vnorm_packed3_f32(hbuf[s0], hbuf[s1], n, sc, b0, b1, a, b, o, fo);
+        else
+          k.vnorm_f32(hbuf[s0], hbuf[s1], n, C, b0, b1, a, b, o, fo);
+      } else {
         k.vnorm_u8(hbuf[s0], hbuf[s1], n, C, b0, b1, a, b, o, fo);
+      }
     }
   }
   return p.transform;

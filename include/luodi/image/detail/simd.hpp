@@ -1536,12 +1536,83 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
   fused_vnorm_u8_tail<Arch>(h0, h1, i, n, ocn, b0, b1, a, b, out, o);
 }
 
+// The epilogue of a packed 3-channel source (ImageKernels::fused.vnorm_packed3_f32): OpenCV's
+// vertical rounding on the interleaved sums as they come from resize_linear_h, then the planes
+// are picked out of the interleaved values (output channel c = source channel sc[c], element
+// 3p + sc[c] of pixel p) and fma(v, a[c], b[c]) is stored per plane. AVX-512: 16 pixels per step,
+// two permutes per plane; AVX2: 8 pixels, three permutes and two blends per plane.
+template <class Arch>
+void fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
+                             const float* a, const float* b, float* out, FusedOut o) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    if (o.pix_stride == 1) {
+      if constexpr (kAvx512<Arch>) {
+        const __m512i zb0 = _mm512_set1_epi32(b0), zb1 = _mm512_set1_epi32(b1), z2 = _mm512_set1_epi32(2);
+        auto vround = [&](int e) {
+          const __m512i s0 = _mm512_srai_epi32(_mm512_loadu_si512(h0 + e), 4);
+          const __m512i s1 = _mm512_srai_epi32(_mm512_loadu_si512(h1 + e), 4);
+          return _mm512_cvtepi32_ps(_mm512_srai_epi32(
+              _mm512_add_epi32(_mm512_add_epi32(_mm512_srai_epi32(_mm512_mullo_epi32(s0, zb0), 16),
+                                                _mm512_srai_epi32(_mm512_mullo_epi32(s1, zb1), 16)),
+                               z2),
+              2));
+        };
+        const __m512i p3 = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45);
+        __m512i idx[3];
+        __mmask16 hi[3];
+        __m512 za[3], zc[3];
+        for (int c = 0; c < 3; ++c) {
+          idx[c] = _mm512_add_epi32(p3, _mm512_set1_epi32(sc[c]));
+          hi[c] = _mm512_cmpge_epi32_mask(idx[c], _mm512_set1_epi32(32));  // lanes taken from the third vector
+          za[c] = _mm512_set1_ps(a[c]);
+          zc[c] = _mm512_set1_ps(b[c]);
+        }
+        for (; i + 16 <= n; i += 16) {
+          const __m512 v0 = vround(3 * i), v1 = vround(3 * i + 16), v2 = vround(3 * i + 32);
+          for (int c = 0; c < 3; ++c) {
+            const __m512 p = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, idx[c], v1), hi[c], idx[c], v2);
+            _mm512_storeu_ps(out + c * o.chan_stride + i, _mm512_fmadd_ps(p, za[c], zc[c]));
+          }
+        }
+      }
+      const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1);
+      __m256i idx[3];
+      __m256 m1[3], m2[3], va[3], vc[3];
+      for (int c = 0; c < 3; ++c) {
+        const __m256i j = _mm256_add_epi32(_mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21), _mm256_set1_epi32(sc[c]));
+        idx[c] = _mm256_and_si256(j, _mm256_set1_epi32(7));
+        m1[c] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(j, _mm256_set1_epi32(7)));   // from the second vector on
+        m2[c] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(j, _mm256_set1_epi32(15)));  // from the third
+        va[c] = _mm256_set1_ps(a[c]);
+        vc[c] = _mm256_set1_ps(b[c]);
+      }
+      for (; i + 8 <= n; i += 8) {
+        const __m256 v0 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i, h1 + 3 * i, vb0, vb1));
+        const __m256 v1 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i + 8, h1 + 3 * i + 8, vb0, vb1));
+        const __m256 v2 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i + 16, h1 + 3 * i + 16, vb0, vb1));
+        for (int c = 0; c < 3; ++c) {
+          __m256 p = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, idx[c]), _mm256_permutevar8x32_ps(v1, idx[c]), m1[c]);
+          p = _mm256_blendv_ps(p, _mm256_permutevar8x32_ps(v2, idx[c]), m2[c]);
+          _mm256_storeu_ps(out + c * o.chan_stride + i, _mm256_fmadd_ps(p, va[c], vc[c]));
+        }
+      }
+    }
+  }
+#endif
+  if (i < n)
+    ref::fused_vnorm_packed3_f32<Arch>(h0 + 3 * i, h1 + 3 * i, n - i, sc, b0, b1, a, b,
+                                       out + i * o.pix_stride, o);
+}
+
 }  // namespace simd_impl
 
 template <class Arch>
 constexpr FusedKernels fused_simd_table() noexcept {
   return FusedKernels{&simd_impl::fused_sample_row<Arch>, &simd_impl::fused_sample_rows2<Arch>,
-                      &simd_impl::fused_vnorm_f32<Arch>, &simd_impl::fused_vnorm_u8<Arch>};
+                      &simd_impl::fused_vnorm_f32<Arch>, &simd_impl::fused_vnorm_u8<Arch>,
+                      &simd_impl::fused_vnorm_packed3_f32<Arch>};
 }
 
 }  // namespace detail
