@@ -369,7 +369,8 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       const int s = keep >= 0 ? 1 - keep : next;
       next = 1 - s;
       if (packed3)
-        rk.resize_linear_h(src.data + std::int64_t(row) * src.stride, 3 * src.width, hbuf[s], ltaps, n, 3, tile_plan);
+        rk.resize_linear_h(src.data + std::int64_t(row) * src.stride, 3 * src.width, hbuf[s], ltaps, n, 3, tile_plan,
+                           nullptr);
       else
         k.sample_row(fs, row, taps, n, C, bidx, hbuf[s]);
       id[s] = row;

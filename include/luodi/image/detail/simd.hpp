@@ -265,7 +265,7 @@ bool resize_linear_plan(const LinearTap* taps, int dw, int cn, void* plan, int p
 // Runs a plan over one row; returns the output pixels done.
 template <class Arch>
 LUODI_IMAGE_TARGET_VBMI int resize_linear_h_vbmi(const std::uint8_t* src, int row_bytes, std::int32_t* h,
-                                                 const void* plan) noexcept {
+                                                 const void* plan, const std::uint8_t* pf) noexcept {
   const unsigned char* p = static_cast<const unsigned char*>(plan);
   std::int32_t head[3];
   std::memcpy(head, p, sizeof head);
@@ -277,6 +277,8 @@ LUODI_IMAGE_TARGET_VBMI int resize_linear_h_vbmi(const std::uint8_t* src, int ro
     std::memcpy(sh, q, sizeof sh);
     const int base = sh[0], m = sh[1];
     const __m512i w = _mm512_loadu_si512(q + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(pf + base), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(pf + base + 64), _MM_HINT_T0);
     __m512i lo, hi;
     window_vbmi<Arch>(src + base, row_bytes - base, &lo, &hi);
     const unsigned char* idx = q + 80;
@@ -303,11 +305,13 @@ LUODI_IMAGE_TARGET_VBMI int resize_linear_h_vbmi(const std::uint8_t* src, int ro
 // sum as ref.
 template <class Arch>
 void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw, int cn,
-                     const void* plan) noexcept {
+                     const void* plan, const std::uint8_t* next) noexcept {
   int i = 0;
+  const std::uint8_t* const pf = next ? next : src;  // prefetching the row being read costs one uop, no branch
+  (void)pf;
 #if LUODI_IMAGE_VBMI
   if constexpr (kAvx512<Arch>) {
-    if (plan) i = resize_linear_h_vbmi<Arch>(src, row_bytes, h, plan);
+    if (plan) i = resize_linear_h_vbmi<Arch>(src, row_bytes, h, plan, pf);
   }
 #else
   (void)plan;
@@ -328,6 +332,7 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
       for (; i + 1 < dw && taps[i + 1].ofs0 + 8 <= row_bytes; i += 2) {
         const LinearTap& t0 = taps[i];
         const LinearTap& t1 = taps[i + 1];
+        _mm_prefetch(reinterpret_cast<const char*>(pf + t1.ofs0), _MM_HINT_T0);
         const __m256i b = _mm256_inserti128_si256(
             _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t0.ofs0))),
             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t1.ofs0)), 1);
