@@ -1581,6 +1581,9 @@ template <class Arch>
 void fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
                              const float* a, const float* b, float* out, FusedOut o) noexcept {
   int i = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) i = neon::fused_vnorm_packed3_f32<Arch>(h0, h1, n, sc, b0, b1, a, b, out, o);
+#endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
     if (o.pix_stride == 1) {
