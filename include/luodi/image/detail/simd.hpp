@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -329,6 +330,8 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
                                                        -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1)
                                     : _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1, 0, -1, 4,
                                                        -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
+      static_assert(sizeof(LinearTap) == 12 && offsetof(LinearTap, a0) == 8, "the weight load below");
+      const __m256i wsel = _mm256_setr_epi32(0, 0, 0, 0, 3, 3, 3, 3);
       for (; i + 1 < dw && taps[i + 1].ofs0 + 8 <= row_bytes; i += 2) {
         const LinearTap& t0 = taps[i];
         const LinearTap& t1 = taps[i + 1];
@@ -336,10 +339,10 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
         const __m256i b = _mm256_inserti128_si256(
             _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t0.ofs0))),
             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t1.ofs0)), 1);
-        std::int32_t c0, c1;
-        std::memcpy(&c0, &t0.a0, sizeof c0);  // a0 | a1 << 16
-        std::memcpy(&c1, &t1.a0, sizeof c1);
-        const __m256i coef = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi32(c0)), _mm_set1_epi32(c1), 1);
+        // the 16 bytes from t0.a0 to the end of t1 hold (a0 | a1 << 16) of t0 in dword 0 and of t1
+        // in dword 3: one load and one vpermd broadcast both weights to their lanes
+        const __m256i coef = _mm256_permutevar8x32_epi32(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&t0.a0))), wsel);
         const __m256i v = _mm256_madd_epi16(_mm256_shuffle_epi8(b, pairs), coef);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i * cn), _mm256_castsi256_si128(v));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(h + (i + 1) * cn), _mm256_extracti128_si256(v, 1));
