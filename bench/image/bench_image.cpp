@@ -160,9 +160,18 @@ void BM_fused_luodi(benchmark::State& state, Isa isa) {
 // A BGR 1080p frame (as cv::imread or a capture gives it) -> RGB, normalised NCHW float:
 // ImageNet 224x224 stretch, and the YOLO letterbox to 640x640 (pad 114, scale 1/255). OpenCV's
 // chain resizes first (the cheapest order) and lets blobFromImage swap R and B.
-void BM_fused_bgr_opencv(benchmark::State& state, bool letterbox) {
+void BM_fused_bgr_opencv(benchmark::State& state, bool letterbox, bool nhwc) {
   cv::Mat dst, f, blob;
   for (auto _ : state) {
+    if (nhwc) {  // the letterbox into an NHWC tensor: no blob, the swap on the small image
+      cv::Mat small, rgb;
+      cv::resize(frames().bgr, small, {640, 360}, 0, 0, cv::INTER_LINEAR);
+      cv::copyMakeBorder(small, dst, 140, 140, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(114));
+      cv::cvtColor(dst, rgb, cv::COLOR_BGR2RGB);
+      rgb.convertTo(f, CV_32F, 1.0 / 255);
+      benchmark::DoNotOptimize(f.data);
+      continue;
+    }
     if (letterbox) {
       cv::Mat small;
       cv::resize(frames().bgr, small, {640, 360}, 0, 0, cv::INTER_LINEAR);
@@ -179,8 +188,9 @@ void BM_fused_bgr_opencv(benchmark::State& state, bool letterbox) {
   }
   state.SetLabel("opencv");
 }
-void BM_fused_bgr_luodi(benchmark::State& state, bool letterbox, Isa isa) {
+void BM_fused_bgr_luodi(benchmark::State& state, bool letterbox, bool nhwc, Isa isa) {
   PreprocessSpec spec;  // RGB, Linear, NCHW
+  if (nhwc) spec.layout = Layout::NHWC;
   if (letterbox) {
     spec.width = spec.height = 640;
     spec.resize = ResizeMode::Letterbox;
@@ -188,7 +198,8 @@ void BM_fused_bgr_luodi(benchmark::State& state, bool letterbox, Isa isa) {
     for (int c = 0; c < 3; ++c) spec.scale[c] = 1.0f / 255.0f, spec.offset[c] = 0.0f;
   }
   std::vector<float> t(3 * std::size_t(spec.width) * spec.height);
-  const auto out = TensorView<float>::contiguous(t.data(), {1, 3, spec.height, spec.width}, Layout::NCHW);
+  const auto out = nhwc ? TensorView<float>::contiguous(t.data(), {1, spec.height, spec.width, 3}, Layout::NHWC)
+                        : TensorView<float>::contiguous(t.data(), {1, 3, spec.height, spec.width}, Layout::NCHW);
   for (auto _ : state) {
     auto r = preprocess(view_bgr(), spec, out, isa);
     benchmark::DoNotOptimize(r);
@@ -247,12 +258,14 @@ int register_all() {
     benchmark::RegisterBenchmark((std::string("fused_nv12_1080p_to_224_nchw/luodi_") + isa_name(isa)).c_str(),
                                  BM_fused_luodi, isa)
         ->Unit(benchmark::kMicrosecond);
-  for (bool lb : {false, true}) {
-    const std::string base = lb ? "fused_bgr_1080p_letterbox_640_nchw" : "fused_bgr_1080p_to_224_nchw";
-    benchmark::RegisterBenchmark((base + "/opencv_chain").c_str(), BM_fused_bgr_opencv, lb)
+  for (int v = 0; v < 3; ++v) {
+    const bool lb = v > 0, nhwc = v == 2;
+    const std::string base = nhwc ? "fused_bgr_1080p_letterbox_640_nhwc"
+                                  : (lb ? "fused_bgr_1080p_letterbox_640_nchw" : "fused_bgr_1080p_to_224_nchw");
+    benchmark::RegisterBenchmark((base + "/opencv_chain").c_str(), BM_fused_bgr_opencv, lb, nhwc)
         ->Unit(benchmark::kMicrosecond);
     for (Isa isa : isas)
-      benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_fused_bgr_luodi, lb, isa)
+      benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_fused_bgr_luodi, lb, nhwc, isa)
           ->Unit(benchmark::kMicrosecond);
   }
   return 0;

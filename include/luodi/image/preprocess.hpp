@@ -32,6 +32,7 @@
 // source pixel by definition): use image::convert + image::resize for it.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -302,24 +303,42 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
   const int x_lo = p.px, x_hi = p.px + (p.rw - p.cx < W - p.px ? p.rw - p.cx : W - p.px);
   const int y_lo = p.py, y_hi = p.py + (p.rh - p.cy < H - p.py ? p.rh - p.cy : H - p.py);
 
+  T padv[3];
+  for (int c = 0; c < C; ++c) {
+    const float fv = ref::fused_fma<simd::scalar>(static_cast<float>(spec.pad_value), a[c], b[c]);
+    if constexpr (std::is_same<T, float>::value)
+      padv[c] = fv;
+    else
+      padv[c] = ref::round_u8<simd::scalar>(fv);
+  }
   auto pad_run = [&](int y, int x0, int x1) {
+    if (x1 <= x0) return;
+    if (os.x == C && os.c == 1) {
+      // interleaved pixels: write the first, then copy the run onto itself in doubling steps
+      T* d = out.data + y * os.y + x0 * os.x;
+      const std::size_t total = static_cast<std::size_t>(x1 - x0) * C;
+      for (int c = 0; c < C; ++c) d[c] = padv[c];
+      for (std::size_t done = C; done < total;) {
+        const std::size_t m = done < total - done ? done : total - done;
+        std::memcpy(d + done, d, m * sizeof(T));
+        done += m;
+      }
+      return;
+    }
     for (int c = 0; c < C; ++c) {
-      const float fv = ref::fused_fma<simd::scalar>(static_cast<float>(spec.pad_value), a[c], b[c]);
-      T v;
-      if constexpr (std::is_same<T, float>::value)
-        v = fv;
-      else
-        v = ref::round_u8<simd::scalar>(fv);
       T* row = out.data + c * os.c + y * os.y;
-      for (int x = x0; x < x1; ++x) row[x * os.x] = v;
+      if (os.x == 1)
+        std::fill(row + x0, row + x1, padv[c]);
+      else
+        for (int x = x0; x < x1; ++x) row[x * os.x] = padv[c];
     }
   };
 
   alignas(64) std::int32_t tx0[kFusedTile], tx1[kFusedTile], tw[kFusedTile];
   const FusedTaps taps{tx0, tx1, tw};
   alignas(64) std::int32_t hbuf[2][3 * kFusedTile + 16];
-  // A packed 3-channel source into a float NCHW tensor takes the resize's horizontal pass.
-  const bool packed3 = std::is_same<T, float>::value && C == 3 && os.x == 1 &&
+  // A packed 3-channel source into a float NCHW or NHWC tensor takes the resize's horizontal pass.
+  const bool packed3 = std::is_same<T, float>::value && C == 3 && (os.x == 1 || (os.x == 3 && os.c == 1)) &&
                        (src.format == PixelFormat::RGB || src.format == PixelFormat::BGR);
   const int sblue = src.format == PixelFormat::BGR ? 0 : 2;
   int sc[3];  // output channel c takes source channel sc[c]

@@ -416,19 +416,24 @@ int fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int o
 }
 
 // The epilogue of a packed 3-channel source (interleaved sums of resize_linear_h): vld3q splits
-// the channels, then the same rounding and FMA per plane (output channel c = source sc[c]).
+// the channels, then the same rounding and FMA per channel (output channel c = source sc[c]),
+// stored per plane (NCHW) or re-interleaved by vst3q (NHWC).
 template <class Arch>
 int fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
                             const float* a, const float* b, float* out, FusedOut o) noexcept {
   int i = 0;
-  if (o.pix_stride != 1) return 0;
+  const bool planar = o.pix_stride == 1, nhwc = o.pix_stride == 3 && o.chan_stride == 1;
+  if (!planar && !nhwc) return 0;
   for (; i + 4 <= n; i += 4) {
     const int32x4x3_t p = vld3q_s32(h0 + 3 * i), q = vld3q_s32(h1 + 3 * i);
+    float32x4x3_t v;
     for (int c = 0; c < 3; ++c) {
       const int32x4_t m0 = vshrq_n_s32(vmulq_n_s32(vshrq_n_s32(p.val[sc[c]], 4), b0), 16);
       const int32x4_t m1 = vshrq_n_s32(vmulq_n_s32(vshrq_n_s32(q.val[sc[c]], 4), b1), 16);
-      vst1q_f32(out + c * o.chan_stride + i, affine4<Arch>(vrshrq_n_s32(vaddq_s32(m0, m1), 2), a[c], b[c]));
+      v.val[c] = affine4<Arch>(vrshrq_n_s32(vaddq_s32(m0, m1), 2), a[c], b[c]);
+      if (planar) vst1q_f32(out + c * o.chan_stride + i, v.val[c]);
     }
+    if (nhwc) vst3q_f32(out + 3 * i, v);
   }
   return i;
 }

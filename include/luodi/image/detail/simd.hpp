@@ -1576,10 +1576,12 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
 }
 
 // The epilogue of a packed 3-channel source (ImageKernels::fused.vnorm_packed3_f32): OpenCV's
-// vertical rounding on the interleaved sums as they come from resize_linear_h, then the planes
-// are picked out of the interleaved values (output channel c = source channel sc[c], element
-// 3p + sc[c] of pixel p) and fma(v, a[c], b[c]) is stored per plane. AVX-512: 16 pixels per step,
-// two permutes per plane; AVX2: 8 pixels, three permutes and two blends per plane.
+// vertical rounding on the interleaved sums as they come from resize_linear_h, then each output
+// vector is picked out of the three vectors of a block of interleaved values and stored after
+// fma(v, a, b). A block is 16 pixels (AVX-512) or 8 (AVX2); output vector k of a block is
+// plane k (NCHW: element 3p + sc[k] for pixel p) or the k-th third of the block (NHWC: element
+// e = pixel e/3, channel e%3, taken from 3(e/3) + sc[e%3]). AVX-512: two permutes per output
+// vector; AVX2: three permutes and two blends.
 template <class Arch>
 void fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
                              const float* a, const float* b, float* out, FusedOut o) noexcept {
@@ -1589,7 +1591,18 @@ void fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int
 #endif
 #if LUODI_IMAGE_X86
   if constexpr (kAvx2<Arch>) {
-    if (o.pix_stride == 1) {
+    const bool planar = o.pix_stride == 1, nhwc = o.pix_stride == 3 && o.chan_stride == 1;
+    if (planar || nhwc) {
+      // source element, multiplier and offset of lane l of output vector k in a block of w pixels
+      auto src_of = [&](int w, int k, int l) {
+        if (planar) return 3 * l + sc[k];
+        const int e = w * k + l;
+        return 3 * (e / 3) + sc[e % 3];
+      };
+      auto chan_of = [&](int w, int k, int l) { return planar ? k : (w * k + l) % 3; };
+      auto dst_of = [&](int w, int k, int i0) {
+        return planar ? out + k * o.chan_stride + i0 : out + 3 * i0 + w * k;
+      };
       if constexpr (kAvx512<Arch>) {
         const __m512i zb0 = _mm512_set1_epi32(b0), zb1 = _mm512_set1_epi32(b1), z2 = _mm512_set1_epi32(2);
         auto vround = [&](int e) {
@@ -1601,43 +1614,48 @@ void fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int
                                z2),
               2));
         };
-        const __m512i p3 = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45);
         __m512i idx[3];
         __mmask16 hi[3];
         __m512 za[3], zc[3];
-        for (int c = 0; c < 3; ++c) {
-          idx[c] = _mm512_add_epi32(p3, _mm512_set1_epi32(sc[c]));
-          hi[c] = _mm512_cmpge_epi32_mask(idx[c], _mm512_set1_epi32(32));  // lanes taken from the third vector
-          za[c] = _mm512_set1_ps(a[c]);
-          zc[c] = _mm512_set1_ps(b[c]);
+        for (int k = 0; k < 3; ++k) {
+          alignas(64) std::int32_t j[16];
+          alignas(64) float av[16], bv[16];
+          for (int l = 0; l < 16; ++l) j[l] = src_of(16, k, l), av[l] = a[chan_of(16, k, l)], bv[l] = b[chan_of(16, k, l)];
+          idx[k] = _mm512_load_si512(j);
+          hi[k] = _mm512_cmpge_epi32_mask(idx[k], _mm512_set1_epi32(32));  // lanes taken from the third vector
+          za[k] = _mm512_load_ps(av);
+          zc[k] = _mm512_load_ps(bv);
         }
         for (; i + 16 <= n; i += 16) {
           const __m512 v0 = vround(3 * i), v1 = vround(3 * i + 16), v2 = vround(3 * i + 32);
-          for (int c = 0; c < 3; ++c) {
-            const __m512 p = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, idx[c], v1), hi[c], idx[c], v2);
-            _mm512_storeu_ps(out + c * o.chan_stride + i, _mm512_fmadd_ps(p, za[c], zc[c]));
+          for (int k = 0; k < 3; ++k) {
+            const __m512 p = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, idx[k], v1), hi[k], idx[k], v2);
+            _mm512_storeu_ps(dst_of(16, k, i), _mm512_fmadd_ps(p, za[k], zc[k]));
           }
         }
       }
       const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1);
       __m256i idx[3];
       __m256 m1[3], m2[3], va[3], vc[3];
-      for (int c = 0; c < 3; ++c) {
-        const __m256i j = _mm256_add_epi32(_mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21), _mm256_set1_epi32(sc[c]));
-        idx[c] = _mm256_and_si256(j, _mm256_set1_epi32(7));
-        m1[c] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(j, _mm256_set1_epi32(7)));   // from the second vector on
-        m2[c] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(j, _mm256_set1_epi32(15)));  // from the third
-        va[c] = _mm256_set1_ps(a[c]);
-        vc[c] = _mm256_set1_ps(b[c]);
+      for (int k = 0; k < 3; ++k) {
+        alignas(32) std::int32_t j[8];
+        alignas(32) float av[8], bv[8];
+        for (int l = 0; l < 8; ++l) j[l] = src_of(8, k, l), av[l] = a[chan_of(8, k, l)], bv[l] = b[chan_of(8, k, l)];
+        const __m256i jv = _mm256_load_si256(reinterpret_cast<const __m256i*>(j));
+        idx[k] = _mm256_and_si256(jv, _mm256_set1_epi32(7));
+        m1[k] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(jv, _mm256_set1_epi32(7)));   // from the second vector on
+        m2[k] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(jv, _mm256_set1_epi32(15)));  // from the third
+        va[k] = _mm256_load_ps(av);
+        vc[k] = _mm256_load_ps(bv);
       }
       for (; i + 8 <= n; i += 8) {
         const __m256 v0 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i, h1 + 3 * i, vb0, vb1));
         const __m256 v1 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i + 8, h1 + 3 * i + 8, vb0, vb1));
         const __m256 v2 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i + 16, h1 + 3 * i + 16, vb0, vb1));
-        for (int c = 0; c < 3; ++c) {
-          __m256 p = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, idx[c]), _mm256_permutevar8x32_ps(v1, idx[c]), m1[c]);
-          p = _mm256_blendv_ps(p, _mm256_permutevar8x32_ps(v2, idx[c]), m2[c]);
-          _mm256_storeu_ps(out + c * o.chan_stride + i, _mm256_fmadd_ps(p, va[c], vc[c]));
+        for (int k = 0; k < 3; ++k) {
+          __m256 p = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, idx[k]), _mm256_permutevar8x32_ps(v1, idx[k]), m1[k]);
+          p = _mm256_blendv_ps(p, _mm256_permutevar8x32_ps(v2, idx[k]), m2[k]);
+          _mm256_storeu_ps(dst_of(8, k, i), _mm256_fmadd_ps(p, va[k], vc[k]));
         }
       }
     }
