@@ -334,7 +334,19 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
     }
   };
 
-  alignas(64) std::int32_t tx0[kFusedTile], tx1[kFusedTile], tw[kFusedTile];
+  // The column taps in the layout of whichever kernel runs: the sampling kernels' arrays, or the
+  // resize h-pass's LinearTaps (packed3); one is used per call, so they share the stack.
+  union TapStore {
+    struct Arrays {
+      std::int32_t x0[kFusedTile], x1[kFusedTile], w[kFusedTile];
+    } a;
+    LinearTap l[kFusedTile];
+  };
+  alignas(64) TapStore tapstore;
+  std::int32_t* const tx0 = tapstore.a.x0;
+  std::int32_t* const tx1 = tapstore.a.x1;
+  std::int32_t* const tw = tapstore.a.w;
+  LinearTap* const ltaps = tapstore.l;
   const FusedTaps taps{tx0, tx1, tw};
   alignas(64) std::int32_t hbuf[2][3 * kFusedTile + 16];
   // A packed 3-channel source into a float NCHW or NHWC tensor takes the resize's horizontal pass.
@@ -343,7 +355,6 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
   const int sblue = src.format == PixelFormat::BGR ? 0 : 2;
   int sc[3];  // output channel c takes source channel sc[c]
   sc[bidx] = sblue, sc[1] = 1, sc[bidx ^ 2] = 2 - sblue;
-  LinearTap ltaps[kFusedTile];
   alignas(64) unsigned char plan[kLinearPlanBytes];
   for (int y = 0; y < H; ++y) {
     if (y < y_lo || y >= y_hi) pad_run(y, 0, W);
@@ -352,6 +363,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
   }
   for (int x0 = x_lo; x0 < x_hi; x0 += kFusedTile) {
     const int n = x_hi - x0 < kFusedTile ? x_hi - x0 : kFusedTile;
+    int xmin = 0, xmax = 0;  // the source columns this tile reads
     for (int i = 0; i < n; ++i) {
       const int rx = x0 + i - p.px + p.cx;
       int i0, i1, w0, w1;
@@ -365,21 +377,23 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
         const LinearAxisTap t = linear_tap_x(rx, ax, p.roi_w, false);
         i0 = t.i0, i1 = t.i1, w0 = t.w0, w1 = t.w1;
       }
-      tx0[i] = i0 + p.roi_x;
-      tx1[i] = i1 + p.roi_x;
       LUODI_DCHECK(i1 == i0 + 1 || (i1 == i0 && w1 == 0));  // what FusedTaps promises the kernels
-      tw[i] = w0 | (w1 << 16);
+      if (i == 0) xmin = i0 + p.roi_x;
+      if (i == n - 1) xmax = i1 + p.roi_x;
+      if (packed3) {
+        ltaps[i] = LinearTap{3 * (i0 + p.roi_x), 3 * (i1 + p.roi_x), static_cast<std::int16_t>(w0),
+                             static_cast<std::int16_t>(w1)};
+      } else {
+        tx0[i] = i0 + p.roi_x;
+        tx1[i] = i1 + p.roi_x;
+        tw[i] = w0 | (w1 << 16);
+      }
     }
-    // Packed RGB/BGR into float NCHW: the rows go through the resize's own horizontal pass (with
-    // its per-tile plan), which keeps the source's interleaved order, and the epilogue picks the
-    // planes out; the sums are the same as sample_row's.
+    // Packed RGB/BGR into float: the rows go through the resize's own horizontal pass (with its
+    // per-tile plan), which keeps the source's interleaved order, and the epilogue picks the
+    // channels out; the sums are the same as sample_row's.
     const void* tile_plan = nullptr;
-    if (packed3) {
-      for (int i = 0; i < n; ++i)
-        ltaps[i] = LinearTap{3 * tx0[i], 3 * tx1[i], static_cast<std::int16_t>(tw[i] & 0xffff),
-                             static_cast<std::int16_t>(tw[i] >> 16)};
-      if (rk.resize_linear_plan(ltaps, n, 3, plan, kLinearPlanBytes)) tile_plan = plan;
-    }
+    if (packed3 && rk.resize_linear_plan(ltaps, n, 3, plan, kLinearPlanBytes)) tile_plan = plan;
     int id[2] = {-1, -1};
     int next = 0;
     auto fetch = [&](int row, int keep) -> int {
@@ -409,7 +423,6 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
         *r0 = t.i0, *r1 = t.i1, *b0 = t.w0, *b1 = t.w1;
       }
     };
-    const int xmin = tx0[0], xmax = tx1[n - 1];
     for (int y = y_lo; y < y_hi; ++y) {
       int r0, r1, b0, b1;
       rows_of(y, &r0, &r1, &b0, &b1);
