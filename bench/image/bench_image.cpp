@@ -20,12 +20,14 @@ using namespace luodi;
 using image::Interp;
 
 struct Frames {
-  cv::Mat bgr, nv12;
+  cv::Mat bgr, bgr720, nv12;
   Frames() {
     cv::setNumThreads(1);
     cv::RNG rng(1);
     bgr.create(1080, 1920, CV_8UC3);
     rng.fill(bgr, cv::RNG::UNIFORM, 0, 256);
+    bgr720.create(720, 1280, CV_8UC3);
+    rng.fill(bgr720, cv::RNG::UNIFORM, 0, 256);
     nv12.create(1080 * 3 / 2, 1920, CV_8UC1);
     rng.fill(nv12, cv::RNG::UNIFORM, 0, 256);
   }
@@ -36,6 +38,10 @@ Frames& frames() {
 }
 ImageView view_bgr() {
   const cv::Mat& m = frames().bgr;
+  return ImageView{m.data, m.cols, m.rows, static_cast<int>(m.step), PixelFormat::BGR};
+}
+ImageView view_bgr720() {
+  const cv::Mat& m = frames().bgr720;
   return ImageView{m.data, m.cols, m.rows, static_cast<int>(m.step), PixelFormat::BGR};
 }
 ImageView view_nv12() {
@@ -52,18 +58,20 @@ int cv_interp(Interp i) {
   return i == Interp::Nearest ? cv::INTER_NEAREST : (i == Interp::Linear ? cv::INTER_LINEAR : cv::INTER_AREA);
 }
 
-void BM_resize_opencv(benchmark::State& state, Interp interp, int w, int h) {
+void BM_resize_opencv(benchmark::State& state, Interp interp, int w, int h, bool hd720) {
   cv::Mat dst;
+  const cv::Mat& src = hd720 ? frames().bgr720 : frames().bgr;
   for (auto _ : state) {
-    cv::resize(frames().bgr, dst, cv::Size(w, h), 0, 0, cv_interp(interp));
+    cv::resize(src, dst, cv::Size(w, h), 0, 0, cv_interp(interp));
     benchmark::DoNotOptimize(dst.data);
   }
   state.SetLabel("opencv");
 }
-void BM_resize_luodi(benchmark::State& state, Interp interp, int w, int h, Isa isa) {
+void BM_resize_luodi(benchmark::State& state, Interp interp, int w, int h, Isa isa, bool hd720) {
   cv::Mat dst(h, w, CV_8UC3);
+  const ImageView src = hd720 ? view_bgr720() : view_bgr();
   for (auto _ : state) {
-    Status s = image::resize(view_bgr(), mview(dst, PixelFormat::BGR), interp, isa);
+    Status s = image::resize(src, mview(dst, PixelFormat::BGR), interp, isa);
     benchmark::DoNotOptimize(s);
   }
   label(state, isa);
@@ -149,23 +157,84 @@ void BM_fused_luodi(benchmark::State& state, Isa isa) {
   label(state, isa);
 }
 
-const int kSizes[3][2] = {{224, 224}, {640, 640}, {960, 540}};
+// A BGR 1080p frame (as cv::imread or a capture gives it) -> RGB, normalised NCHW float:
+// ImageNet 224x224 stretch, and the YOLO letterbox to 640x640 (pad 114, scale 1/255). OpenCV's
+// chain resizes first (the cheapest order) and lets blobFromImage swap R and B.
+void BM_fused_bgr_opencv(benchmark::State& state, bool letterbox, bool nhwc) {
+  cv::Mat dst, f, blob;
+  for (auto _ : state) {
+    if (nhwc) {  // the letterbox into an NHWC tensor: no blob, the swap on the small image
+      cv::Mat small, rgb;
+      cv::resize(frames().bgr, small, {640, 360}, 0, 0, cv::INTER_LINEAR);
+      cv::copyMakeBorder(small, dst, 140, 140, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(114));
+      cv::cvtColor(dst, rgb, cv::COLOR_BGR2RGB);
+      rgb.convertTo(f, CV_32F, 1.0 / 255);
+      benchmark::DoNotOptimize(f.data);
+      continue;
+    }
+    if (letterbox) {
+      cv::Mat small;
+      cv::resize(frames().bgr, small, {640, 360}, 0, 0, cv::INTER_LINEAR);
+      cv::copyMakeBorder(small, dst, 140, 140, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(114));
+      dst.convertTo(f, CV_32F, 1.0 / 255);
+    } else {
+      cv::resize(frames().bgr, dst, {224, 224}, 0, 0, cv::INTER_LINEAR);
+      dst.convertTo(f, CV_32F, 1.0 / 255);
+      cv::subtract(f, cv::Scalar(0.406, 0.456, 0.485), f);
+      cv::divide(f, cv::Scalar(0.225, 0.224, 0.229), f);
+    }
+    blob = cv::dnn::blobFromImage(f, 1.0, cv::Size(), cv::Scalar(), /*swapRB=*/true);
+    benchmark::DoNotOptimize(blob.data);
+  }
+  state.SetLabel("opencv");
+}
+void BM_fused_bgr_luodi(benchmark::State& state, bool letterbox, bool nhwc, Isa isa) {
+  PreprocessSpec spec;  // RGB, Linear, NCHW
+  if (nhwc) spec.layout = Layout::NHWC;
+  if (letterbox) {
+    spec.width = spec.height = 640;
+    spec.resize = ResizeMode::Letterbox;
+    spec.normalize = NormalizeMode::ScaleOffset;
+    for (int c = 0; c < 3; ++c) spec.scale[c] = 1.0f / 255.0f, spec.offset[c] = 0.0f;
+  }
+  std::vector<float> t(3 * std::size_t(spec.width) * spec.height);
+  const auto out = nhwc ? TensorView<float>::contiguous(t.data(), {1, spec.height, spec.width, 3}, Layout::NHWC)
+                        : TensorView<float>::contiguous(t.data(), {1, 3, spec.height, spec.width}, Layout::NCHW);
+  for (auto _ : state) {
+    auto r = preprocess(view_bgr(), spec, out, isa);
+    benchmark::DoNotOptimize(r);
+  }
+  label(state, isa);
+}
+
+const int kSizes[4][2] = {{224, 224}, {640, 640}, {960, 540}, {480, 270}};
 
 int register_all() {
   std::vector<Isa> isas;  // the scalar reference and every SIMD ISA this build and CPU have
   for (int i = 0; i < kIsaCount; ++i)
     if (isa_available(static_cast<Isa>(i))) isas.push_back(static_cast<Isa>(i));
   for (Interp i : {Interp::Linear, Interp::Nearest, Interp::Area}) {
-    // 224 and 640 (non-integer factors), and 960x540 (exactly half: the 2x2 area path)
-    for (const int* sz : {kSizes[0], kSizes[1], kSizes[2]}) {
+    // 224 and 640 (non-integer factors), 960x540 (exactly half: the 2x2 area path) and
+    // 480x270 (a quarter: the integer-factor area path for Area)
+    for (const int* sz : {kSizes[0], kSizes[1], kSizes[2], kSizes[3]}) {
       const std::string base = std::string("resize_") + image::interp_name(i) + "_1080p_to_" + std::to_string(sz[0]) +
                                (sz[0] == sz[1] ? "" : "x" + std::to_string(sz[1]));
-      benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_resize_opencv, i, sz[0], sz[1])
+      benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_resize_opencv, i, sz[0], sz[1], false)
           ->Unit(benchmark::kMicrosecond);
       for (Isa isa : isas)
-        benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_resize_luodi, i, sz[0], sz[1], isa)
+        benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_resize_luodi, i, sz[0], sz[1], isa, false)
             ->Unit(benchmark::kMicrosecond);
     }
+  }
+  // a 720p source, linear (the other common camera size)
+  for (int sz : {224, 640}) {
+    const std::string base = "resize_linear_720p_to_" + std::to_string(sz);
+    benchmark::RegisterBenchmark((base + "/opencv").c_str(), BM_resize_opencv, Interp::Linear, sz, sz, true)
+        ->Unit(benchmark::kMicrosecond);
+    for (Isa isa : isas)
+      benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_resize_luodi, Interp::Linear, sz, sz,
+                                   isa, true)
+          ->Unit(benchmark::kMicrosecond);
   }
   benchmark::RegisterBenchmark("cvt_nv12_to_rgb_1080p/opencv", BM_nv12_opencv)->Unit(benchmark::kMicrosecond);
   for (Isa isa : isas)
@@ -189,6 +258,16 @@ int register_all() {
     benchmark::RegisterBenchmark((std::string("fused_nv12_1080p_to_224_nchw/luodi_") + isa_name(isa)).c_str(),
                                  BM_fused_luodi, isa)
         ->Unit(benchmark::kMicrosecond);
+  for (int v = 0; v < 3; ++v) {
+    const bool lb = v > 0, nhwc = v == 2;
+    const std::string base = nhwc ? "fused_bgr_1080p_letterbox_640_nhwc"
+                                  : (lb ? "fused_bgr_1080p_letterbox_640_nchw" : "fused_bgr_1080p_to_224_nchw");
+    benchmark::RegisterBenchmark((base + "/opencv_chain").c_str(), BM_fused_bgr_opencv, lb, nhwc)
+        ->Unit(benchmark::kMicrosecond);
+    for (Isa isa : isas)
+      benchmark::RegisterBenchmark((base + "/luodi_" + isa_name(isa)).c_str(), BM_fused_bgr_luodi, lb, nhwc, isa)
+          ->Unit(benchmark::kMicrosecond);
+  }
   return 0;
 }
 const int registered = register_all();

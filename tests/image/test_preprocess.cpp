@@ -298,6 +298,7 @@ TEST_CASE("preprocess: every SIMD ISA equals the scalar reference on camera-size
       {1920, 1080, 224, 224, ResizeMode::Stretch, Layout::NCHW, {0, 0, 0, 0}},
       {1920, 1080, 96, 54, ResizeMode::Stretch, Layout::NCHW, {0, 0, 0, 0}},
       {1280, 720, 640, 640, ResizeMode::Letterbox, Layout::NHWC, {0, 0, 0, 0}},
+      {1920, 1080, 640, 640, ResizeMode::Letterbox, Layout::NCHW, {0, 0, 0, 0}},  // BGR: the resize's h-pass plan
       {1280, 720, 320, 240, ResizeMode::CenterCrop, Layout::NCHW, {101, 37, 1001, 603}},
       {160, 120, 333, 250, ResizeMode::Stretch, Layout::NCHW, {0, 0, 0, 0}},
   };

@@ -41,6 +41,8 @@ std::vector<SizePair> size_pairs() {
       {61, 37, 29, 50}, {35, 17, 211, 99}, {640, 480, 224, 224}, {257, 129, 64, 33}, {300, 200, 17, 300},
       {33, 65, 32, 64}, {3, 3, 2, 2},     {5, 4, 10, 8},     {31, 31, 62, 62},  {200, 3, 7, 1},  {48, 48, 7, 7},
       {5001, 3, 2, 2},  // area cells wider than a tile (the per-pixel path)
+      // integer area factors other than 2x2 (and one whose 16-bit sums would overflow: 17x17)
+      {99, 66, 33, 22}, {160, 90, 40, 30}, {130, 14, 13, 7}, {2000, 9, 250, 3}, {340, 34, 20, 2},
   };
   std::mt19937 rng(2024);
   for (int i = 0; i < 40; ++i) {
@@ -103,8 +105,9 @@ TEST_CASE("resize: area matches cv::INTER_AREA (down by integer and other factor
 
 // Every ISA against OpenCV at 1080p (when OpenCV is there), and every SIMD ISA against the
 // scalar reference, on the sizes the benches measure.
-TEST_CASE("resize: full HD frames to 224 and 640") {
-  const std::vector<SizePair> big = {{1920, 1080, 224, 224}, {1920, 1080, 640, 640}, {1920, 1080, 960, 540}};
+TEST_CASE("resize: full HD frames to 224, 640, 960x540 and 480x270") {
+  const std::vector<SizePair> big = {
+      {1920, 1080, 224, 224}, {1920, 1080, 640, 640}, {1920, 1080, 960, 540}, {1920, 1080, 480, 270}};
   for (Interp i : {Interp::Nearest, Interp::Linear, Interp::Area}) {
     for (const SizePair& p : big) {
       Image src(PixelFormat::RGB, p.sw, p.sh, 0, 7);

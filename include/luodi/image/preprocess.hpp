@@ -32,6 +32,7 @@
 // source pixel by definition): use image::convert + image::resize for it.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -290,7 +291,8 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
     a[c] = spec.normalize == NormalizeMode::MeanStd ? spec.pixel_scale / spec.stddev[c] : spec.scale[c];
     b[c] = spec.normalize == NormalizeMode::MeanStd ? -spec.mean[c] / spec.stddev[c] : spec.offset[c];
   }
-  const FusedKernels& k = image_kernels(isa).fused;
+  const ImageKernels& rk = image_kernels(isa);
+  const FusedKernels& k = rk.fused;
   const FusedSource fs{src.data, src.width, src.height, src.stride, src.format};
   const AxisScale ax = axis_scale(p.roi_w, p.rw), ay = axis_scale(p.roi_h, p.rh);
   const bool nearest = spec.interp == Interp::Nearest;
@@ -301,22 +303,59 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
   const int x_lo = p.px, x_hi = p.px + (p.rw - p.cx < W - p.px ? p.rw - p.cx : W - p.px);
   const int y_lo = p.py, y_hi = p.py + (p.rh - p.cy < H - p.py ? p.rh - p.cy : H - p.py);
 
+  T padv[3];
+  for (int c = 0; c < C; ++c) {
+    const float fv = ref::fused_fma<simd::scalar>(static_cast<float>(spec.pad_value), a[c], b[c]);
+    if constexpr (std::is_same<T, float>::value)
+      padv[c] = fv;
+    else
+      padv[c] = ref::round_u8<simd::scalar>(fv);
+  }
   auto pad_run = [&](int y, int x0, int x1) {
+    if (x1 <= x0) return;
+    if (os.x == C && os.c == 1) {
+      // interleaved pixels: write the first, then copy the run onto itself in doubling steps
+      T* d = out.data + y * os.y + x0 * os.x;
+      const std::size_t total = static_cast<std::size_t>(x1 - x0) * C;
+      for (int c = 0; c < C; ++c) d[c] = padv[c];
+      for (std::size_t done = C; done < total;) {
+        const std::size_t m = done < total - done ? done : total - done;
+        std::memcpy(d + done, d, m * sizeof(T));
+        done += m;
+      }
+      return;
+    }
     for (int c = 0; c < C; ++c) {
-      const float fv = ref::fused_fma<simd::scalar>(static_cast<float>(spec.pad_value), a[c], b[c]);
-      T v;
-      if constexpr (std::is_same<T, float>::value)
-        v = fv;
-      else
-        v = ref::round_u8<simd::scalar>(fv);
       T* row = out.data + c * os.c + y * os.y;
-      for (int x = x0; x < x1; ++x) row[x * os.x] = v;
+      if (os.x == 1)
+        std::fill(row + x0, row + x1, padv[c]);
+      else
+        for (int x = x0; x < x1; ++x) row[x * os.x] = padv[c];
     }
   };
 
-  alignas(64) std::int32_t tx0[kFusedTile], tx1[kFusedTile], tw[kFusedTile];
+  // The column taps in the layout of whichever kernel runs: the sampling kernels' arrays, or the
+  // resize h-pass's LinearTaps (packed3); one is used per call, so they share the stack.
+  union TapStore {
+    struct Arrays {
+      std::int32_t x0[kFusedTile], x1[kFusedTile], w[kFusedTile];
+    } a;
+    LinearTap l[kFusedTile];
+  };
+  alignas(64) TapStore tapstore;
+  std::int32_t* const tx0 = tapstore.a.x0;
+  std::int32_t* const tx1 = tapstore.a.x1;
+  std::int32_t* const tw = tapstore.a.w;
+  LinearTap* const ltaps = tapstore.l;
   const FusedTaps taps{tx0, tx1, tw};
   alignas(64) std::int32_t hbuf[2][3 * kFusedTile + 16];
+  // A packed 3-channel source into a float NCHW or NHWC tensor takes the resize's horizontal pass.
+  const bool packed3 = std::is_same<T, float>::value && C == 3 && (os.x == 1 || (os.x == 3 && os.c == 1)) &&
+                       (src.format == PixelFormat::RGB || src.format == PixelFormat::BGR);
+  const int sblue = src.format == PixelFormat::BGR ? 0 : 2;
+  int sc[3];  // output channel c takes source channel sc[c]
+  sc[bidx] = sblue, sc[1] = 1, sc[bidx ^ 2] = 2 - sblue;
+  alignas(64) unsigned char plan[kLinearPlanBytes];
   for (int y = 0; y < H; ++y) {
     if (y < y_lo || y >= y_hi) pad_run(y, 0, W);
     if (x_lo > 0 && y >= y_lo && y < y_hi) pad_run(y, 0, x_lo);
@@ -324,6 +363,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
   }
   for (int x0 = x_lo; x0 < x_hi; x0 += kFusedTile) {
     const int n = x_hi - x0 < kFusedTile ? x_hi - x0 : kFusedTile;
+    int xmin = 0, xmax = 0;  // the source columns this tile reads
     for (int i = 0; i < n; ++i) {
       const int rx = x0 + i - p.px + p.cx;
       int i0, i1, w0, w1;
@@ -337,11 +377,23 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
         const LinearAxisTap t = linear_tap_x(rx, ax, p.roi_w, false);
         i0 = t.i0, i1 = t.i1, w0 = t.w0, w1 = t.w1;
       }
-      tx0[i] = i0 + p.roi_x;
-      tx1[i] = i1 + p.roi_x;
       LUODI_DCHECK(i1 == i0 + 1 || (i1 == i0 && w1 == 0));  // what FusedTaps promises the kernels
-      tw[i] = w0 | (w1 << 16);
+      if (i == 0) xmin = i0 + p.roi_x;
+      if (i == n - 1) xmax = i1 + p.roi_x;
+      if (packed3) {
+        ltaps[i] = LinearTap{3 * (i0 + p.roi_x), 3 * (i1 + p.roi_x), static_cast<std::int16_t>(w0),
+                             static_cast<std::int16_t>(w1)};
+      } else {
+        tx0[i] = i0 + p.roi_x;
+        tx1[i] = i1 + p.roi_x;
+        tw[i] = w0 | (w1 << 16);
+      }
     }
+    // Packed RGB/BGR into float: the rows go through the resize's own horizontal pass (with its
+    // per-tile plan), which keeps the source's interleaved order, and the epilogue picks the
+    // channels out; the sums are the same as sample_row's.
+    const void* tile_plan = nullptr;
+    if (packed3 && rk.resize_linear_plan(ltaps, n, 3, plan, kLinearPlanBytes)) tile_plan = plan;
     int id[2] = {-1, -1};
     int next = 0;
     auto fetch = [&](int row, int keep) -> int {
@@ -349,7 +401,11 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       if (id[1] == row) return 1;
       const int s = keep >= 0 ? 1 - keep : next;
       next = 1 - s;
-      k.sample_row(fs, row, taps, n, C, bidx, hbuf[s]);
+      if (packed3)
+        rk.resize_linear_h(src.data + std::int64_t(row) * src.stride, 3 * src.width, hbuf[s], ltaps, n, 3, tile_plan,
+                           nullptr);
+      else
+        k.sample_row(fs, row, taps, n, C, bidx, hbuf[s]);
       id[s] = row;
       return s;
     };
@@ -367,7 +423,6 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
         *r0 = t.i0, *r1 = t.i1, *b0 = t.w0, *b1 = t.w1;
       }
     };
-    const int xmin = tx0[0], xmax = tx1[n - 1];
     for (int y = y_lo; y < y_hi; ++y) {
       int r0, r1, b0, b1;
       rows_of(y, &r0, &r1, &b0, &b1);
@@ -377,7 +432,7 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
         if (q0 != r0 && q0 != r1) prefetch_source_row(fs, q0 + p.roi_y, xmin, xmax);
         if (q1 != q0 && q1 != r1) prefetch_source_row(fs, q1 + p.roi_y, xmin, xmax);
       }
-      if (r1 != r0 && id[0] != r0 + p.roi_y && id[1] != r0 + p.roi_y && id[0] != r1 + p.roi_y &&
+      if (!packed3 && r1 != r0 && id[0] != r0 + p.roi_y && id[1] != r0 + p.roi_y && id[0] != r1 + p.roi_y &&
           id[1] != r1 + p.roi_y) {
         k.sample_rows2(fs, r0 + p.roi_y, r1 + p.roi_y, taps, n, C, bidx, hbuf[0], hbuf[1]);
         id[0] = r0 + p.roi_y, id[1] = r1 + p.roi_y;
@@ -386,10 +441,14 @@ Result<PreprocessTransform> preprocess_impl(const ImageView& src, const Preproce
       const int s1 = r1 == r0 ? s0 : fetch(r1 + p.roi_y, s0);
       T* o = out.data + y * os.y + x0 * os.x;
       const FusedOut fo{os.c, os.x};
-      if constexpr (std::is_same<T, float>::value)
-        k.vnorm_f32(hbuf[s0], hbuf[s1], n, C, b0, b1, a, b, o, fo);
-      else
+      if constexpr (std::is_same<T, float>::value) {
+        if (packed3)
+          k.vnorm_packed3_f32(hbuf[s0], hbuf[s1], n, sc, b0, b1, a, b, o, fo);
+        else
+          k.vnorm_f32(hbuf[s0], hbuf[s1], n, C, b0, b1, a, b, o, fo);
+      } else {
         k.vnorm_u8(hbuf[s0], hbuf[s1], n, C, b0, b1, a, b, o, fo);
+      }
     }
   }
   return p.transform;

@@ -101,20 +101,29 @@ inline void resize_linear(const ImageKernels& k, const ImageView& src, const Mut
     const void* tile_plan = k.resize_linear_plan(taps, n, cn, plan, kLinearPlanBytes) ? plan : nullptr;
     int id[2] = {-1, -1};
     int next = 0;  // the slot to overwrite when neither holds a wanted row
+    int ahead[2] = {-1, -1}, nahead = 0;  // rows the next output row adds, prefetched by this row's fetches
+    auto row_ptr = [&](int row) { return src.data + std::int64_t(row) * src.stride; };
     auto fetch = [&](int row, int keep) -> int {
       if (id[0] == row) return 0;
       if (id[1] == row) return 1;
       int s = keep >= 0 ? 1 - keep : next;
       next = 1 - s;
-      k.resize_linear_h(src.data + std::int64_t(row) * src.stride, row_bytes, hbuf[s], taps, n, cn, tile_plan);
+      const std::uint8_t* pf = nahead > 0 ? row_ptr(ahead[2 - nahead]) : nullptr;
+      if (nahead > 0) --nahead;
+      k.resize_linear_h(row_ptr(row), row_bytes, hbuf[s], taps, n, cn, tile_plan, pf);
       id[s] = row;
       return s;
     };
+    LinearAxisTap t = linear_tap_y(0, ay, src.height, area_mode);
     for (int y = 0; y < dst.height; ++y) {
-      const LinearAxisTap t = linear_tap_y(y, ay, src.height, area_mode);
+      const LinearAxisTap tn = y + 1 < dst.height ? linear_tap_y(y + 1, ay, src.height, area_mode) : t;
+      nahead = 0;
+      if (tn.i1 != t.i0 && tn.i1 != t.i1) ahead[1] = tn.i1, ++nahead;
+      if (tn.i0 != t.i0 && tn.i0 != t.i1 && tn.i0 != tn.i1) ahead[1 - nahead] = tn.i0, ++nahead;
       const int s0 = fetch(t.i0, -1);
       const int s1 = t.i1 == t.i0 ? s0 : fetch(t.i1, s0);
       k.resize_linear_v(hbuf[s0], hbuf[s1], dst.data + std::int64_t(y) * dst.stride + x0 * cn, n * cn, t.w0, t.w1);
+      t = tn;
     }
   }
 }

@@ -25,8 +25,11 @@ struct ImageKernels {
   // plan (plan_bytes, 64-byte aligned); false when the ISA has none (resize_linear_h then gets
   // nullptr and reads the taps).
   bool (*resize_linear_plan)(const LinearTap* taps, int dw, int cn, void* plan, int plan_bytes) noexcept;
+  // `next` (or nullptr) is the source row the driver will need next: SIMD kernels prefetch it
+  // column by column in step with this row (the rows of a down-scale are far apart, so the
+  // hardware prefetcher restarts on each; a burst of prefetches for a whole row was slower).
   void (*resize_linear_h)(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw,
-                          int cn, const void* plan) noexcept;
+                          int cn, const void* plan, const std::uint8_t* next) noexcept;
   void (*resize_linear_v)(const std::int32_t* h0, const std::int32_t* h1, std::uint8_t* dst, int n, int b0,
                           int b1) noexcept;
   void (*resize_area_fast_row)(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,

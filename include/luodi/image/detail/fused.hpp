@@ -68,6 +68,11 @@ struct FusedKernels {
   // The same, rounded half to even and saturated to u8 (identity when a = 1, b = 0).
   void (*vnorm_u8)(const std::int32_t* h0, const std::int32_t* h1, int n, int ocn, int b0, int b1, const float* a,
                    const float* b, std::uint8_t* out, FusedOut o) noexcept;
+  // vnorm_f32 for a packed 3-channel source whose rows went through the resize's own horizontal
+  // pass (ImageKernels::resize_linear_h: interleaved sums, h[3 * i + s] for source channel s):
+  // output channel c (of 3) takes source channel sc[c].
+  void (*vnorm_packed3_f32)(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
+                            const float* a, const float* b, float* out, FusedOut o) noexcept;
 };
 
 namespace ref {
@@ -204,12 +209,22 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
     }
 }
 
+template <class Arch>
+void fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
+                             const float* a, const float* b, float* out, FusedOut o) noexcept {
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < n; ++i) {
+      const int v = fused_vround<Arch>(h0[3 * i + sc[c]], h1[3 * i + sc[c]], b0, b1);
+      out[c * o.chan_stride + i * o.pix_stride] = fused_fma<Arch>(static_cast<float>(v), a[c], b[c]);
+    }
+}
+
 }  // namespace ref
 
 template <class Arch>
 constexpr FusedKernels fused_ref_table() noexcept {
   return FusedKernels{&ref::fused_sample_row<Arch>, &ref::fused_sample_rows2<Arch>, &ref::fused_vnorm_f32<Arch>,
-                      &ref::fused_vnorm_u8<Arch>};
+                      &ref::fused_vnorm_u8<Arch>, &ref::fused_vnorm_packed3_f32<Arch>};
 }
 
 }  // namespace detail

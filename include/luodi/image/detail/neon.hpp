@@ -415,6 +415,29 @@ int fused_vnorm_f32(const std::int32_t* h0, const std::int32_t* h1, int n, int o
   return i;
 }
 
+// The epilogue of a packed 3-channel source (interleaved sums of resize_linear_h): vld3q splits
+// the channels, then the same rounding and FMA per channel (output channel c = source sc[c]),
+// stored per plane (NCHW) or re-interleaved by vst3q (NHWC).
+template <class Arch>
+int fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
+                            const float* a, const float* b, float* out, FusedOut o) noexcept {
+  int i = 0;
+  const bool planar = o.pix_stride == 1, nhwc = o.pix_stride == 3 && o.chan_stride == 1;
+  if (!planar && !nhwc) return 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32x4x3_t p = vld3q_s32(h0 + 3 * i), q = vld3q_s32(h1 + 3 * i);
+    float32x4x3_t v;
+    for (int c = 0; c < 3; ++c) {
+      const int32x4_t m0 = vshrq_n_s32(vmulq_n_s32(vshrq_n_s32(p.val[sc[c]], 4), b0), 16);
+      const int32x4_t m1 = vshrq_n_s32(vmulq_n_s32(vshrq_n_s32(q.val[sc[c]], 4), b1), 16);
+      v.val[c] = affine4<Arch>(vrshrq_n_s32(vaddq_s32(m0, m1), 2), a[c], b[c]);
+      if (planar) vst1q_f32(out + c * o.chan_stride + i, v.val[c]);
+    }
+    if (nhwc) vst3q_f32(out + 3 * i, v);
+  }
+  return i;
+}
+
 // The u8 epilogue: round half to even (vcvtn) and saturate (vqmovun, vqmovn) as ref::round_u8.
 template <class Arch>
 LUODI_ALWAYS_INLINE uint8x8_t round_u8x8(float32x4_t lo, float32x4_t hi) noexcept {

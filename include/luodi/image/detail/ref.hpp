@@ -44,8 +44,8 @@ void resize_nn_row(const std::uint8_t* src, int row_bytes, std::uint8_t* dst, co
 // for SIMD kernels that lay the taps out their own way; see resize_linear_plan.)
 template <class Arch>
 void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw, int cn,
-                     const void* plan = nullptr) noexcept {
-  (void)row_bytes, (void)plan;
+                     const void* plan = nullptr, const std::uint8_t* next = nullptr) noexcept {
+  (void)row_bytes, (void)plan, (void)next;
   for (int i = 0; i < dw; ++i) {
     const LinearTap t = taps[i];
     for (int c = 0; c < cn; ++c) h[i * cn + c] = src[t.ofs0 + c] * t.a0 + src[t.ofs1 + c] * t.a1;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -100,9 +101,13 @@ template <class Arch>
 inline constexpr bool kSse2 = false;
 #endif
 
+// NEON kernels (neon.hpp) exist only when compiling for AArch64.
 #if LUODI_IMAGE_NEON
 template <class Arch>
 inline constexpr bool kNeon = std::is_base_of<xsimd::neon64, Arch>::value;
+#else
+template <class Arch>
+inline constexpr bool kNeon = false;
 #endif
 
 #if LUODI_IMAGE_X86 && (defined(__GNUC__) || defined(__clang__))
@@ -261,7 +266,7 @@ bool resize_linear_plan(const LinearTap* taps, int dw, int cn, void* plan, int p
 // Runs a plan over one row; returns the output pixels done.
 template <class Arch>
 LUODI_IMAGE_TARGET_VBMI int resize_linear_h_vbmi(const std::uint8_t* src, int row_bytes, std::int32_t* h,
-                                                 const void* plan) noexcept {
+                                                 const void* plan, const std::uint8_t* pf) noexcept {
   const unsigned char* p = static_cast<const unsigned char*>(plan);
   std::int32_t head[3];
   std::memcpy(head, p, sizeof head);
@@ -273,6 +278,8 @@ LUODI_IMAGE_TARGET_VBMI int resize_linear_h_vbmi(const std::uint8_t* src, int ro
     std::memcpy(sh, q, sizeof sh);
     const int base = sh[0], m = sh[1];
     const __m512i w = _mm512_loadu_si512(q + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(pf + base), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(pf + base + 64), _MM_HINT_T0);
     __m512i lo, hi;
     window_vbmi<Arch>(src + base, row_bytes - base, &lo, &hi);
     const unsigned char* idx = q + 80;
@@ -299,11 +306,13 @@ LUODI_IMAGE_TARGET_VBMI int resize_linear_h_vbmi(const std::uint8_t* src, int ro
 // sum as ref.
 template <class Arch>
 void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, const LinearTap* taps, int dw, int cn,
-                     const void* plan) noexcept {
+                     const void* plan, const std::uint8_t* next) noexcept {
   int i = 0;
+  const std::uint8_t* const pf = next ? next : src;  // prefetching the row being read costs one uop, no branch
+  (void)pf;
 #if LUODI_IMAGE_VBMI
   if constexpr (kAvx512<Arch>) {
-    if (plan) i = resize_linear_h_vbmi<Arch>(src, row_bytes, h, plan);
+    if (plan) i = resize_linear_h_vbmi<Arch>(src, row_bytes, h, plan, pf);
   }
 #else
   (void)plan;
@@ -321,16 +330,19 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
                                                        -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1)
                                     : _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1, 0, -1, 4,
                                                        -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
+      static_assert(sizeof(LinearTap) == 12 && offsetof(LinearTap, a0) == 8, "the weight load below");
+      const __m256i wsel = _mm256_setr_epi32(0, 0, 0, 0, 3, 3, 3, 3);
       for (; i + 1 < dw && taps[i + 1].ofs0 + 8 <= row_bytes; i += 2) {
         const LinearTap& t0 = taps[i];
         const LinearTap& t1 = taps[i + 1];
+        _mm_prefetch(reinterpret_cast<const char*>(pf + t1.ofs0), _MM_HINT_T0);
         const __m256i b = _mm256_inserti128_si256(
             _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t0.ofs0))),
             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + t1.ofs0)), 1);
-        std::int32_t c0, c1;
-        std::memcpy(&c0, &t0.a0, sizeof c0);  // a0 | a1 << 16
-        std::memcpy(&c1, &t1.a0, sizeof c1);
-        const __m256i coef = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi32(c0)), _mm_set1_epi32(c1), 1);
+        // the 16 bytes from t0.a0 to the end of t1 hold (a0 | a1 << 16) of t0 in dword 0 and of t1
+        // in dword 3: one load and one vpermd broadcast both weights to their lanes
+        const __m256i coef = _mm256_permutevar8x32_epi32(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&t0.a0))), wsel);
         const __m256i v = _mm256_madd_epi16(_mm256_shuffle_epi8(b, pairs), coef);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i * cn), _mm256_castsi256_si128(v));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(h + (i + 1) * cn), _mm256_extracti128_si256(v, 1));
@@ -355,11 +367,42 @@ void resize_linear_h(const std::uint8_t* src, int row_bytes, std::int32_t* h, co
   if (i < dw) ref::resize_linear_h<Arch>(src, row_bytes, h + i * cn, taps + i, dw - i, cn);
 }
 
+#if LUODI_IMAGE_VBMI
+// The vertical pass below with AVX512-BW, 64 bytes per step (the in-lane packs leave each 128-bit
+// lane holding 4 elements of each of the four source vectors; one vpermd restores the order).
+template <class Arch>
+LUODI_IMAGE_TARGET_VBMI int resize_linear_v_bw(const std::int32_t* h0, const std::int32_t* h1, std::uint8_t* dst, int n,
+                                               int b0, int b1) noexcept {
+  const __m512i vb0 = _mm512_set1_epi16(static_cast<short>(b0)), vb1 = _mm512_set1_epi16(static_cast<short>(b1));
+  const __m512i two = _mm512_set1_epi16(2);
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  auto ld = [](const std::int32_t* p) { return _mm512_srai_epi32(_mm512_loadu_si512(p), 4); };
+  int i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i a01 = _mm512_packs_epi32(ld(h0 + i), ld(h0 + i + 16));
+    const __m512i a23 = _mm512_packs_epi32(ld(h0 + i + 32), ld(h0 + i + 48));
+    const __m512i c01 = _mm512_packs_epi32(ld(h1 + i), ld(h1 + i + 16));
+    const __m512i c23 = _mm512_packs_epi32(ld(h1 + i + 32), ld(h1 + i + 48));
+    __m512i s01 = _mm512_adds_epi16(_mm512_mulhi_epi16(a01, vb0), _mm512_mulhi_epi16(c01, vb1));
+    __m512i s23 = _mm512_adds_epi16(_mm512_mulhi_epi16(a23, vb0), _mm512_mulhi_epi16(c23, vb1));
+    s01 = _mm512_srai_epi16(_mm512_add_epi16(s01, two), 2);
+    s23 = _mm512_srai_epi16(_mm512_add_epi16(s23, two), 2);
+    _mm512_storeu_si512(dst + i, _mm512_permutexvar_epi32(order, _mm512_packus_epi16(s01, s23)));
+  }
+  return i;
+}
+#endif
+
 // Linear, vertical, in 16-bit lanes exactly as OpenCV rounds it: (h >> 4) packed to int16,
 // mulhi by the Q11 row weights, saturating add, (+2) >> 2, saturating pack to u8.
 template <class Arch>
 void resize_linear_v(const std::int32_t* h0, const std::int32_t* h1, std::uint8_t* dst, int n, int b0, int b1) noexcept {
   int i = 0;
+#if LUODI_IMAGE_VBMI
+  if constexpr (kAvx512<Arch>) {
+    if (cpu_has_avx512vbmi<Arch>()) i = resize_linear_v_bw<Arch>(h0, h1, dst, n, b0, b1);
+  }
+#endif
 #if LUODI_IMAGE_NEON
   if constexpr (kNeon<Arch>) i = neon::resize_linear_v<Arch>(h0, h1, dst, n, b0, b1);
 #endif
@@ -406,13 +449,106 @@ void resize_linear_v(const std::int32_t* h0, const std::int32_t* h1, std::uint8_
   if (i < n) ref::resize_linear_v<Arch>(h0 + i, h1 + i, dst + i, n - i, b0, b1);
 }
 
+// Area down-scale by integers other than 2x2 (kx * ky <= 257, so that 16-bit sums hold): the
+// ky rows are summed column by column in 16-bit lanes (AVX2 or NEON), the kx columns of each
+// output element are added from those sums, and round(s * (1.f / (kx*ky))) (round half to
+// even, as ref) is vectorised again. Column tiles keep the sums on the stack (2 KiB).
+template <class Arch>
+int resize_area_int(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx, int ky) noexcept {
+  constexpr int kCols = 1024;  // source bytes per tile
+  const int per_tile = kCols / (kx * cn);  // output pixels per tile
+  if (kx * ky > 257 || per_tile < 1) return 0;
+  alignas(32) std::uint16_t acc[kCols];
+  alignas(32) std::int32_t sums[kCols + 8];
+  const float scale = 1.0f / static_cast<float>(kx * ky);
+  for (int i = 0; i < dw; i += per_tile) {
+    const int m = dw - i < per_tile ? dw - i : per_tile;  // output pixels of this tile
+    const int bytes = m * kx * cn;
+    const std::uint8_t* s0 = src + std::int64_t(i) * kx * cn;
+    int j = 0;
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      for (; j + 16 <= bytes; j += 16) {
+        __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + j)));
+        for (int y = 1; y < ky; ++y)
+          v = _mm256_add_epi16(
+              v, _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + std::int64_t(y) * stride + j))));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(acc + j), v);
+      }
+    }
+#endif
+#if LUODI_IMAGE_NEON
+    if constexpr (kNeon<Arch>) {
+      for (; j + 16 <= bytes; j += 16) {
+        uint16x8_t lo = vmovl_u8(vld1_u8(s0 + j)), hi = vmovl_u8(vld1_u8(s0 + j + 8));
+        for (int y = 1; y < ky; ++y) {
+          const uint8x16_t r = vld1q_u8(s0 + std::int64_t(y) * stride + j);
+          lo = vaddw_u8(lo, vget_low_u8(r));
+          hi = vaddw_high_u8(hi, r);
+        }
+        vst1q_u16(acc + j, lo);
+        vst1q_u16(acc + j + 8, hi);
+      }
+    }
+#endif
+    for (; j < bytes; ++j) {
+      int v = 0;
+      for (int y = 0; y < ky; ++y) v += s0[std::int64_t(y) * stride + j];
+      acc[j] = static_cast<std::uint16_t>(v);
+    }
+    const int n = m * cn;  // output elements
+    for (int p = 0; p < m; ++p)
+      for (int c = 0; c < cn; ++c) {
+        const std::uint16_t* q = acc + p * kx * cn + c;
+        int v = 0;
+        for (int x = 0; x < kx; ++x) v += q[x * cn];
+        sums[p * cn + c] = v;
+      }
+    std::uint8_t* d = dst + std::int64_t(i) * cn;
+    int e = 0;
+#if LUODI_IMAGE_X86
+    if constexpr (kAvx2<Arch>) {
+      const __m256 vs = _mm256_set1_ps(scale);
+      const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+      for (; e + 16 <= n; e += 16) {
+        const __m256i a = _mm256_cvtps_epi32(
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sums + e))), vs));
+        const __m256i b = _mm256_cvtps_epi32(
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(sums + e + 8))), vs));
+        const __m256i w = _mm256_packs_epi32(a, b);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d + e),
+                         _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_packus_epi16(w, w), perm)));
+      }
+    }
+#endif
+#if LUODI_IMAGE_NEON
+    if constexpr (kNeon<Arch>) {
+      for (; e + 8 <= n; e += 8) {
+        const int32x4_t a = vcvtnq_s32_f32(vmulq_n_f32(vcvtq_f32_s32(vld1q_s32(sums + e)), scale));
+        const int32x4_t b = vcvtnq_s32_f32(vmulq_n_f32(vcvtq_f32_s32(vld1q_s32(sums + e + 4)), scale));
+        vst1_u8(d + e, vqmovn_u16(vcombine_u16(vqmovun_s32(a), vqmovun_s32(b))));
+      }
+    }
+#endif
+    for (; e < n; ++e) d[e] = ref::round_u8<Arch>(static_cast<float>(sums[e]) * scale);
+  }
+  return dw;
+}
+
 // Area 2x2 (and Linear at exactly half size): a shuffle puts the two horizontal neighbours of
 // each output byte side by side, pmaddubsw with ones sums them, the two rows are added, and
-// (s + 2) >> 2 is packed. Other integer factors run ref.
+// (s + 2) >> 2 is packed (NEON: structured loads and pairwise adds, in neon.hpp). Other integer
+// factors: resize_area_int.
 template <class Arch>
 void resize_area_fast_row(const std::uint8_t* src, int stride, std::uint8_t* dst, int dw, int cn, int kx,
                           int ky) noexcept {
   int i = 0;  // output pixel
+  if constexpr (kAvx2<Arch> || kNeon<Arch>) {
+    if (kx != 2 || ky != 2) {
+      i = resize_area_int<Arch>(src, stride, dst, dw, cn, kx, ky);
+      if (i == dw) return;
+    }
+  }
 #if LUODI_IMAGE_NEON
   if constexpr (kNeon<Arch>) {
     if (kx == 2 && ky == 2) i = neon::resize_area_2x2<Arch>(src, stride, dst, dw, cn);
@@ -1439,12 +1575,104 @@ void fused_vnorm_u8(const std::int32_t* h0, const std::int32_t* h1, int n, int o
   fused_vnorm_u8_tail<Arch>(h0, h1, i, n, ocn, b0, b1, a, b, out, o);
 }
 
+// The epilogue of a packed 3-channel source (ImageKernels::fused.vnorm_packed3_f32): OpenCV's
+// vertical rounding on the interleaved sums as they come from resize_linear_h, then each output
+// vector is picked out of the three vectors of a block of interleaved values and stored after
+// fma(v, a, b). A block is 16 pixels (AVX-512) or 8 (AVX2); output vector k of a block is
+// plane k (NCHW: element 3p + sc[k] for pixel p) or the k-th third of the block (NHWC: element
+// e = pixel e/3, channel e%3, taken from 3(e/3) + sc[e%3]). AVX-512: two permutes per output
+// vector; AVX2: three permutes and two blends.
+template <class Arch>
+void fused_vnorm_packed3_f32(const std::int32_t* h0, const std::int32_t* h1, int n, const int* sc, int b0, int b1,
+                             const float* a, const float* b, float* out, FusedOut o) noexcept {
+  int i = 0;
+#if LUODI_IMAGE_NEON
+  if constexpr (kNeon<Arch>) i = neon::fused_vnorm_packed3_f32<Arch>(h0, h1, n, sc, b0, b1, a, b, out, o);
+#endif
+#if LUODI_IMAGE_X86
+  if constexpr (kAvx2<Arch>) {
+    const bool planar = o.pix_stride == 1, nhwc = o.pix_stride == 3 && o.chan_stride == 1;
+    if (planar || nhwc) {
+      // source element, multiplier and offset of lane l of output vector k in a block of w pixels
+      auto src_of = [&](int w, int k, int l) {
+        if (planar) return 3 * l + sc[k];
+        const int e = w * k + l;
+        return 3 * (e / 3) + sc[e % 3];
+      };
+      auto chan_of = [&](int w, int k, int l) { return planar ? k : (w * k + l) % 3; };
+      auto dst_of = [&](int w, int k, int i0) {
+        return planar ? out + k * o.chan_stride + i0 : out + 3 * i0 + w * k;
+      };
+      if constexpr (kAvx512<Arch>) {
+        const __m512i zb0 = _mm512_set1_epi32(b0), zb1 = _mm512_set1_epi32(b1), z2 = _mm512_set1_epi32(2);
+        auto vround = [&](int e) {
+          const __m512i s0 = _mm512_srai_epi32(_mm512_loadu_si512(h0 + e), 4);
+          const __m512i s1 = _mm512_srai_epi32(_mm512_loadu_si512(h1 + e), 4);
+          return _mm512_cvtepi32_ps(_mm512_srai_epi32(
+              _mm512_add_epi32(_mm512_add_epi32(_mm512_srai_epi32(_mm512_mullo_epi32(s0, zb0), 16),
+                                                _mm512_srai_epi32(_mm512_mullo_epi32(s1, zb1), 16)),
+                               z2),
+              2));
+        };
+        __m512i idx[3];
+        __mmask16 hi[3];
+        __m512 za[3], zc[3];
+        for (int k = 0; k < 3; ++k) {
+          alignas(64) std::int32_t j[16];
+          alignas(64) float av[16], bv[16];
+          for (int l = 0; l < 16; ++l) j[l] = src_of(16, k, l), av[l] = a[chan_of(16, k, l)], bv[l] = b[chan_of(16, k, l)];
+          idx[k] = _mm512_load_si512(j);
+          hi[k] = _mm512_cmpge_epi32_mask(idx[k], _mm512_set1_epi32(32));  // lanes taken from the third vector
+          za[k] = _mm512_load_ps(av);
+          zc[k] = _mm512_load_ps(bv);
+        }
+        for (; i + 16 <= n; i += 16) {
+          const __m512 v0 = vround(3 * i), v1 = vround(3 * i + 16), v2 = vround(3 * i + 32);
+          for (int k = 0; k < 3; ++k) {
+            const __m512 p = _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(v0, idx[k], v1), hi[k], idx[k], v2);
+            _mm512_storeu_ps(dst_of(16, k, i), _mm512_fmadd_ps(p, za[k], zc[k]));
+          }
+        }
+      }
+      const __m256i vb0 = _mm256_set1_epi32(b0), vb1 = _mm256_set1_epi32(b1);
+      __m256i idx[3];
+      __m256 m1[3], m2[3], va[3], vc[3];
+      for (int k = 0; k < 3; ++k) {
+        alignas(32) std::int32_t j[8];
+        alignas(32) float av[8], bv[8];
+        for (int l = 0; l < 8; ++l) j[l] = src_of(8, k, l), av[l] = a[chan_of(8, k, l)], bv[l] = b[chan_of(8, k, l)];
+        const __m256i jv = _mm256_load_si256(reinterpret_cast<const __m256i*>(j));
+        idx[k] = _mm256_and_si256(jv, _mm256_set1_epi32(7));
+        m1[k] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(jv, _mm256_set1_epi32(7)));   // from the second vector on
+        m2[k] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(jv, _mm256_set1_epi32(15)));  // from the third
+        va[k] = _mm256_load_ps(av);
+        vc[k] = _mm256_load_ps(bv);
+      }
+      for (; i + 8 <= n; i += 8) {
+        const __m256 v0 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i, h1 + 3 * i, vb0, vb1));
+        const __m256 v1 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i + 8, h1 + 3 * i + 8, vb0, vb1));
+        const __m256 v2 = _mm256_cvtepi32_ps(fused_vround_avx2<Arch>(h0 + 3 * i + 16, h1 + 3 * i + 16, vb0, vb1));
+        for (int k = 0; k < 3; ++k) {
+          __m256 p = _mm256_blendv_ps(_mm256_permutevar8x32_ps(v0, idx[k]), _mm256_permutevar8x32_ps(v1, idx[k]), m1[k]);
+          p = _mm256_blendv_ps(p, _mm256_permutevar8x32_ps(v2, idx[k]), m2[k]);
+          _mm256_storeu_ps(dst_of(8, k, i), _mm256_fmadd_ps(p, va[k], vc[k]));
+        }
+      }
+    }
+  }
+#endif
+  if (i < n)
+    ref::fused_vnorm_packed3_f32<Arch>(h0 + 3 * i, h1 + 3 * i, n - i, sc, b0, b1, a, b,
+                                       out + i * o.pix_stride, o);
+}
+
 }  // namespace simd_impl
 
 template <class Arch>
 constexpr FusedKernels fused_simd_table() noexcept {
   return FusedKernels{&simd_impl::fused_sample_row<Arch>, &simd_impl::fused_sample_rows2<Arch>,
-                      &simd_impl::fused_vnorm_f32<Arch>, &simd_impl::fused_vnorm_u8<Arch>};
+                      &simd_impl::fused_vnorm_f32<Arch>, &simd_impl::fused_vnorm_u8<Arch>,
+                      &simd_impl::fused_vnorm_packed3_f32<Arch>};
 }
 
 }  // namespace detail
