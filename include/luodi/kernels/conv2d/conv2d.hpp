@@ -23,6 +23,7 @@
 #include "../../simd/dispatch.hpp"
 #include "../gemm/gemm.hpp"
 #include "depthwise.hpp"
+#include "depthwise_rows.hpp"
 #include "gemm_path.hpp"
 #include "params.hpp"
 #include "plan.hpp"
@@ -58,7 +59,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -66,7 +67,8 @@ struct Conv2dFamily {
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
                                   {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
-                                   &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>}};
+                                   &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
+                                   &simd_impl::conv2d_run_depthwise_rows<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -91,6 +93,10 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
              p.dilation_w == 1 && p.groups == 1;
     case Conv2dAlgo::Depthwise:
       return p.groups == p.C_in && p.groups > 1 && p.C_out % p.C_in == 0 && p.kernel_h * p.kernel_w <= 64;
+    case Conv2dAlgo::DepthwiseRows:
+      return conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && p.kernel_h == p.kernel_w &&
+             (p.kernel_h == 3 || p.kernel_h == 5) && p.stride_h == p.stride_w && (p.stride_h == 1 || p.stride_h == 2) &&
+             p.dilation_h == 1 && p.dilation_w == 1;
   }
   return false;
 }
@@ -106,6 +112,10 @@ inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
 // (docs/performance.md, "Kernel layout and algorithms").
 inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
+  // Depthwise: register-blocked rows for output rows of >= 48 columns (measured on Zen 4 at
+  // the MobileNetV2 shapes: 1.1-1.4x the flat kernel at 112x112 and 56x56 stride 1, level at
+  // 112x112 stride 2); below that the flat kernel's whole-plane vectors win (0.65-1.0x).
+  if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && Wo >= 48) return Conv2dAlgo::DepthwiseRows;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
   if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
@@ -198,6 +208,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       weight_floats = plan.group_floats;
       break;
     case Conv2dAlgo::Depthwise:
+    case Conv2dAlgo::DepthwiseRows:
       dw_plan(&plan);
       weight_floats = plan.group_floats;
       break;
@@ -253,6 +264,7 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
       wino_pack_weights(plan, w, dst);
       break;
     case Conv2dAlgo::Depthwise:
+    case Conv2dAlgo::DepthwiseRows:
       dw_pack_weights(plan, w, dst);
       break;
   }
