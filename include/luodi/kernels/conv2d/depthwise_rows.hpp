@@ -193,7 +193,8 @@ LUODI_ALWAYS_INLINE void dw_strip_rows(const Conv2dParams& p, const float* xc, s
 // Floats in the strip buffer: the (R-1)*S + K padded rows a strip reads, S*Wq floats each, plus
 // a row and 64 floats of slack for the last vector's over-read (dw_plan sizes the scratch so
 // that this fits).
-inline std::int64_t dw_strip_floats(std::int64_t k, std::int64_t s, std::int64_t Wq) noexcept {
+template <class Arch>
+constexpr std::int64_t dw_strip_floats(std::int64_t k, std::int64_t s, std::int64_t Wq) noexcept {
   return (((kDwRowsMaxR - 1) * s + k + 1) * s * Wq + 64 + 15) / 16 * 16;
 }
 
@@ -218,7 +219,8 @@ LUODI_ALWAYS_INLINE void dw_rows_strip_all(const Conv2dPlan& plan, const float* 
 }
 
 // Floats of the buffer holding all padded rows of a plane, with the same slack as a strip's.
-inline std::int64_t dw_whole_floats(std::int64_t Ho, std::int64_t k, std::int64_t s, std::int64_t Wq) noexcept {
+template <class Arch>
+constexpr std::int64_t dw_whole_floats(std::int64_t Ho, std::int64_t k, std::int64_t s, std::int64_t Wq) noexcept {
   return (((Ho - 1) * s + k + 1) * s * Wq + 64 + 15) / 16 * 16;
 }
 // Planes whose padded rows take at most this many bytes are copied in one go and then computed;
@@ -272,9 +274,9 @@ void conv2d_run_depthwise_rows(const Conv2dPlan& plan, const float* x, const voi
   const std::int64_t mult = plan.dw_multiplier, khw = p.kernel_h * p.kernel_w;
   const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
   const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
-  const std::int64_t whole_floats = dw_whole_floats(plan.out_h, k, s, Wq);
+  const std::int64_t whole_floats = dw_whole_floats<Arch>(plan.out_h, k, s, Wq);
   const bool whole = whole_floats * static_cast<std::int64_t>(sizeof(float)) <= kDwWholePlaneBytes;
-  const std::int64_t pfl = whole ? whole_floats : dw_strip_floats(k, s, Wq);
+  const std::int64_t pfl = whole ? whole_floats : dw_strip_floats<Arch>(k, s, Wq);
   parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
     float* buf = static_cast<float*>(scratch) + t * slot;
     std::memset(buf, 0, static_cast<std::size_t>(pfl) * sizeof(float));
