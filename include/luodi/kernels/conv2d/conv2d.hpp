@@ -59,7 +59,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -68,7 +68,7 @@ struct Conv2dFamily {
                                   {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
-                                   &simd_impl::conv2d_run_depthwise_rows<Arch>}};
+                                   &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>()}};
       return t;
 #else
       return table<simd::scalar>();
@@ -97,6 +97,8 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
       return conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && p.kernel_h == p.kernel_w &&
              (p.kernel_h == 3 || p.kernel_h == 5) && p.stride_h == p.stride_w && (p.stride_h == 1 || p.stride_h == 2) &&
              p.dilation_h == 1 && p.dilation_w == 1;
+    case Conv2dAlgo::DepthwiseSmall:
+      return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && conv2d_out_w(p) <= 16 && (p.stride_w == 1 || p.W <= 32);
   }
   return false;
 }
@@ -110,12 +112,13 @@ inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
 
 // The automatic choice. The thresholds come from bench/kernels/bench_conv2d.cpp on a Zen 4 core
 // (docs/performance.md, "Kernel layout and algorithms").
-inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr) noexcept {
+inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr, bool has_dw_small) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
   // Depthwise: register-blocked rows for output rows of >= 48 columns (measured on Zen 4 at
   // the MobileNetV2 shapes: 1.1-1.4x the flat kernel at 112x112 and 56x56 stride 1, level at
   // 112x112 stride 2); below that the flat kernel's whole-plane vectors win (0.65-1.0x).
   if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && Wo >= 48) return Conv2dAlgo::DepthwiseRows;
+  if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall)) return Conv2dAlgo::DepthwiseSmall;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
   if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
@@ -160,7 +163,9 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
     algo = Conv2dAlgo::Reference;
     plan.isa = Isa::scalar;
   }
-  if (algo == Conv2dAlgo::Auto) algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr);
+  if (algo == Conv2dAlgo::Auto)
+    algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr,
+                                 k.run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr);
   if (algo == Conv2dAlgo::Reference) plan.isa = Isa::scalar;  // the reference lives in the scalar table
   if (!conv2d_algo_applies(p, algo))
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s does not apply to this convolution",
@@ -209,6 +214,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       break;
     case Conv2dAlgo::Depthwise:
     case Conv2dAlgo::DepthwiseRows:
+    case Conv2dAlgo::DepthwiseSmall:
       dw_plan(&plan);
       weight_floats = plan.group_floats;
       break;
@@ -265,6 +271,7 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
       break;
     case Conv2dAlgo::Depthwise:
     case Conv2dAlgo::DepthwiseRows:
+    case Conv2dAlgo::DepthwiseSmall:
       dw_pack_weights(plan, w, dst);
       break;
   }

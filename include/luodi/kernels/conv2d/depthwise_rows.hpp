@@ -299,6 +299,135 @@ void conv2d_run_depthwise_rows(const Conv2dPlan& plan, const float* x, const voi
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// DepthwiseSmall: planes whose output rows fit one AVX-512 vector (Wo <= 16: the 7x7 and 14x14
+// MobileNet layers, and 28x28 stride 2). There the per-plane setup of the kernels above (padded
+// copy, strips) costs more than the arithmetic, so this one reads the NCHW input directly: one
+// output row is one vector, each tap one masked load (stride 1: the masks drop the lanes that
+// fall in the padding, and masked-off lanes are never read, so loads before a row's start or past
+// the plane's end cannot fault) or, for stride 2, one masked permute of the input row held in two
+// registers (even/odd columns without a deinterleave pass). Epilogue fused, masked store. AVX-512
+// only (masked loads and two-source permutes); other ISAs have no kernel for it and the plan
+// keeps the flat kernel there.
+#if defined(__AVX512F__)
+template <int K, int S, ActivationKind ACT>
+void dw_small_plane_avx512(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, const float* xc, const float* wc, float bv,
+                           float* yc, const float* rc, const __mmask16* km, const __m512i* idx) noexcept {
+  using B = simd::fbatch<xsimd::avx512f>;
+  const std::int64_t H = p.H, W = p.W, pt = p.pad_top, pl = p.pad_left;
+  __m512 w[K * K];
+#pragma GCC unroll 25
+  for (int t = 0; t < K * K; ++t) w[t] = _mm512_set1_ps(wc[t]);
+  const __mmask16 om = static_cast<__mmask16>((1u << static_cast<unsigned>(Wo)) - 1u);
+  const __mmask16 lo = static_cast<__mmask16>(W >= 16 ? 0xFFFFu : (1u << static_cast<unsigned>(W)) - 1u);
+  const __mmask16 hi = static_cast<__mmask16>(W > 16 ? (1u << static_cast<unsigned>(W - 16)) - 1u : 0u);
+  for (std::int64_t oy = 0; oy < Ho; ++oy) {
+    __m512 acc = _mm512_set1_ps(bv);
+    const std::int64_t iy0 = oy * S - pt;
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ++ky) {
+      const std::int64_t iy = iy0 + ky;
+      if (iy < 0 || iy >= H) continue;
+      const float* row = xc + iy * W;
+      if constexpr (S == 1) {
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; ++kx)
+          acc = _mm512_fmadd_ps(w[ky * K + kx], _mm512_maskz_loadu_ps(km[kx], row + kx - pl), acc);
+      } else {
+        const __m512 a = _mm512_maskz_loadu_ps(lo, row), b = _mm512_maskz_loadu_ps(hi, row + 16);
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; ++kx)
+          acc = _mm512_fmadd_ps(w[ky * K + kx], _mm512_maskz_permutex2var_ps(km[kx], a, idx[kx], b), acc);
+      }
+    }
+    if (rc) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(om, rc + oy * Wo));
+    _mm512_mask_storeu_ps(yc + oy * Wo, om, activate<xsimd::avx512f, ACT>(B(acc), p.act_params));
+  }
+}
+
+template <int K, int S>
+void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w, const float* bias, const float* residual,
+                         float* y, std::int64_t b, std::int64_t e) noexcept {
+  const Conv2dParams& p = plan.p;
+  const std::int64_t Ho = plan.out_h, Wo = plan.out_w, HW = p.H * p.W, HWo = Ho * Wo, mult = plan.dw_multiplier;
+  // per tap column kx: the lanes (output columns) whose input column is inside the row, and for
+  // stride 2 the permute index of that column in the two-register row
+  __mmask16 km[K];
+  __m512i idx[K];
+  for (int kx = 0; kx < K; ++kx) {
+    unsigned m = 0;
+    alignas(64) std::int32_t ix[16] = {};
+    for (std::int64_t ox = 0; ox < Wo; ++ox) {
+      const std::int64_t c = ox * S + kx - p.pad_left;
+      if (c >= 0 && c < p.W) {
+        m |= 1u << static_cast<unsigned>(ox);
+        ix[ox] = static_cast<std::int32_t>(c);
+      }
+    }
+    km[kx] = static_cast<__mmask16>(m);
+    idx[kx] = _mm512_load_si512(ix);
+  }
+  const ActivationKind act = p.activation;
+  for (std::int64_t i = b; i < e; ++i) {
+    const std::int64_t img = i / p.C_in, ci = i % p.C_in;
+    for (std::int64_t m = 0; m < mult; ++m) {
+      const std::int64_t co = ci * mult + m;
+      const float* wc = w + co * K * K;
+      const float bv = bias ? bias[co] : 0.0f;
+      float* yc = y + (img * p.C_out + co) * HWo;
+      const float* rc = residual ? residual + (img * p.C_out + co) * HWo : nullptr;
+      const float* xc = x + i * HW;
+      if (act == ActivationKind::Relu)
+        dw_small_plane_avx512<K, S, ActivationKind::Relu>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
+      else if (act == ActivationKind::Clip)
+        dw_small_plane_avx512<K, S, ActivationKind::Clip>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
+      else {
+        dw_small_plane_avx512<K, S, ActivationKind::Identity>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
+        act_array<xsimd::avx512f>(act, p.act_params, yc, HWo);
+      }
+    }
+  }
+}
+#endif  // __AVX512F__
+
+template <class Arch>
+void conv2d_run_depthwise_small(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
+                                void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
+  (void)scratch;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<Arch, xsimd::avx512f>::value) {
+    const Conv2dParams& p = plan.p;
+    const float* w = static_cast<const float*>(packed);
+    const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
+    const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
+    parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
+      if (k == 3 && s == 1)
+        dw_small_run_avx512<3, 1>(plan, x, w, bias, residual, y, b, e);
+      else if (k == 3)
+        dw_small_run_avx512<3, 2>(plan, x, w, bias, residual, y, b, e);
+      else if (s == 1)
+        dw_small_run_avx512<5, 1>(plan, x, w, bias, residual, y, b, e);
+      else
+        dw_small_run_avx512<5, 2>(plan, x, w, bias, residual, y, b, e);
+    });
+    return;
+  }
+#endif
+  (void)plan, (void)x, (void)packed, (void)residual, (void)y, (void)thread, (void)threads;
+}
+
+using Conv2dRunFnPtr = void (*)(const Conv2dPlan&, const float*, const void*, const float*, float*, void*, std::int64_t,
+                                std::int64_t) noexcept;
+
+// The DepthwiseSmall entry of Arch's table: only AVX-512 has the kernel.
+template <class Arch>
+constexpr Conv2dRunFnPtr dw_small_entry() noexcept {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<Arch, xsimd::avx512f>::value) return &conv2d_run_depthwise_small<Arch>;
+#endif
+  return nullptr;
+}
+
 }  // namespace simd_impl
 #endif  // LUODI_HAS_XSIMD
 
