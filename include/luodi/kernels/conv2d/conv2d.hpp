@@ -39,6 +39,7 @@ using Conv2dRunFn = void (*)(const Conv2dPlan&, const float* x, const void* pack
 
 struct Conv2dKernels {
   int mr, nr;  // GEMM micro-kernel tile the packed layouts use (0 for the reference)
+  int lanes;   // floats per vector (1 for the reference)
   Conv2dRunFn run[kConv2dAlgoCount];  // null where an algorithm has no kernel on this ISA
 };
 
@@ -59,12 +60,13 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
+                                  static_cast<int>(simd::fbatch<Arch>::size),
                                   {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
@@ -112,12 +114,15 @@ inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
 
 // The automatic choice. The thresholds come from bench/kernels/bench_conv2d.cpp on a Zen 4 core
 // (docs/performance.md, "Kernel layout and algorithms").
-inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr, bool has_dw_small) noexcept {
+inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr, int lanes,
+                                bool has_dw_small) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
-  // Depthwise: register-blocked rows for output rows of >= 48 columns (measured on Zen 4 at
-  // the MobileNetV2 shapes: 1.1-1.4x the flat kernel at 112x112 and 56x56 stride 1, level at
-  // 112x112 stride 2); below that the flat kernel's whole-plane vectors win (0.65-1.0x).
-  if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && Wo >= 48) return Conv2dAlgo::DepthwiseRows;
+  // Depthwise (docs/performance.md, "Conv2D algorithm choice"): register-blocked rows for
+  // output rows of >= 48 columns, and of >= 24 at stride 1 with 16-lane vectors; one vector per
+  // output row (AVX-512) for <= 16 columns; the flat kernel in between and for everything else.
+  if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
+      (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && Wo >= 24)))
+    return Conv2dAlgo::DepthwiseRows;
   if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall)) return Conv2dAlgo::DepthwiseSmall;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
@@ -164,7 +169,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
     plan.isa = Isa::scalar;
   }
   if (algo == Conv2dAlgo::Auto)
-    algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr,
+    algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr, k.lanes,
                                  k.run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr);
   if (algo == Conv2dAlgo::Reference) plan.isa = Isa::scalar;  // the reference lives in the scalar table
   if (!conv2d_algo_applies(p, algo))
