@@ -332,7 +332,8 @@ void conv2d_run_depthwise_rows(const Conv2dPlan& plan, const float* x, const voi
 // only (masked loads and two-source permutes); other ISAs have no kernel for it and the plan
 // keeps the flat kernel there.
 #if defined(__AVX512F__)
-template <int K, int S, ActivationKind ACT>
+// (Arch is always avx512f: it puts the ISA in the symbol name, see simd/dispatch.hpp.)
+template <class Arch, int K, int S, ActivationKind ACT>
 void dw_small_plane_avx512(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, const float* xc, const float* wc, float bv,
                            float* yc, const float* rc, const __mmask16* km, const __m512i* idx) noexcept {
   using B = simd::fbatch<xsimd::avx512f>;
@@ -367,7 +368,7 @@ void dw_small_plane_avx512(const Conv2dParams& p, std::int64_t Ho, std::int64_t 
   }
 }
 
-template <int K, int S>
+template <class Arch, int K, int S>
 void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w, const float* bias, const float* residual,
                          float* y, std::int64_t b, std::int64_t e) noexcept {
   const Conv2dParams& p = plan.p;
@@ -400,11 +401,11 @@ void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w,
       const float* rc = residual ? residual + (img * p.C_out + co) * HWo : nullptr;
       const float* xc = x + i * HW;
       if (act == ActivationKind::Relu)
-        dw_small_plane_avx512<K, S, ActivationKind::Relu>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
+        dw_small_plane_avx512<Arch, K, S, ActivationKind::Relu>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
       else if (act == ActivationKind::Clip)
-        dw_small_plane_avx512<K, S, ActivationKind::Clip>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
+        dw_small_plane_avx512<Arch, K, S, ActivationKind::Clip>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
       else {
-        dw_small_plane_avx512<K, S, ActivationKind::Identity>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
+        dw_small_plane_avx512<Arch, K, S, ActivationKind::Identity>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
         act_array<xsimd::avx512f>(act, p.act_params, yc, HWo);
       }
     }
@@ -424,13 +425,13 @@ void conv2d_run_depthwise_small(const Conv2dPlan& plan, const float* x, const vo
     const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
     parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
       if (k == 3 && s == 1)
-        dw_small_run_avx512<3, 1>(plan, x, w, bias, residual, y, b, e);
+        dw_small_run_avx512<Arch, 3, 1>(plan, x, w, bias, residual, y, b, e);
       else if (k == 3)
-        dw_small_run_avx512<3, 2>(plan, x, w, bias, residual, y, b, e);
+        dw_small_run_avx512<Arch, 3, 2>(plan, x, w, bias, residual, y, b, e);
       else if (s == 1)
-        dw_small_run_avx512<5, 1>(plan, x, w, bias, residual, y, b, e);
+        dw_small_run_avx512<Arch, 5, 1>(plan, x, w, bias, residual, y, b, e);
       else
-        dw_small_run_avx512<5, 2>(plan, x, w, bias, residual, y, b, e);
+        dw_small_run_avx512<Arch, 5, 2>(plan, x, w, bias, residual, y, b, e);
     });
     return;
   }
