@@ -373,6 +373,16 @@ TEST_CASE("conv2d: depthwise rows at widths around the register blocks, batch, m
         ++i;
         bad += check_all_algos(p, ++seed, &ran);
       }
+  // "same" stride-1 planes <= 8 wide: depthwise_small packs 16 / W output rows per vector
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t w : {2, 3, 5, 7, 8}) {
+      Conv2dParams p = conv(1 + (w % 2), 3, w + 4, w, 3, k, k, 1, k / 2, 1, 3);
+      p.has_residual = (w % 2) == 1;
+      p.activation = (w == 7) ? ActivationKind::Clip : (w == 5 ? ActivationKind::Sigmoid : ActivationKind::Relu);
+      p.act_params = w == 7 ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+      bad += check_all_algos(p, ++seed, &ran);
+    }
+  bad += check_all_algos(conv(1, 4, 7, 7, 8, 3, 3, 1, 1, 1, 4), ++seed, &ran);  // multiplier 2
   // planes too large to copy whole (kDwWholePlaneBytes): built a strip of rows at a time
   for (std::int64_t k : {3, 5})
     for (std::int64_t s : {1, 2}) {

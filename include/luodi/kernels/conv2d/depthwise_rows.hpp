@@ -368,6 +368,41 @@ void dw_small_plane_avx512(const Conv2dParams& p, std::int64_t Ho, std::int64_t 
   }
 }
 
+// Stride 1 with Wo == W <= 8 (7x7 "same" convolutions): G = 16 / W output rows per vector.
+// Consecutive output rows are consecutive in memory, and so are the input rows they read at a
+// given tap, so tap (ky, kx) of all G rows is one masked load at (oy + ky - pt) * W + kx - pl:
+// lane l is output (oy + l / W, l % W). The masks drop lanes whose column falls in the left or
+// right padding (colmask, per kx) and whose input row falls in the top or bottom padding.
+template <class Arch, int K, ActivationKind ACT>
+void dw_small_plane_rows_avx512(const Conv2dParams& p, std::int64_t Ho, const float* xc, const float* wc, float bv, float* yc,
+                                const float* rc, const __mmask16* colmask) noexcept {
+  using B = simd::fbatch<xsimd::avx512f>;
+  const std::int64_t H = p.H, W = p.W, pt = p.pad_top, pl = p.pad_left, G = 16 / W;
+  __m512 w[K * K];
+#pragma GCC unroll 25
+  for (int t = 0; t < K * K; ++t) w[t] = _mm512_set1_ps(wc[t]);
+  auto lanes_below = [W](std::int64_t rows) { return (1u << static_cast<unsigned>(rows * W)) - 1u; };
+  for (std::int64_t oy = 0; oy < Ho; oy += G) {
+    const std::int64_t rows = Ho - oy < G ? Ho - oy : G;
+    const __mmask16 live = static_cast<__mmask16>(lanes_below(rows));
+    __m512 acc = _mm512_set1_ps(bv);
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ++ky) {
+      const std::int64_t iy = oy + ky - pt;  // input row of lane row 0
+      const std::int64_t g_lo = iy < 0 ? -iy : 0, g_hi = H - iy < rows ? H - iy : rows;
+      if (g_lo >= g_hi) continue;
+      const __mmask16 rowm = static_cast<__mmask16>(lanes_below(g_hi) & ~lanes_below(g_lo));
+      const std::int64_t base = iy * W - pl;
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; ++kx)
+        acc = _mm512_fmadd_ps(w[ky * K + kx],
+                              _mm512_maskz_loadu_ps(static_cast<__mmask16>(colmask[kx] & rowm), xc + (base + kx)), acc);
+    }
+    if (rc) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(live, rc + oy * W));
+    _mm512_mask_storeu_ps(yc + oy * W, live, activate<xsimd::avx512f, ACT>(B(acc), p.act_params));
+  }
+}
+
 template <class Arch, int K, int S>
 void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w, const float* bias, const float* residual,
                          float* y, std::int64_t b, std::int64_t e) noexcept {
@@ -390,6 +425,18 @@ void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w,
     km[kx] = static_cast<__mmask16>(m);
     idx[kx] = _mm512_load_si512(ix);
   }
+  // several output rows per vector (dw_small_plane_rows_avx512), with its per-kx column masks
+  const bool multi = S == 1 && Wo == p.W && 2 * p.W <= 16;
+  __mmask16 colmask[K];
+  if (multi)
+    for (int kx = 0; kx < K; ++kx) {
+      unsigned m = 0;
+      for (std::int64_t l = 0; l < (16 / p.W) * p.W; ++l) {
+        const std::int64_t c = l % p.W + kx - p.pad_left;
+        if (c >= 0 && c < p.W) m |= 1u << static_cast<unsigned>(l);
+      }
+      colmask[kx] = static_cast<__mmask16>(m);
+    }
   const ActivationKind act = p.activation;
   for (std::int64_t i = b; i < e; ++i) {
     const std::int64_t img = i / p.C_in, ci = i % p.C_in;
@@ -400,6 +447,17 @@ void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w,
       float* yc = y + (img * p.C_out + co) * HWo;
       const float* rc = residual ? residual + (img * p.C_out + co) * HWo : nullptr;
       const float* xc = x + i * HW;
+      if (multi) {
+        if (act == ActivationKind::Relu) {
+          dw_small_plane_rows_avx512<Arch, K, ActivationKind::Relu>(p, Ho, xc, wc, bv, yc, rc, colmask);
+        } else if (act == ActivationKind::Clip) {
+          dw_small_plane_rows_avx512<Arch, K, ActivationKind::Clip>(p, Ho, xc, wc, bv, yc, rc, colmask);
+        } else {
+          dw_small_plane_rows_avx512<Arch, K, ActivationKind::Identity>(p, Ho, xc, wc, bv, yc, rc, colmask);
+          act_array<xsimd::avx512f>(act, p.act_params, yc, HWo);
+        }
+        continue;
+      }
       if (act == ActivationKind::Relu)
         dw_small_plane_avx512<Arch, K, S, ActivationKind::Relu>(p, Ho, Wo, xc, wc, bv, yc, rc, km, idx);
       else if (act == ActivationKind::Clip)
