@@ -10,7 +10,8 @@
 // not depend on the executor's concurrency T (scratch must be sized for that T).
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
-// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1) and Depthwise (depthwise.hpp). conv2d_plan picks one
+// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise)
+// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
 #pragma once
