@@ -348,6 +348,55 @@ TEST_CASE("conv2d: depthwise 3x3 and 5x5, stride 1 and 2, odd planes, multiplier
   MESSAGE(ran << " fast-path runs");
 }
 
+// depthwise_rows keeps R = 4 output rows x V vectors (V*L = 16..32 columns) in registers, then
+// single vectors, then a masked tail: rows around 4k+r and widths around 8, 16, 32 and 64 columns
+// exercise every block shape on every ISA, with batch 2, the multiplier, pads that differ per
+// side and every fused epilogue (identity, relu, clip; residual or not; sigmoid after the store).
+TEST_CASE("conv2d: depthwise rows at widths around the register blocks, batch, multiplier") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 2300;
+  const ActivationKind acts[] = {ActivationKind::Identity, ActivationKind::Relu, ActivationKind::Clip,
+                                 ActivationKind::Sigmoid};
+  int i = 0;
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t s : {1, 2})
+      for (std::int64_t w : {15, 31, 33, 47, 66, 71}) {
+        const std::int64_t h = 5 + (w % 7);
+        Conv2dParams p = conv(1 + (w % 2), 2 + (w % 3), h, w, 0, k, k, s, k / 2);
+        p.groups = p.C_in;
+        p.C_out = p.C_in * ((w % 5 == 1) ? 2 : 1);
+        p.pad_right = (w % 3 == 0) ? 0 : k / 2;
+        p.pad_bottom = (w % 4 == 3) ? k / 2 + 1 : k / 2;
+        p.has_residual = (i % 3) != 1;
+        p.activation = acts[i % 4];
+        p.act_params = p.activation == ActivationKind::Clip ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+        ++i;
+        bad += check_all_algos(p, ++seed, &ran);
+      }
+  // "same" stride-1 planes <= 8 wide: depthwise_small packs 16 / W output rows per vector
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t w : {2, 3, 5, 7, 8}) {
+      Conv2dParams p = conv(1 + (w % 2), 3, w + 4, w, 3, k, k, 1, k / 2, 1, 3);
+      p.has_residual = (w % 2) == 1;
+      p.activation = (w == 7) ? ActivationKind::Clip : (w == 5 ? ActivationKind::Sigmoid : ActivationKind::Relu);
+      p.act_params = w == 7 ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+      bad += check_all_algos(p, ++seed, &ran);
+    }
+  bad += check_all_algos(conv(1, 4, 7, 7, 8, 3, 3, 1, 1, 1, 4), ++seed, &ran);  // multiplier 2
+  // planes too large to copy whole (kDwWholePlaneBytes): built a strip of rows at a time
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t s : {1, 2}) {
+      Conv2dParams p = conv(2, 2, 87 + s, 101 - 2 * k, 2, k, k, s, k / 2, 1, 2);
+      p.pad_bottom = 0;
+      p.has_residual = s == 1;
+      p.activation = k == 3 ? ActivationKind::Clip : ActivationKind::Sigmoid;
+      p.act_params = k == 3 ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+      bad += check_all_algos(p, ++seed, &ran);
+    }
+  CHECK(bad == 0);
+  MESSAGE(ran << " fast-path runs");
+}
+
 TEST_CASE("conv2d: Winograd F(4x4,3x3) at odd sizes around its 4x4 tiles") {
   int ran = 0, bad = 0;
   std::uint32_t seed = 1700;
@@ -376,7 +425,8 @@ TEST_CASE("conv2d: Winograd F(4x4,3x3) at odd sizes around its 4x4 tiles") {
 #if LUODI_HAS_THREADS
 TEST_CASE("conv2d: results do not depend on the thread count") {
   const Conv2dParams shapes[] = {conv(1, 16, 14, 15, 40, 3, 3, 1, 1), conv(2, 24, 9, 9, 30, 1, 1),
-                                 conv(1, 12, 13, 12, 12, 3, 3, 2, 1, 1, 12), conv(1, 64, 5, 5, 96, 3, 3, 1, 1)};
+                                 conv(1, 12, 13, 12, 12, 3, 3, 2, 1, 1, 12), conv(1, 64, 5, 5, 96, 3, 3, 1, 1),
+                                 conv(2, 7, 11, 37, 7, 3, 3, 1, 1, 1, 7), conv(1, 5, 13, 35, 5, 5, 5, 2, 2, 1, 5)};
   for (const Conv2dParams& p : shapes) {
     const Data d = make_data(p, 77);
     for (Isa isa : luodi_test::available_isas())

@@ -25,9 +25,9 @@ struct Buf {
   void* data() { return b.data(); }
 };
 
-std::vector<float> run_ct(const ConvTranspose2dParams& p, Isa isa, int threads, const std::vector<float>& x,
-                          const std::vector<float>& w, const std::vector<float>& b, const std::vector<float>& r) {
-  const ConvTranspose2dPlan plan = conv_transpose2d_plan(p, isa);
+std::vector<float> run_plan(const ConvTranspose2dPlan& plan, int threads, const std::vector<float>& x,
+                            const std::vector<float>& w, const std::vector<float>& b, const std::vector<float>& r) {
+  const ConvTranspose2dParams& p = plan.p;
   std::vector<float> y(static_cast<std::size_t>(p.N * p.C_out * plan.out_h * plan.out_w), -777.0f);
   Buf packed(static_cast<std::size_t>(plan.packed_bytes));
   conv_transpose2d_pack(plan, w.data(), p.has_bias ? b.data() : nullptr, packed.data());
@@ -41,6 +41,12 @@ std::vector<float> run_ct(const ConvTranspose2dParams& p, Isa isa, int threads, 
 #endif
   conv_transpose2d_run(plan, x.data(), packed.data(), p.has_residual ? r.data() : nullptr, y.data(), scratch.data(), ex);
   return y;
+}
+
+// The automatic plan (GemmPhase where it applies, else Gemm; the reference on Isa::scalar).
+std::vector<float> run_ct(const ConvTranspose2dParams& p, Isa isa, int threads, const std::vector<float>& x,
+                          const std::vector<float>& w, const std::vector<float>& b, const std::vector<float>& r) {
+  return run_plan(conv_transpose2d_plan(p, isa), threads, x, w, b, r);
 }
 
 std::vector<float> absv(const std::vector<float>& v) {
@@ -104,7 +110,15 @@ int check_isas(const ConvTranspose2dParams& p, std::uint32_t seed) {
   const auto want = run_ct(p, Isa::scalar, 0, x, w, b, r);
   const auto mag = magnitude(p, x, w, b, r);
   int bad = 0;
-  for (Isa isa : luodi_test::simd_isas()) bad += compare(isa_name(isa), run_ct(p, isa, 0, x, w, b, r), want, mag, p);
+  // every SIMD algorithm that applies, on every SIMD ISA
+  for (Isa isa : luodi_test::simd_isas())
+    for (int a = static_cast<int>(ConvTranspose2dAlgo::Gemm); a < kConvTranspose2dAlgoCount; ++a) {
+      const auto algo = static_cast<ConvTranspose2dAlgo>(a);
+      ConvTranspose2dPlan plan;
+      if (!conv_transpose2d_plan_with(p, isa, algo, &plan).ok()) continue;
+      bad += compare(std::string(isa_name(isa)) + " " + conv_transpose2d_algo_name(algo), run_plan(plan, 0, x, w, b, r), want,
+                     mag, p);
+    }
   return bad;
 }
 
@@ -180,17 +194,66 @@ TEST_CASE("conv_transpose2d: every ISA against the reference at odd shapes") {
   CHECK(bad == 0);
 }
 
+// GemmPhase (kernel == stride): rows of 1..2 vectors plus a scalar tail for kw = 2, other kw
+// scalar, non-square kernels, several blocks of input rows (large M leaves few rows per block),
+// batch, groups, every fused epilogue and one that is applied after the store (silu).
+TEST_CASE("conv_transpose2d: kernel == stride (GemmPhase) at odd shapes, batch, groups, epilogues") {
+  int bad = 0, ran = 0;
+  std::uint32_t seed = 140;
+  const ActivationKind acts[] = {ActivationKind::Identity, ActivationKind::Relu, ActivationKind::Clip, ActivationKind::Silu};
+  int i = 0;
+  for (std::int64_t kh : {1, 2, 3})
+    for (std::int64_t kw : {1, 2, 3})
+      for (std::int64_t w : {3, 17, 37}) {
+        ConvTranspose2dParams p = ct(1 + (w % 2), 6, 5 + (w % 4), w, 9, 1, 1, 0);
+        p.kernel_h = p.stride_h = kh;
+        p.kernel_w = p.stride_w = kw;
+        p.groups = (i % 3 == 2) ? 3 : 1;
+        p.has_residual = (i % 2) == 0;
+        p.activation = acts[i % 4];
+        p.act_params = p.activation == ActivationKind::Clip ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+        ++i;
+        ConvTranspose2dPlan plan;
+        if (best_isa() != Isa::scalar)
+          REQUIRE(conv_transpose2d_plan_with(p, best_isa(), ConvTranspose2dAlgo::GemmPhase, &plan).ok());
+        bad += check_isas(p, ++seed);
+        ++ran;
+      }
+  // M = 70 * 4 rows: a few input rows per block, several blocks; and one output channel
+  ConvTranspose2dParams p = ct(1, 24, 20, 37, 70, 2, 2, 0);
+  p.has_residual = true;
+  p.activation = ActivationKind::Relu;
+  ConvTranspose2dPlan plan;
+  if (best_isa() != Isa::scalar) {
+    REQUIRE(conv_transpose2d_plan_with(p, best_isa(), ConvTranspose2dAlgo::GemmPhase, &plan).ok());
+    CHECK(plan.rows_blk < p.H);
+  }
+  bad += check_isas(p, ++seed);
+  bad += check_isas(ct(2, 24, 11, 45, 1, 2, 2, 0), ++seed);
+  CHECK(bad == 0);
+  MESSAGE((ran + 2) << " shapes");
+  // it is what the automatic plan picks, and it is refused where the kernel overlaps
+  CHECK(conv_transpose2d_plan(p, best_isa()).algo ==
+        (best_isa() == Isa::scalar ? ConvTranspose2dAlgo::Reference : ConvTranspose2dAlgo::GemmPhase));
+  CHECK(conv_transpose2d_plan_with(ct(1, 4, 5, 5, 4, 3, 2, 0), best_isa(), ConvTranspose2dAlgo::GemmPhase, &plan).code() ==
+        StatusCode::Unsupported);
+}
+
 #if LUODI_HAS_THREADS
 TEST_CASE("conv_transpose2d: results do not depend on the thread count") {
-  const ConvTranspose2dParams p = ct(1, 16, 9, 10, 21, 4, 2, 1);
-  const auto x = luodi_test::random_floats(static_cast<std::size_t>(p.C_in * p.H * p.W), -1, 1, 3);
-  const auto w = luodi_test::random_floats(static_cast<std::size_t>(p.C_in * p.C_out * 16), -1, 1, 4);
-  const auto b = luodi_test::random_floats(static_cast<std::size_t>(p.C_out), -1, 1, 5);
-  for (Isa isa : luodi_test::available_isas()) {
-    const auto one = run_ct(p, isa, 0, x, w, b, {});
-    for (int t : {2, 3}) {
-      const auto many = run_ct(p, isa, t, x, w, b, {});
-      CHECK(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0);
+  // col2im (Gemm), and kernel == stride (GemmPhase: threads split blocks of input rows) with
+  // many and with one output channel
+  for (const ConvTranspose2dParams& p : {ct(1, 16, 9, 10, 21, 4, 2, 1), ct(2, 16, 23, 19, 21, 2, 2, 0), ct(1, 24, 31, 40, 1, 2, 2, 0)}) {
+    const std::int64_t kk = p.kernel_h * p.kernel_w;
+    const auto x = luodi_test::random_floats(static_cast<std::size_t>(p.N * p.C_in * p.H * p.W), -1, 1, 3);
+    const auto w = luodi_test::random_floats(static_cast<std::size_t>(p.C_in * p.C_out * kk), -1, 1, 4);
+    const auto b = luodi_test::random_floats(static_cast<std::size_t>(p.C_out), -1, 1, 5);
+    for (Isa isa : luodi_test::available_isas()) {
+      const auto one = run_ct(p, isa, 0, x, w, b, {});
+      for (int t : {2, 3}) {
+        const auto many = run_ct(p, isa, t, x, w, b, {});
+        CHECK(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0);
+      }
     }
   }
 }

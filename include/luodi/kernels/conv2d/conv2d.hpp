@@ -10,7 +10,8 @@
 // not depend on the executor's concurrency T (scratch must be sized for that T).
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
-// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1) and Depthwise (depthwise.hpp). conv2d_plan picks one
+// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise)
+// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
 #pragma once
@@ -23,6 +24,7 @@
 #include "../../simd/dispatch.hpp"
 #include "../gemm/gemm.hpp"
 #include "depthwise.hpp"
+#include "depthwise_rows.hpp"
 #include "gemm_path.hpp"
 #include "params.hpp"
 #include "plan.hpp"
@@ -38,6 +40,7 @@ using Conv2dRunFn = void (*)(const Conv2dPlan&, const float* x, const void* pack
 
 struct Conv2dKernels {
   int mr, nr;  // GEMM micro-kernel tile the packed layouts use (0 for the reference)
+  int lanes;   // floats per vector (1 for the reference)
   Conv2dRunFn run[kConv2dAlgoCount];  // null where an algorithm has no kernel on this ISA
 };
 
@@ -58,15 +61,17 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
+                                  static_cast<int>(simd::fbatch<Arch>::size),
                                   {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
-                                   &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>}};
+                                   &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
+                                   &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>()}};
       return t;
 #else
       return table<simd::scalar>();
@@ -91,6 +96,12 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
              p.dilation_w == 1 && p.groups == 1;
     case Conv2dAlgo::Depthwise:
       return p.groups == p.C_in && p.groups > 1 && p.C_out % p.C_in == 0 && p.kernel_h * p.kernel_w <= 64;
+    case Conv2dAlgo::DepthwiseRows:
+      return conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && p.kernel_h == p.kernel_w &&
+             (p.kernel_h == 3 || p.kernel_h == 5) && p.stride_h == p.stride_w && (p.stride_h == 1 || p.stride_h == 2) &&
+             p.dilation_h == 1 && p.dilation_w == 1;
+    case Conv2dAlgo::DepthwiseSmall:
+      return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && conv2d_out_w(p) <= 16 && (p.stride_w == 1 || p.W <= 32);
   }
   return false;
 }
@@ -104,8 +115,16 @@ inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
 
 // The automatic choice. The thresholds come from bench/kernels/bench_conv2d.cpp on a Zen 4 core
 // (docs/performance.md, "Kernel layout and algorithms").
-inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr) noexcept {
+inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr, int lanes,
+                                bool has_dw_small) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
+  // Depthwise (docs/performance.md, "Conv2D algorithm choice"): register-blocked rows for
+  // output rows of >= 48 columns, and of >= 24 at stride 1 with 16-lane vectors; one vector per
+  // output row (AVX-512) for <= 16 columns; the flat kernel in between and for everything else.
+  if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
+      (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && Wo >= 24)))
+    return Conv2dAlgo::DepthwiseRows;
+  if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall)) return Conv2dAlgo::DepthwiseSmall;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
   if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
@@ -150,7 +169,9 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
     algo = Conv2dAlgo::Reference;
     plan.isa = Isa::scalar;
   }
-  if (algo == Conv2dAlgo::Auto) algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr);
+  if (algo == Conv2dAlgo::Auto)
+    algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr, k.lanes,
+                                 k.run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr);
   if (algo == Conv2dAlgo::Reference) plan.isa = Isa::scalar;  // the reference lives in the scalar table
   if (!conv2d_algo_applies(p, algo))
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s does not apply to this convolution",
@@ -198,6 +219,8 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       weight_floats = plan.group_floats;
       break;
     case Conv2dAlgo::Depthwise:
+    case Conv2dAlgo::DepthwiseRows:
+    case Conv2dAlgo::DepthwiseSmall:
       dw_plan(&plan);
       weight_floats = plan.group_floats;
       break;
@@ -253,6 +276,8 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
       wino_pack_weights(plan, w, dst);
       break;
     case Conv2dAlgo::Depthwise:
+    case Conv2dAlgo::DepthwiseRows:
+    case Conv2dAlgo::DepthwiseSmall:
       dw_pack_weights(plan, w, dst);
       break;
   }

@@ -1,5 +1,7 @@
 // Depthwise Conv2D (groups == C_in, C_out = multiplier * C_in), any kernel, stride, dilation
-// and pads; specialised for 3x3 and 5x5.
+// and pads; specialised for 3x3 and 5x5. The "flat" kernel (algorithm Depthwise): for square
+// 3x3/5x5 at stride 1 or 2 the plan prefers depthwise_rows.hpp's DepthwiseRows (wide planes) and
+// DepthwiseSmall (rows <= 16 wide, AVX-512) where they measured faster (conv2d_choose).
 //
 // One input plane at a time: it is copied once into zero-padded "phase" planes in scratch (one
 // plane for stride 1; stride^2 planes for stride s, plane (ry, rx) holding padded pixels
@@ -30,7 +32,8 @@ inline void dw_plan(Conv2dPlan* plan) noexcept {
   // last vector, which may read past the end
   const std::int64_t Wp = p.W + p.pad_left + p.pad_right;
   const std::int64_t Wq = (Wp + s_w - 1) / s_w;
-  const std::int64_t rows = plan->out_h + (p.dilation_h * (p.kernel_h - 1)) / s_h + 2;
+  // (at least 4 output rows' worth: DepthwiseRows' strip buffer, kDwRowsMaxR, fits in this)
+  const std::int64_t rows = (plan->out_h < 4 ? 4 : plan->out_h) + (p.dilation_h * (p.kernel_h - 1)) / s_h + 2;
   plan->dw_plane_h = rows;
   plan->dw_plane_w = Wq;
   // 64 floats of slack: a 4-vector AVX-512 step starting in the last row reads up to 63 past it
@@ -68,6 +71,14 @@ struct Deinterleave2<xsimd::fma3<xsimd::avx2>> {
       _mm256_storeu_ps(even + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
       _mm256_storeu_ps(odd + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
     }
+    if (i < n && n >= 8) {  // the last, partial step again as a whole one, overlapping the previous
+      i = n - 8;
+      const __m256 a = _mm256_loadu_ps(src + 2 * i), b = _mm256_loadu_ps(src + 2 * i + 8);
+      const __m256 e = _mm256_shuffle_ps(a, b, 0x88), o = _mm256_shuffle_ps(a, b, 0xDD);
+      _mm256_storeu_ps(even + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+      _mm256_storeu_ps(odd + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+      i = n;
+    }
     return i;
   }
 };
@@ -83,6 +94,16 @@ struct Deinterleave2<xsimd::avx512f> {
       const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_loadu_ps(src + 2 * i + 16);
       _mm512_storeu_ps(even + i, _mm512_permutex2var_ps(a, ie, b));
       _mm512_storeu_ps(odd + i, _mm512_permutex2var_ps(a, io, b));
+    }
+    if (i < n) {  // the last 1..15 pairs with masked loads and stores (no reads past src + 2n)
+      const unsigned r = static_cast<unsigned>(n - i);
+      const __mmask16 ma = static_cast<__mmask16>(r >= 8 ? 0xFFFFu : (1u << (2 * r)) - 1u);
+      const __mmask16 mb = static_cast<__mmask16>(r > 8 ? (1u << (2 * (r - 8))) - 1u : 0u);
+      const __mmask16 ms = static_cast<__mmask16>((1u << r) - 1u);
+      const __m512 a = _mm512_maskz_loadu_ps(ma, src + 2 * i), b = _mm512_maskz_loadu_ps(mb, src + 2 * i + 16);
+      _mm512_mask_storeu_ps(even + i, ms, _mm512_permutex2var_ps(a, ie, b));
+      _mm512_mask_storeu_ps(odd + i, ms, _mm512_permutex2var_ps(a, io, b));
+      i = n;
     }
     return i;
   }

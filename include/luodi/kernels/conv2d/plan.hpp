@@ -17,7 +17,9 @@ namespace kernels {
   X(GemmT, "gemm_t")               /* C[HW][Cout] = im2col(x)^T * W^T: for few pixels, many Cout */ \
   X(Winograd43, "winograd_f43")    /* 3x3 stride 1: F(4x4, 3x3) */                               \
   X(Depthwise, "depthwise")        /* groups == C_in: one plane at a time */                     \
-  X(Winograd23, "winograd_f23")    /* 3x3 stride 1: F(2x2, 3x3), for small planes */
+  X(Winograd23, "winograd_f23")    /* 3x3 stride 1: F(2x2, 3x3), for small planes */             \
+  X(DepthwiseRows, "depthwise_rows") /* groups == C_in, 3x3/5x5, stride 1/2: register-blocked rows */ \
+  X(DepthwiseSmall, "depthwise_small") /* the same, output rows <= 16 wide: one vector per row (AVX-512) */
 
 enum class Conv2dAlgo : std::uint8_t {
 #define LUODI_X(e, name) e,

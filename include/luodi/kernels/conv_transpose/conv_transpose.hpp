@@ -4,9 +4,11 @@
 //   conv_transpose2d_pack(plan, weights, bias, packed);               // [C_in][C_out/G][kh][kw]
 //   conv_transpose2d_run(plan, x, packed, residual, y, scratch, ex);  // conv_transpose2d_scratch_bytes
 //
-// Algorithms: Reference (the gather loop of ref.hpp, Isa::scalar) and Gemm (simd.hpp): per image
+// Algorithms: Reference (the gather loop of ref.hpp, Isa::scalar), Gemm (simd.hpp): per image
 // and group, columns = W^T * x (a GEMM over C_in with the input pixels as the vector dimension),
-// then col2im scatters each (co, ky, kx) row into the output. y = act(. + bias + residual).
+// then col2im scatters each (co, ky, kx) row into the output, and GemmPhase for kernel == stride
+// (no overlap: each column row is one output phase, written once with the epilogue fused).
+// y = act(. + bias + residual).
 #pragma once
 
 #include <cstdint>
@@ -30,7 +32,7 @@ using ConvTranspose2dRunFn = void (*)(const ConvTranspose2dPlan&, const float* x
 
 struct ConvTranspose2dKernels {
   int mr, nr;
-  ConvTranspose2dRunFn run[2];  // indexed by ConvTranspose2dAlgo
+  ConvTranspose2dRunFn run[kConvTranspose2dAlgoCount];  // indexed by ConvTranspose2dAlgo
 };
 
 namespace ref {
@@ -50,13 +52,14 @@ struct ConvTranspose2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, {&ref::conv_transpose2d_run, nullptr}};
+      static constexpr Table t = {0, 0, {&ref::conv_transpose2d_run, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
       static constexpr Table t = {simd_impl::GemmTile<Arch>::MR,
                                   simd_impl::GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size),
-                                  {nullptr, &simd_impl::conv_transpose2d_run_gemm<Arch>}};
+                                  {nullptr, &simd_impl::conv_transpose2d_run_gemm<Arch>,
+                                   &simd_impl::conv_transpose2d_run_gemm_phase<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -70,8 +73,24 @@ inline const ConvTranspose2dKernels& conv_transpose2d_kernels(Isa isa) noexcept 
   return select_table<ConvTranspose2dFamily>(isa);
 }
 
-// Plan `p` (which must pass validate) on `isa`; an ISA this build lacks plans the reference.
-inline ConvTranspose2dPlan conv_transpose2d_plan(const ConvTranspose2dParams& p, Isa isa = active_isa()) noexcept {
+// Whether `algo` can compute `p` (which passed validate).
+inline bool conv_transpose2d_algo_applies(const ConvTranspose2dParams& p, ConvTranspose2dAlgo algo) noexcept {
+  switch (algo) {
+    case ConvTranspose2dAlgo::Reference:
+    case ConvTranspose2dAlgo::Gemm: return true;
+    case ConvTranspose2dAlgo::GemmPhase:
+      return p.kernel_h == p.stride_h && p.kernel_w == p.stride_w && p.kernel_w <= 64 && p.dilation_h == 1 && p.dilation_w == 1 &&
+             p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0 && p.output_padding_h == 0 &&
+             p.output_padding_w == 0;
+  }
+  return false;
+}
+
+// Plan `p` (which must pass validate) with a given algorithm on `isa`; one that does not apply or
+// has no kernel on that ISA is an error naming it. An ISA this build lacks plans the reference.
+inline Status conv_transpose2d_plan_with(const ConvTranspose2dParams& p, Isa isa, ConvTranspose2dAlgo algo,
+                                         ConvTranspose2dPlan* out) noexcept {
+  LUODI_RETURN_IF_ERROR(validate(p));
   ConvTranspose2dPlan plan{};
   plan.p = p;
   if (!isa_compiled(isa)) isa = Isa::scalar;
@@ -86,11 +105,16 @@ inline ConvTranspose2dPlan conv_transpose2d_plan(const ConvTranspose2dParams& p,
     return static_cast<std::int64_t>(align_up(static_cast<std::size_t>(floats) * sizeof(float), kAlignment));
   };
   std::int64_t weight_floats = p.C_in * plan.cout_g * p.kernel_h * p.kernel_w;
-  if (k.mr == 0) {
+  if (k.mr == 0 && algo != ConvTranspose2dAlgo::Reference)
+    return Status::error(StatusCode::Unsupported, "ConvTranspose2D algorithm %s has no kernel on ISA %s",
+                         conv_transpose2d_algo_name(algo), isa_name(isa));
+  if (!conv_transpose2d_algo_applies(p, algo))
+    return Status::error(StatusCode::Unsupported, "ConvTranspose2D algorithm %s does not apply to this convolution",
+                         conv_transpose2d_algo_name(algo));
+  plan.algo = algo;
+  if (algo == ConvTranspose2dAlgo::Reference) {
     plan.isa = Isa::scalar;
-    plan.algo = ConvTranspose2dAlgo::Reference;
   } else {
-    plan.algo = ConvTranspose2dAlgo::Gemm;
     plan.mr = k.mr;
     plan.nr = k.nr;
     plan.m_pad = (plan.M + k.mr - 1) / k.mr * k.mr;
@@ -98,15 +122,42 @@ inline ConvTranspose2dPlan conv_transpose2d_plan(const ConvTranspose2dParams& p,
     weight_floats = plan.group_floats * p.groups;
     const std::int64_t HW = p.H * p.W;
     plan.kc = (16 * 1024) / (4 * k.nr);
-    // Columns are made for a block of input pixels at a time: m_pad x cols floats per thread.
-    std::int64_t cols = (HW + k.nr - 1) / k.nr * k.nr;
-    const std::int64_t cap = (256 * 1024 / 4) / (plan.m_pad > 0 ? plan.m_pad : 1) / k.nr * k.nr;
-    if (cols > cap) cols = cap < k.nr ? k.nr : cap;
+    // Columns are made for a block of input pixels at a time: m_pad x cols floats per thread
+    // (about 256 KiB, L2-resident between the GEMM that writes them and the pass that reads).
+    const std::int64_t budget = (256 * 1024 / 4) / (plan.m_pad > 0 ? plan.m_pad : 1);
+    std::int64_t cols;
+    if (algo == ConvTranspose2dAlgo::GemmPhase) {
+      // whole input rows, so that each block's columns map to whole output rows
+      plan.rows_blk = budget / p.W < 1 ? 1 : (budget / p.W > p.H ? p.H : budget / p.W);
+      cols = (plan.rows_blk * p.W + k.nr - 1) / k.nr * k.nr;
+    } else {
+      cols = (HW + k.nr - 1) / k.nr * k.nr;
+      const std::int64_t cap = budget / k.nr * k.nr;
+      if (cols > cap) cols = cap < k.nr ? k.nr : cap;
+    }
     plan.cols = cols;
     plan.scratch_per_thread = bytes(plan.m_pad * cols) + bytes(plan.kc * cols);
   }
   plan.bias_offset = bytes(weight_floats) / static_cast<std::int64_t>(sizeof(float));
   plan.packed_bytes = bytes(plan.bias_offset + (p.has_bias ? p.C_out : 0));
+  *out = plan;
+  return Status();
+}
+
+// The automatic choice on `isa`: GemmPhase where it applies (kernel == stride, e.g. the 2x2
+// stride-2 upsampling of segmentation and detection heads), else Gemm; the reference where the
+// build has no SIMD kernels. `p` must pass validate (checked in debug builds).
+inline ConvTranspose2dPlan conv_transpose2d_plan(const ConvTranspose2dParams& p, Isa isa = active_isa()) noexcept {
+  ConvTranspose2dPlan plan{};
+  if (!isa_compiled(isa)) isa = Isa::scalar;
+  ConvTranspose2dAlgo algo = ConvTranspose2dAlgo::Gemm;
+  if (conv_transpose2d_kernels(isa).mr == 0)
+    algo = ConvTranspose2dAlgo::Reference;
+  else if (conv_transpose2d_algo_applies(p, ConvTranspose2dAlgo::GemmPhase))
+    algo = ConvTranspose2dAlgo::GemmPhase;
+  const Status s = conv_transpose2d_plan_with(p, isa, algo, &plan);
+  LUODI_ASSERT(s.ok());
+  (void)s;
   return plan;
 }
 
