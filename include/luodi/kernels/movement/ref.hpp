@@ -99,6 +99,7 @@ inline void concat(const ConcatParams& p, const void* const* inputs, const std::
     std::int64_t at = 0;
     for (int k = 0; k < n; ++k) {
       const std::int64_t run = axis_dims[k] * p.inner;
+      if (run == 0) continue;  // an empty part: its data pointer may be null
       const auto* src = static_cast<const unsigned char*>(inputs[k]) + static_cast<std::size_t>(r * run) * es;
       std::memcpy(o + static_cast<std::size_t>(r * p.out_axis * p.inner + at) * es, src, static_cast<std::size_t>(run) * es);
       at += run;
@@ -113,6 +114,7 @@ inline void split(const SplitParams& p, const void* x, const std::int64_t* sizes
     std::int64_t at = 0;
     for (int k = 0; k < n; ++k) {
       const std::int64_t run = sizes[k] * p.inner;
+      if (run == 0) continue;  // an empty part: its data pointer may be null
       std::memcpy(static_cast<unsigned char*>(outputs[k]) + static_cast<std::size_t>(r * run) * es,
                   in + static_cast<std::size_t>(r * p.in_axis * p.inner + at) * es, static_cast<std::size_t>(run) * es);
       at += run;
