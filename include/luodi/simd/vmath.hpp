@@ -55,6 +55,22 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vdiv(const fbatch<Arch>& a, const fbatch<Arch>&
 #endif
 }
 
+// Correctly rounded square root on every ISA. xsimd 8.1's sqrt on AArch64 is an estimate
+// refined by Newton steps: not correctly rounded for subnormals, and NaN for +inf (found by the
+// exhaustive unary test under qemu-aarch64). FSQRT (vsqrtq_f32) is exact.
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> vsqrt(const fbatch<Arch>& x) noexcept {
+#if defined(__aarch64__) || defined(_M_ARM64)
+  if constexpr (std::is_base_of<xsimd::neon64, Arch>::value) {
+    return fbatch<Arch>(vsqrtq_f32(x));
+  } else {
+    return xsimd::sqrt(x);
+  }
+#else
+  return xsimd::sqrt(x);
+#endif
+}
+
 // 2^n for integer-valued n in [-126, 127], built in the exponent field.
 template <class Arch>
 LUODI_ALWAYS_INLINE fbatch<Arch> pow2i(const ibatch<Arch>& n) noexcept {

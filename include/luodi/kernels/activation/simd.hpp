@@ -58,7 +58,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> activate(const fbatch<Arch>& x, const Activatio
   } else if constexpr (K == ActivationKind::Mish) {
     return s::vmish<Arch>(x);
   } else if constexpr (K == ActivationKind::Sqrt) {
-    return xsimd::sqrt(x);
+    return s::vsqrt<Arch>(x);
   } else if constexpr (K == ActivationKind::Reciprocal) {
     return s::vdiv<Arch>(B(1.0f), x);
   } else if constexpr (K == ActivationKind::Abs) {

@@ -110,7 +110,7 @@ LUODI_ALWAYS_INLINE bool pow_scalar_exponent(const float* a, float e, float* y, 
       case 1: return x * x * x;
       case 2: {
         // pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf, where sqrt gives -0 and NaN.
-        const B s = xsimd::sqrt(x);
+        const B s = simd::vsqrt<Arch>(x);
         return xsimd::select(x == B(0.0f), B(0.0f), xsimd::select(x == B(-inf), B(inf), s));
       }
       case 3: return x;
