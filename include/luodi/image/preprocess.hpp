@@ -87,9 +87,9 @@ struct PreprocessSpec {
   int channels() const noexcept { return order == ChannelOrder::Gray ? 1 : 3; }
 
   Status validate() const noexcept {
-    if (version != 1) return Status::error(StatusCode::UnsupportedVersion, "PreprocessSpec: version %u is not 1", version);
+    if (version != 1) return Status::error(StatusCode::UnsupportedVersion, "PreprocessSpec: version %u is not 1", static_cast<unsigned>(version));
     if (width < 1 || height < 1 || width > kMaxImageDim || height > kMaxImageDim)
-      return Status::error(StatusCode::OutOfRange, "PreprocessSpec: target size %dx%d is outside 1..%d", width, height,
+      return Status::error(StatusCode::OutOfRange, "PreprocessSpec: target size %dx%d is outside 1..%d", static_cast<int>(width), static_cast<int>(height),
                            kMaxImageDim);
     if (static_cast<unsigned>(resize) > 2u)
       return Status::error(StatusCode::InvalidArgument, "PreprocessSpec: invalid resize mode %d", static_cast<int>(resize));
@@ -112,7 +112,8 @@ struct PreprocessSpec {
       return Status::error(StatusCode::InvalidArgument,
                            "PreprocessSpec: ROI (%d,%d) %dx%d is invalid (non-negative; width and height both 0 for "
                            "the whole image)",
-                           roi.x, roi.y, roi.width, roi.height);
+                           static_cast<int>(roi.x), static_cast<int>(roi.y), static_cast<int>(roi.width),
+                           static_cast<int>(roi.height));
     for (int c = 0; c < channels(); ++c) {
       const float a = normalize == NormalizeMode::MeanStd ? pixel_scale / stddev[c] : scale[c];
       const float b = normalize == NormalizeMode::MeanStd ? -mean[c] / stddev[c] : offset[c];
@@ -179,7 +180,8 @@ inline Result<PreprocessPlan> plan_preprocess(int src_w, int src_h, const Prepro
   } else {
     if (spec.roi.x > src_w - spec.roi.width || spec.roi.y > src_h - spec.roi.height)
       return Status::error(StatusCode::OutOfRange, "preprocess: ROI (%d,%d) %dx%d is not inside the %dx%d image",
-                           spec.roi.x, spec.roi.y, spec.roi.width, spec.roi.height, src_w, src_h);
+                           static_cast<int>(spec.roi.x), static_cast<int>(spec.roi.y), static_cast<int>(spec.roi.width),
+                           static_cast<int>(spec.roi.height), src_w, src_h);
     p.roi_x = spec.roi.x, p.roi_y = spec.roi.y, p.roi_w = spec.roi.width, p.roi_h = spec.roi.height;
   }
   const int W = spec.width, H = spec.height;
@@ -239,7 +241,8 @@ inline Result<OutStrides> check_output(const TensorView<T>& out, const Preproces
   if (ec != C || eh != spec.height || ew != spec.width)
     return Status::error(StatusCode::ShapeMismatch,
                          "preprocess: output shape %s does not hold %d channel(s) of %dx%d in %s layout",
-                         out.shape.str().c_str(), C, spec.width, spec.height, layout_name(spec.layout));
+                         out.shape.str().c_str(), static_cast<int>(C), static_cast<int>(spec.width),
+                         static_cast<int>(spec.height), layout_name(spec.layout));
   OutStrides s;
   s.c = nchw ? out.strides[o] : out.strides[o + 2];
   s.y = nchw ? out.strides[o + 1] : out.strides[o];
