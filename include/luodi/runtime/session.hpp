@@ -133,6 +133,8 @@ struct RtTensor {
   TState state;
 };
 
+inline void run_nothing(const ops::RunContext&) noexcept {}
+
 struct RtNode {
   ops::RunContext rc;
   ops::RunFn run;
@@ -603,6 +605,14 @@ class Session {
         else if (!weight_transform)
           folded_bytes += out_bytes;
       }
+      // A node whose outputs are all empty has nothing to compute. It still "runs" (a no-op),
+      // so planning is unchanged, but its kernel is never called: a kernel's loops over the
+      // other dims of an empty tensor (up to 2^52 iterations, e.g. a softmax over 0 x 2^26 x
+      // 2^26) would otherwise spin for hours (found by the fuzzer).
+      bool all_empty = e.num_outputs > 0;
+      for (int k = 0; k < e.num_outputs; ++k)
+        if (ctx.outputs[k].shape.numel() != 0) all_empty = false;
+      if (all_empty) ctx.run = &runtime::detail::run_nothing;
       if (foldable) {
         // Evaluate now, once: the outputs join the persistent data.
         void* outs[ops::kMaxOpOutputs];
