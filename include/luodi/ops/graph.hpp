@@ -78,9 +78,7 @@ inline Result<std::vector<graph::Value>> evaluate(const graph::Graph& g, const g
   ctx.isa = Isa::scalar;
   ctx.num_inputs = static_cast<int>(node.inputs.size());
   ctx.num_outputs = static_cast<int>(node.outputs.size());
-  if (ctx.num_inputs > kMaxOpInputs || ctx.num_outputs > kMaxOpOutputs)
-    return ctx.error(StatusCode::Unsupported, "%d inputs and %d outputs; at most %d and %d are supported",
-                     ctx.num_inputs, ctx.num_outputs, kMaxOpInputs, kMaxOpOutputs);
+  LUODI_RETURN_IF_ERROR(ctx.check_io_counts());
   const OpDef* def = find_op(node.op);
   TensorDesc descs[kMaxOpInputs];
   const void* in_data[kMaxOpInputs] = {};
@@ -155,9 +153,7 @@ inline Status infer_shapes(graph::Graph& g, const InferOptions& opt = {}) {
     ctx.isa = Isa::scalar;
     ctx.num_inputs = static_cast<int>(node.inputs.size());
     ctx.num_outputs = static_cast<int>(node.outputs.size());
-    if (ctx.num_inputs > kMaxOpInputs || ctx.num_outputs > kMaxOpOutputs)
-      return ctx.error(StatusCode::Unsupported, "%d inputs and %d outputs; at most %d and %d are supported",
-                       ctx.num_inputs, ctx.num_outputs, kMaxOpInputs, kMaxOpOutputs);
+    LUODI_RETURN_IF_ERROR(ctx.check_io_counts());
     const OpDef* def = find_op(node.op);
     TensorDesc descs[kMaxOpInputs];
     const void* in_data[kMaxOpInputs] = {};

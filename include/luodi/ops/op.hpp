@@ -152,6 +152,15 @@ class PrepareContext {
   std::size_t params_size() const noexcept { return params_size_; }
 
   // An error naming the node and op: node "conv1" (Conv): <message>.
+  // num_inputs / num_outputs within the fixed arrays every caller sizes by kMaxOpInputs /
+  // kMaxOpOutputs: checked before those arrays are filled, so a file cannot overrun them.
+  Status check_io_counts() const noexcept {
+    if (num_inputs > kMaxOpInputs || num_outputs > kMaxOpOutputs)
+      return error(StatusCode::Unsupported, "%d inputs and %d outputs; at most %d and %d are supported", num_inputs,
+                   num_outputs, kMaxOpInputs, kMaxOpOutputs);
+    return Status();
+  }
+
   Status error(StatusCode code, const char* fmt, ...) const noexcept LUODI_PRINTF_LIKE(3, 4) {
     char msg[Status::kMaxMessage];
     va_list ap;

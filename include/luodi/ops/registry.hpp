@@ -114,9 +114,7 @@ inline Status prepare_node(PrepareContext& ctx) noexcept {
   const OpDef* def = find_op(ctx.op);
   if (def == nullptr)
     return ctx.error(StatusCode::Unsupported, "op %s has no kernel in this build of luodi", ctx.op_name());
-  if (ctx.num_inputs > kMaxOpInputs || ctx.num_outputs > kMaxOpOutputs)
-    return ctx.error(StatusCode::Unsupported, "%d inputs and %d outputs; luodi supports up to %d and %d", ctx.num_inputs,
-                     ctx.num_outputs, kMaxOpInputs, kMaxOpOutputs);
+  LUODI_RETURN_IF_ERROR(ctx.check_io_counts());
   ctx.reset_results();
   return def->prepare(ctx);
 }

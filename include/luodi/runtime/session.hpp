@@ -544,9 +544,7 @@ class Session {
       ctx.concurrency = executor_ ? executor_->concurrency() : 1;
       ctx.num_inputs = e.num_inputs;
       ctx.num_outputs = e.num_outputs;
-      if (e.num_inputs > ops::kMaxOpInputs || e.num_outputs > ops::kMaxOpOutputs)
-        return ctx.error(StatusCode::Unsupported, "%d inputs and %d outputs; at most %d and %d are supported",
-                         e.num_inputs, e.num_outputs, ops::kMaxOpInputs, ops::kMaxOpOutputs);
+      LUODI_RETURN_IF_ERROR(ctx.check_io_counts());
       const ops::OpDef* def = ops::find_op(e.op);
       bool foldable = true;
       for (int k = 0; k < e.num_inputs; ++k) {
