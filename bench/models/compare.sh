@@ -7,13 +7,15 @@
 #   bench/models/compare.sh [BUILD_DIR]           (default: build)
 #   env: ROUNDS (3), RUNS per round (10), THREADS ("1 2"), ORT_RUN (/work/shared/peers/ort_run.js),
 #        NODE_PATH (/tmp/peers/node_modules), DOC (docs/performance.md; "-" prints the table only),
-#        DET (det input, 1x3x640x640)
+#        DET (det input, 1x3x640x640), MODELS (a space-separated subset of the names below)
 #
 # Each figure is the median over rounds of each round's median latency; luodi/ORT < 1 means
 # luodi is faster. Both run on the same input shape; luodi-bench on seeded uniform [0,1) data,
 # ORT on the same kind of data from an .npy (dense fp32 kernels do not depend on the values).
-# Models: the bundled PP-OCRv4 det/rec and PP-OCR mobile v2 cls (models/ppocr), torchvision
-# resnet18 and mobilenet_v2 with random weights, exported by tests/models/make_torch_models.py.
+# Models: the bundled PP-OCRv4 det/rec and PP-OCR mobile v2 cls (models/ppocr), and eight
+# torchvision ImageNet classifiers at 224x224 with random weights, exported by
+# `tests/models/make_torch_models.py bench` (resnet18/50, mobilenet_v2, mobilenet_v3_small/large,
+# squeezenet1_1, shufflenet_v2_x1_0, efficientnet_b0). MODELS="name ..." runs a subset.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -41,17 +43,28 @@ work=$build/bench-models
 mkdir -p "$work"
 cd "$work"
 
-# torchvision models (random weights, fixed seeds); reuse the test export when already there.
-if [ ! -f torchvision/resnet18.onnx ] || [ ! -f torchvision/mobilenet_v2.onnx ]; then
-  $PY "$root/tests/models/make_torch_models.py" torchvision torchvision >/dev/null
-fi
+# torchvision models (random weights, fixed seeds); exported once, reused by reruns.
+tv="resnet18 resnet50 mobilenet_v2 mobilenet_v3_small mobilenet_v3_large squeezenet1_1 shufflenet_v2_x1_0 efficientnet_b0"
+for m in $tv; do
+  if [ ! -f "torchvision/$m.onnx" ]; then
+    $PY "$root/tests/models/make_torch_models.py" bench torchvision >/dev/null 2>&1
+    break
+  fi
+done
 
 # name  onnx  input-shape
 models="ppocr_det $root/models/ppocr/ch_PP-OCRv4_det_infer.onnx $DET
 ppocr_rec $root/models/ppocr/ch_PP-OCRv4_rec_infer.onnx 1x3x48x320
-ppocr_cls $root/models/ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx 1x3x48x192
-resnet18 $work/torchvision/resnet18.onnx 1x3x224x224
-mobilenet_v2 $work/torchvision/mobilenet_v2.onnx 1x3x224x224"
+ppocr_cls $root/models/ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx 1x3x48x192"
+for m in $tv; do
+  models="$models
+$m $work/torchvision/$m.onnx 1x3x224x224"
+done
+if [ -n "${MODELS:-}" ]; then
+  models=$(echo "$models" | while read -r name rest; do
+    case " $MODELS " in *" $name "*) echo "$name $rest" ;; esac
+  done)
+fi
 
 results=$work/results.jsonl
 : > "$results"

@@ -7,6 +7,8 @@ fixed seeds: the same files every run.
     make_torch_models.py torchvision OUTDIR  resnet18, mobilenet_v2, squeezenet1_1,
                                              lraspp_mobilenet_v3_large, densenet121,
                                              efficientnet_b0 (made at test time)
+    make_torch_models.py bench OUTDIR        the eight ImageNet classifiers of the performance
+                                             report, all at 1x3x224x224 (bench/models/compare.sh)
 
 For each model NAME it writes NAME.onnx, NAME.in.npy (the input) and NAME.ref.npy (PyTorch's
 output in eval mode, float32), and a line "NAME opset input-shape" to OUTDIR/models.txt.
@@ -105,7 +107,7 @@ def export(name, model, shape, opset, outdir, seed, dynamic=False, fold=True):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("small", "torchvision"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("small", "torchvision", "bench"):
         print(__doc__)
         sys.exit(2)
     kind, outdir = sys.argv[1], sys.argv[2]
@@ -120,6 +122,19 @@ def main():
         return
     import torchvision.models as tvm
     import torchvision.models.segmentation as seg
+    if kind == "bench":
+        # Seeds differ from the test models' so the two sets are never confused; opset 13
+        # everywhere (HardSwish/HardSigmoid export natively at 14+, so the MobileNetV3s use 17).
+        shape = (1, 3, 224, 224)
+        export("resnet18", tvm.resnet18(weights=None), shape, 13, outdir, 20)
+        export("resnet50", tvm.resnet50(weights=None), shape, 13, outdir, 21)
+        export("mobilenet_v2", tvm.mobilenet_v2(weights=None), shape, 13, outdir, 22)
+        export("mobilenet_v3_small", tvm.mobilenet_v3_small(weights=None), shape, 17, outdir, 23)
+        export("mobilenet_v3_large", tvm.mobilenet_v3_large(weights=None), shape, 17, outdir, 24)
+        export("squeezenet1_1", tvm.squeezenet1_1(weights=None), shape, 13, outdir, 25)
+        export("shufflenet_v2_x1_0", tvm.shufflenet_v2_x1_0(weights=None), shape, 13, outdir, 26)
+        export("efficientnet_b0", tvm.efficientnet_b0(weights=None), shape, 13, outdir, 27)
+        return
     export("resnet18", tvm.resnet18(weights=None), (1, 3, 224, 224), 13, outdir, 10)
     export("mobilenet_v2", tvm.mobilenet_v2(weights=None), (1, 3, 224, 224), 13, outdir, 11, dynamic=True)
     export("squeezenet1_1", tvm.squeezenet1_1(weights=None), (1, 3, 224, 224), 11, outdir, 12)
