@@ -301,6 +301,7 @@ class Session {
     status_ = owned_mode_ ? prepare_owned() : prepare_borrowed();
     drop_old_packed();  // after a failure nothing of the previous region is trusted
     prepared_ = status_.ok();
+    if (prepared_) prepared_once_ = true;
     return status_;
   }
 
@@ -1006,7 +1007,11 @@ class Session {
     if (need > capacity_ || capacity_ > need + need / 4 + (std::size_t(1) << 16)) {
       if (need > static_cast<std::uint64_t>(SIZE_MAX / 2))
         return Status::error(StatusCode::OutOfMemory, "the session needs %llu bytes", static_cast<unsigned long long>(need));
-      LUODI_RETURN_IF_ERROR(reallocate(static_cast<std::size_t>(need)));
+      // A re-prepare that grows the arena leaves 1/8 headroom (under the shrink threshold):
+      // widths creeping upwards (a recogniser's text lines) would otherwise reallocate, and
+      // copy the packed weights over, at every step. The first prepare sizes it exactly.
+      const std::uint64_t size = need > capacity_ && prepared_once_ ? need + need / 8 : need;
+      LUODI_RETURN_IF_ERROR(reallocate(static_cast<std::size_t>(size)));
       std::size_t at_least = 0;
       LUODI_RETURN_IF_ERROR(analyse(arena_, capacity_, &a, &at_least));
     }
@@ -1138,6 +1143,7 @@ class Session {
     o.pk_bytes_ = 0;
     status_ = o.status_;
     prepared_ = o.prepared_;
+    prepared_once_ = o.prepared_once_;
     o.pool_ = nullptr;
     o.prepared_ = false;
     o.tensors_ = nullptr;
@@ -1180,6 +1186,7 @@ class Session {
   AlignedBuffer retained_;   // during prepare only: the old owned arena, when it was replaced
   Status status_;
   bool prepared_ = false;
+  bool prepared_once_ = false;  // an owned arena that grows on a re-prepare gets headroom
 };
 
 }  // namespace luodi
