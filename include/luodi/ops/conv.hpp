@@ -127,6 +127,18 @@ inline void same_pads(AutoPadMode mode, std::int64_t in, std::int64_t k, std::in
 struct ConvOpParams {
   kernels::Conv2dPlan plan;
 };
+// Every plan field conv2d_pack reads (conv2d.hpp, winograd.hpp, depthwise.hpp); the spatial
+// size and the cache blocking are not among them, so a re-plan for another width keeps the
+// packed weights unless the algorithm (or its padding) changes.
+struct ConvPackKey {
+  std::int64_t algo, isa, mr, nr, groups, cin_g, cout_g, kernel_h, kernel_w, K, cout_pad, group_floats, bias_offset,
+      packed_bytes, has_bias;
+};
+inline ConvPackKey conv_pack_key(const kernels::Conv2dPlan& pl) noexcept {
+  return ConvPackKey{static_cast<std::int64_t>(pl.algo), static_cast<std::int64_t>(pl.isa), pl.mr, pl.nr, pl.p.groups,
+                     pl.cin_g, pl.cout_g, pl.p.kernel_h, pl.p.kernel_w, pl.K, pl.cout_pad, pl.group_floats,
+                     pl.bias_offset, pl.packed_bytes, pl.p.has_bias ? 1 : 0};
+}
 inline void pack_conv(const void* params, const void* const* in, void* packed) noexcept {
   const kernels::Conv2dPlan& plan = static_cast<const ConvOpParams*>(params)->plan;
   kernels::conv2d_pack(plan, static_cast<const float*>(in[1]), static_cast<const float*>(in[2]), packed);
@@ -213,6 +225,7 @@ inline Status prepare_conv(PrepareContext& ctx) noexcept {
   ctx.run = &run_conv;
   ctx.pack = &pack_conv;
   ctx.packed_bytes = static_cast<std::size_t>(op.plan.packed_bytes);
+  ctx.set_pack_key(conv_pack_key(op.plan));
   ctx.scratch_bytes = kernels::conv2d_scratch_bytes(op.plan, ctx.concurrency);
   return Status();
 }
@@ -220,6 +233,11 @@ inline Status prepare_conv(PrepareContext& ctx) noexcept {
 // ---- ConvTranspose ---------------------------------------------------------------------------
 struct ConvTransposeOpParams {
   kernels::ConvTranspose2dPlan plan;
+};
+// Every plan field conv_transpose2d_pack reads.
+struct ConvTransposePackKey {
+  std::int64_t algo, isa, mr, groups, C_in, C_out, cin_g, cout_g, kernel_h, kernel_w, M, m_pad, group_floats, bias_offset,
+      packed_bytes, has_bias;
 };
 inline void pack_conv_transpose(const void* params, const void* const* in, void* packed) noexcept {
   const kernels::ConvTranspose2dPlan& plan = static_cast<const ConvTransposeOpParams*>(params)->plan;
@@ -309,6 +327,13 @@ inline Status prepare_conv_transpose(PrepareContext& ctx) noexcept {
   ctx.run = &run_conv_transpose;
   ctx.pack = &pack_conv_transpose;
   ctx.packed_bytes = static_cast<std::size_t>(op.plan.packed_bytes);
+  {
+    const kernels::ConvTranspose2dPlan& pl = op.plan;
+    ctx.set_pack_key(ConvTransposePackKey{static_cast<std::int64_t>(pl.algo), static_cast<std::int64_t>(pl.isa), pl.mr,
+                                          pl.p.groups, pl.p.C_in, pl.p.C_out, pl.cin_g, pl.cout_g, pl.p.kernel_h,
+                                          pl.p.kernel_w, pl.M, pl.m_pad, pl.group_floats, pl.bias_offset,
+                                          pl.packed_bytes, pl.p.has_bias ? 1 : 0});
+  }
   ctx.scratch_bytes = kernels::conv_transpose2d_scratch_bytes(op.plan, ctx.concurrency);
   return Status();
 }
@@ -317,6 +342,11 @@ inline Status prepare_conv_transpose(PrepareContext& ctx) noexcept {
 struct GemmOpParams {
   kernels::GemmPlan plan;
   bool packed;  // B (and the bias) constant: packed at prepare
+};
+// Every plan field gemm_pack_b reads. M enters only through the bias count (a Row or Full
+// bias), so a MatMul on a sequence whose length follows the input width keeps its packed B.
+struct GemmPackKey {
+  std::int64_t algo, isa, nr, trans_b, K, N, b_slices, b_slice_floats, bias, bias_count, bias_offset, packed_bytes;
 };
 inline void pack_gemm(const void* params, const void* const* in, void* packed) noexcept {
   const GemmOpParams& p = *static_cast<const GemmOpParams*>(params);
@@ -343,6 +373,11 @@ inline Status finish_gemm(PrepareContext& ctx, const kernels::GemmParams& gp, co
   if (op.packed) {
     ctx.pack = &pack_gemm;
     ctx.packed_bytes = static_cast<std::size_t>(op.plan.packed_bytes);
+    const kernels::GemmPlan& pl = op.plan;
+    ctx.set_pack_key(GemmPackKey{static_cast<std::int64_t>(pl.algo), static_cast<std::int64_t>(pl.isa), pl.nr,
+                                 pl.p.trans_b ? 1 : 0, pl.p.K, pl.p.N, pl.b_slices, pl.b_slice_floats,
+                                 static_cast<std::int64_t>(pl.p.bias), kernels::gemm_bias_count(pl.p), pl.bias_offset,
+                                 pl.packed_bytes});
   }
   ctx.scratch_bytes = kernels::gemm_scratch_bytes(op.plan, ctx.concurrency);
   return Status();

@@ -112,6 +112,24 @@ using RunFn = void (*)(const RunContext&) noexcept;
 // Fill the packed-weights block (ctx.packed_bytes) from the node's constant inputs, once.
 using PackFn = void (*)(const void* params, const void* const* in, void* packed) noexcept;
 
+// What a node's pack() output depends on besides the values of its constant inputs: the op
+// states it (ctx.set_pack_key) so that a session re-prepared for other input shapes can keep
+// the bytes it packed before instead of packing again. Compared bytewise, with no hashing, so
+// equal keys mean equal layouts; an op that sets no key is never reused. The session checks
+// the rest itself: same node, same pack function, same packed_bytes, and every known input
+// derived from the model's constants alone (never from an input's shape).
+inline constexpr std::size_t kMaxPackKeyBytes = 128;
+struct PackKey {
+  std::uint32_t size = 0;  // 0: no key, not reusable
+  std::uint32_t reserved = 0;
+  alignas(8) unsigned char bytes[kMaxPackKeyBytes] = {};
+
+  bool valid() const noexcept { return size != 0; }
+  bool operator==(const PackKey& o) const noexcept {
+    return size != 0 && size == o.size && std::memcmp(bytes, o.bytes, size) == 0;
+  }
+};
+
 class PrepareContext {
  public:
   // The caller (session or graph tools) fills these before calling OpDef::prepare.
@@ -132,6 +150,7 @@ class PrepareContext {
   std::size_t packed_bytes = 0;
   int inplace_input = -1;         // output 0 may be written over input k (same bytes, same size)
   bool is_view = false;           // output 0 *is* input 0's bytes, reshaped (no run)
+  PackKey pack_key;               // set with set_pack_key; empty: packed weights not reusable
 
   const char* op_name() const noexcept { return graph::op_name(op); }
   const TensorDesc* input(int k) const noexcept { return k < num_inputs ? inputs[k] : nullptr; }
@@ -149,6 +168,19 @@ class PrepareContext {
     return *std::launder(reinterpret_cast<P*>(params_));
   }
   const void* params() const noexcept { return params_; }
+
+  // State everything pack()'s output depends on apart from the constant inputs' values (the
+  // algorithm, tile sizes, dims it reads...). K must be plain data without padding bytes, so
+  // that comparing bytes compares values.
+  template <class K>
+  void set_pack_key(const K& k) noexcept {
+    static_assert(std::is_trivially_copyable<K>::value, "a pack key must be plain data");
+    static_assert(std::has_unique_object_representations<K>::value, "a pack key must have no padding bytes");
+    static_assert(sizeof(K) <= kMaxPackKeyBytes, "pack key too large");
+    pack_key = PackKey();
+    std::memcpy(pack_key.bytes, &k, sizeof(K));
+    pack_key.size = static_cast<std::uint32_t>(sizeof(K));
+  }
   std::size_t params_size() const noexcept { return params_size_; }
 
   // An error naming the node and op: node "conv1" (Conv): <message>.
@@ -313,6 +345,7 @@ class PrepareContext {
     scratch_bytes = packed_bytes = 0;
     inplace_input = -1;
     is_view = false;
+    pack_key = PackKey();
     params_size_ = 0;
     for (auto& o : outputs) o = TensorDesc();
   }

@@ -18,11 +18,20 @@
 //      writes over its input when nothing reads that input later;
 //   4. liveness-based planning of every intermediate and scratch buffer into one region
 //      (runtime/planner.hpp: greedy by size, as TFLite Micro and XNNPACK do);
-//   5. weights that a kernel wants in another layout are packed once, into the arena.
+//   5. weights that a kernel wants in another layout are packed once, into the arena. A
+//      re-prepare keeps a node's packed block when it is provably the same bytes: same node,
+//      same pack function and size, the same PackKey (ops/op.hpp: the op states everything its
+//      pack output depends on; no key, no reuse), and every known input of the node derived
+//      from the model's constants alone. Kept blocks stay where they are (or are moved, never
+//      repacked); PrepareStats counts both.
 // run() then only calls each node's kernel on pointers fixed at prepare time.
 //
 // Memory. Everything a session needs lives in one arena, laid out as
-//   [ tables, params, prepare-time values | packed weights | activations and scratch ]
+//   [ tables, params, prepare-time values | activations and scratch | ... | packed weights ]
+// The packed region sits at the top of the arena, as [ records | blocks ]: a record per packing
+// node (its pack function, key, size and offset), then the blocks, the ones kept from the last
+// prepare first, in their previous order. A re-prepare plans below the previous region, so
+// the blocks survive planning; when they are all kept, nothing moves.
 // The arena is owned (sized exactly, reallocated only when a re-prepare needs more) or
 // borrowed from the caller (Session(model, arena_span)): then prepare allocates nothing at all,
 // and an arena that is too small is refused with the exact byte count needed (computed on the
@@ -99,6 +108,16 @@ struct MemoryStats {
   bool arena_owned = false;
 };
 
+// What the last prepare did with the packed weights.
+struct PrepareStats {
+  std::uint32_t packs_done = 0;         // blocks packed (pack function called)
+  std::uint32_t packs_reused = 0;       // blocks kept from the previous prepare
+  std::uint64_t packed_bytes_done = 0;  // their sizes
+  std::uint64_t packed_bytes_reused = 0;
+  std::uint64_t packed_bytes_moved = 0;  // kept bytes that were copied to a new place
+  bool arena_reallocated = false;        // an owned arena was replaced (kept blocks copied over)
+};
+
 // A tensor of the session, untyped.
 struct TensorRef {
   const char* name = "";
@@ -131,6 +150,7 @@ struct RtTensor {
   std::int32_t last;
   DType dtype;
   TState state;
+  bool from_constants;    // a known value computed from the model's constants only
 };
 
 inline void run_nothing(const ops::RunContext&) noexcept {}
@@ -140,7 +160,9 @@ struct RtNode {
   ops::RunFn run;
   ops::PackFn pack;
   std::uint64_t packed_bytes;
-  std::uint64_t packed_offset;
+  std::uint64_t packed_offset;    // from the start of the packed region
+  std::uint64_t reuse_from;       // the block's offset in the previous packed region, or kNoReuse
+  const ops::PackKey* key;        // nullptr: not reusable by the next prepare
   std::uint64_t scratch_bytes;
   std::uint64_t scratch_offset;
   std::uint32_t io_begin;
@@ -197,6 +219,19 @@ class Bump {
 
 inline std::uint64_t align64(std::uint64_t v) noexcept { return (v + 63) & ~std::uint64_t(63); }
 
+inline constexpr std::uint64_t kNoReuse = ~std::uint64_t(0);
+
+// One packed block, described in the packed region itself so that the next prepare (which
+// rebuilds the tables) can still tell what it holds. In node order.
+struct PackRecord {
+  std::int32_t node;
+  std::uint32_t reserved;
+  ops::PackFn pack;
+  std::uint64_t bytes;
+  std::uint64_t offset;  // from the start of the packed region
+  ops::PackKey key;      // size 0: not reusable
+};
+
 }  // namespace detail
 }  // namespace runtime
 
@@ -227,7 +262,8 @@ class Session {
     const std::uintptr_t a = (p + kAlignment - 1) & ~std::uintptr_t(kAlignment - 1);
     const std::size_t lost = static_cast<std::size_t>(a - p);
     arena_ = reinterpret_cast<std::uint8_t*>(a);
-    capacity_ = (arena.data() && arena.size() > lost) ? arena.size() - lost : 0;
+    // and use a multiple of 64 bytes of it: the packed region ends at the top, 64-aligned.
+    capacity_ = (arena.data() && arena.size() > lost) ? (arena.size() - lost) & ~std::size_t(kAlignment - 1) : 0;
     status_ = init(opt);
     if (status_.ok()) status_ = prepare();
   }
@@ -262,8 +298,12 @@ class Session {
   // Shape inference, folding, planning and packing for the bound input shapes.
   Status prepare() noexcept {
     prepared_ = false;
+    prepare_stats_ = PrepareStats();
+    take_old_packed();
     status_ = owned_mode_ ? prepare_owned() : prepare_borrowed();
+    drop_old_packed();  // after a failure nothing of the previous region is trusted
     prepared_ = status_.ok();
+    if (prepared_) prepared_once_ = true;
     return status_;
   }
 
@@ -335,6 +375,8 @@ class Session {
   }
 
   const MemoryStats& memory() const noexcept { return stats_; }
+  // What the last prepare packed and what it kept from the one before.
+  const PrepareStats& prepare_stats() const noexcept { return prepare_stats_; }
 
   // The arena bytes a session of `model` needs with these options and input shapes (the
   // options' input_shapes, or the declared ones). Uses the heap for the measurement.
@@ -409,9 +451,10 @@ class Session {
     std::uint64_t planning_peak = 0;  // tables + the planner's temporary data
     // The arena bytes prepare needs: the final layout, or more while planning (a long chain of
     // tiny tensors can need more planner bookkeeping than activation bytes).
+    // A multiple of 64: the packed region is 64-aligned at the arena's (64-aligned) top.
     std::uint64_t need() const noexcept {
       const std::uint64_t t = persistent + packed + activations;
-      return t > planning_peak ? t : planning_peak;
+      return runtime::detail::align64(t > planning_peak ? t : planning_peak);
     }
   };
 
@@ -503,8 +546,10 @@ class Session {
       rt.first = 0;
       rt.last = -1;
       rt.state = TState::Unused;
+      rt.from_constants = false;
       if (e.kind == format::TensorKind::Constant) {
         rt.state = TState::Constant;
+        rt.from_constants = true;
         rt.data = const_cast<std::uint8_t*>(e.data);
         rt.bytes = e.data_size;
       }
@@ -529,6 +574,8 @@ class Session {
     std::uint64_t folded_bytes = 0;
     ops::PrepareContext ctx;
     ops::TensorDesc descs[ops::kMaxOpInputs];
+    std::int32_t old_cursor = 0;  // old_.recs are in node order
+    npack_ = 0;
     for (std::int32_t n = 0; n < num_nodes_; ++n) {
       const format::NodeEntry e = r.node(n);
       RtNode& nd = nodes_[n];
@@ -537,6 +584,7 @@ class Session {
       nd.nin = static_cast<std::uint16_t>(e.num_inputs);
       nd.nout = static_cast<std::uint16_t>(e.num_outputs);
       nd.inplace_input = -1;
+      nd.reuse_from = runtime::detail::kNoReuse;
       ctx.node_name = e.name;
       ctx.op = e.op;
       ctx.attrs = e.attrs;
@@ -547,6 +595,9 @@ class Session {
       LUODI_RETURN_IF_ERROR(ctx.check_io_counts());
       const ops::OpDef* def = ops::find_op(e.op);
       bool foldable = true;
+      // Every known input is a function of the constants alone (the same bytes at any input
+      // shape); with only such inputs, a fold's outputs are too.
+      bool known_from_constants = true, all_from_constants = true;
       for (int k = 0; k < e.num_inputs; ++k) {
         const std::int32_t t = r.node_input(e, k);
         ctx.inputs[k] = nullptr;
@@ -557,6 +608,8 @@ class Session {
         const bool known = rt.state == TState::Constant || rt.state == TState::Known;
         descs[k].data = known ? ops::value_ptr(rt.data) : nullptr;
         if (!known && !(def && (def->shape_only_inputs >> k) & 1u)) foldable = false;
+        if (known && !rt.from_constants) known_from_constants = false;
+        if (!known || !rt.from_constants) all_from_constants = false;
         ctx.inputs[k] = &descs[k];
       }
       LUODI_RETURN_IF_ERROR(ops::prepare_node(ctx));
@@ -569,6 +622,7 @@ class Session {
         o.first = n;
         o.last = n;
         o.root = r.node_output(e, k);
+        o.from_constants = false;
       }
       if (ctx.is_view) {
         RtTensor& in = tensors_[r.node_input(e, 0)];
@@ -576,6 +630,7 @@ class Session {
         if (in.state == TState::Constant || in.state == TState::Known) {
           o.state = TState::Known;
           o.data = in.data;
+          o.from_constants = in.from_constants;
         } else {
           o.state = TState::Activation;
           o.root = in.root;
@@ -618,6 +673,7 @@ class Session {
           RtTensor& o = tensors_[r.node_output(e, k)];
           o.data = static_cast<std::uint8_t*>(ws.lo(o.bytes ? o.bytes : 1, 64));
           o.state = TState::Known;
+          o.from_constants = all_from_constants;
           outs[k] = o.data;
         }
         const std::size_t mark = ws.hi_mark();
@@ -650,6 +706,21 @@ class Session {
       nd.packed_bytes = ctx.packed_bytes;
       nd.scratch_bytes = ctx.scratch_bytes;
       nd.inplace_input = static_cast<std::int16_t>(ctx.inplace_input);
+      if (ctx.packed_bytes) {
+        ++npack_;
+        if (ctx.pack_key.valid() && known_from_constants) {
+          ops::PackKey* key = static_cast<ops::PackKey*>(ws.lo(sizeof(ops::PackKey), 8));
+          if (ws.overflowed()) return too_small();
+          *key = ctx.pack_key;
+          nd.key = key;
+          while (old_cursor < old_.count && old_.recs[old_cursor].node < n) ++old_cursor;
+          if (old_cursor < old_.count) {
+            const runtime::detail::PackRecord& rec = old_.recs[old_cursor];
+            if (rec.node == n && rec.pack == ctx.pack && rec.bytes == ctx.packed_bytes && rec.key == *key)
+              nd.reuse_from = rec.offset;
+          }
+        }
+      }
       for (int k = 0; k < e.num_outputs; ++k) tensors_[r.node_output(e, k)].state = TState::Activation;
     }
 
@@ -735,13 +806,31 @@ class Session {
       if (nodes_[n].run && nodes_[n].scratch_bytes) nodes_[n].scratch_offset = bufs[b++].offset;
     ws.hi_release(mark);
 
-    // Packed weights follow the persistent data.
-    std::uint64_t packed = 0;
+    // The packed region: the records, then the kept blocks in their previous order (so that
+    // they stay in place when the set is unchanged), then the blocks to pack, in node order.
+    pack_order_ = static_cast<std::int32_t*>(ws.lo(sizeof(std::int32_t) * static_cast<std::size_t>(npack_ ? npack_ : 1), 8));
+    if (ws.overflowed()) return too_small();
+    std::int32_t nkept = 0, q = 0;
     for (std::int32_t n = 0; n < N; ++n)
-      if (nodes_[n].run && nodes_[n].packed_bytes) {
-        nodes_[n].packed_offset = packed;
-        packed += runtime::detail::align64(nodes_[n].packed_bytes);
+      if (nodes_[n].run && nodes_[n].packed_bytes && nodes_[n].reuse_from != runtime::detail::kNoReuse) {
+        // insertion by previous offset (already in order unless blocks were added or dropped)
+        std::int32_t i = nkept++;
+        while (i > 0 && nodes_[pack_order_[i - 1]].reuse_from > nodes_[n].reuse_from) {
+          pack_order_[i] = pack_order_[i - 1];
+          --i;
+        }
+        pack_order_[i] = n;
       }
+    q = nkept;
+    for (std::int32_t n = 0; n < N; ++n)
+      if (nodes_[n].run && nodes_[n].packed_bytes && nodes_[n].reuse_from == runtime::detail::kNoReuse)
+        pack_order_[q++] = n;
+    std::uint64_t packed = npack_ ? runtime::detail::align64(sizeof(runtime::detail::PackRecord) * static_cast<std::uint64_t>(npack_)) : 0;
+    for (std::int32_t i = 0; i < npack_; ++i) {
+      RtNode& nd = nodes_[pack_order_[i]];
+      nd.packed_offset = packed;
+      packed += runtime::detail::align64(nd.packed_bytes);
+    }
     out->persistent = runtime::detail::align64(ws.lo_used());
     out->packed = packed;
     out->planning_peak = ws.peak();
@@ -751,8 +840,8 @@ class Session {
   // ---- prepare: fixing the addresses (phase B) ----------------------------------------------
   void materialise(std::uint8_t* base, const Analysis& a) noexcept {
     const format::Reader& r = model_->reader();
-    std::uint8_t* packed = base + a.persistent;
-    std::uint8_t* act = packed + a.packed;
+    std::uint8_t* act = base + a.persistent;
+    std::uint8_t* packed = base + capacity_ - a.packed;  // the top of the arena
     for (std::int32_t t = 0; t < num_tensors_; ++t) {
       RtTensor& rt = tensors_[t];
       if (rt.state == TState::Activation || rt.state == TState::Input) {
@@ -776,12 +865,9 @@ class Session {
       nd.rc.out = ptrs_ + nd.io_begin + nd.nin;
       nd.rc.scratch = nd.scratch_bytes ? act + nd.scratch_offset : nullptr;
       nd.rc.executor = executor_;
-      if (nd.packed_bytes) {
-        void* dst = packed + nd.packed_offset;
-        nd.rc.packed = dst;
-        if (nd.pack) nd.pack(nd.rc.params, nd.rc.in, dst);
-      }
+      if (nd.packed_bytes) nd.rc.packed = packed + nd.packed_offset;
     }
+    place_packed(packed, a);
     stats_.weights_in_place = model_->weight_bytes_in_place();
     stats_.model_copied = model_->copied_bytes();
     stats_.packed = a.packed;
@@ -793,6 +879,89 @@ class Session {
     stats_.arena_used = a.need();
     stats_.arena_capacity = capacity_;
     stats_.arena_owned = owned_mode_;
+  }
+
+  // Fill the packed region at `region`: move the kept blocks from the previous region (which
+  // planning left intact: it lay above the analysed part of the arena, or in the retained old
+  // arena) to their new places, write the records, pack the rest.
+  void place_packed(std::uint8_t* region, const Analysis& a) noexcept {
+    using runtime::detail::kNoReuse;
+    PrepareStats ps;
+    ps.arena_reallocated = prepare_stats_.arena_reallocated;
+    if (old_.base) {
+      // Kept blocks keep their relative order, so moving the ones that go down in ascending
+      // order and then the ones that go up in descending order never overwrites a block not
+      // yet moved.
+      for (std::int32_t i = 0; i < npack_; ++i) {
+        const RtNode& nd = nodes_[pack_order_[i]];
+        if (nd.reuse_from == kNoReuse) continue;
+        std::uint8_t* dst = region + nd.packed_offset;
+        const std::uint8_t* src = old_.base + nd.reuse_from;
+        if (dst < src) std::memmove(dst, src, nd.packed_bytes);
+      }
+      for (std::int32_t i = npack_; i-- > 0;) {
+        const RtNode& nd = nodes_[pack_order_[i]];
+        if (nd.reuse_from == kNoReuse) continue;
+        std::uint8_t* dst = region + nd.packed_offset;
+        const std::uint8_t* src = old_.base + nd.reuse_from;
+        if (dst > src) std::memmove(dst, src, nd.packed_bytes);
+        if (dst != src) ps.packed_bytes_moved += nd.packed_bytes;
+      }
+    }
+    old_ = OldPacked();
+    runtime::detail::PackRecord* recs = reinterpret_cast<runtime::detail::PackRecord*>(region);
+    std::int32_t nrec = 0;
+    for (std::int32_t n = 0; n < num_nodes_; ++n) {
+      RtNode& nd = nodes_[n];
+      if (!nd.run || !nd.packed_bytes) continue;
+      runtime::detail::PackRecord rec{};
+      rec.node = n;
+      rec.pack = nd.pack;
+      rec.bytes = nd.packed_bytes;
+      rec.offset = nd.packed_offset;
+      if (nd.key) rec.key = *nd.key;
+      std::memcpy(static_cast<void*>(recs + nrec++), &rec, sizeof rec);
+      if (nd.reuse_from != kNoReuse) {
+        ++ps.packs_reused;
+        ps.packed_bytes_reused += nd.packed_bytes;
+      } else if (nd.pack) {
+        nd.pack(nd.rc.params, nd.rc.in, region + nd.packed_offset);
+        ++ps.packs_done;
+        ps.packed_bytes_done += nd.packed_bytes;
+      }
+    }
+    pk_base_ = nrec ? region : nullptr;
+    pk_count_ = nrec;
+    pk_bytes_ = nrec ? a.packed : 0;
+    prepare_stats_ = ps;
+  }
+
+  // The previous prepare's packed region, while a new prepare may take blocks from it.
+  struct OldPacked {
+    const runtime::detail::PackRecord* recs = nullptr;
+    std::int32_t count = 0;
+    const std::uint8_t* base = nullptr;
+    std::uint64_t bytes = 0;
+    bool in_arena = false;  // it lies at the top of arena_ (else in retained_)
+  };
+  // Bytes at the top of arena_ that planning must leave alone.
+  std::size_t protected_bytes() const noexcept { return old_.base && old_.in_arena ? static_cast<std::size_t>(old_.bytes) : 0; }
+  void take_old_packed() noexcept {
+    old_ = OldPacked();
+    if (pk_base_ && pk_count_ > 0) {
+      old_.recs = reinterpret_cast<const runtime::detail::PackRecord*>(pk_base_);
+      old_.count = pk_count_;
+      old_.base = pk_base_;
+      old_.bytes = pk_bytes_;
+      old_.in_arena = true;
+    }
+    pk_base_ = nullptr;
+    pk_count_ = 0;
+    pk_bytes_ = 0;
+  }
+  void drop_old_packed() noexcept {
+    old_ = OldPacked();
+    retained_ = AlignedBuffer();
   }
 
   // Analyse in an owned buffer that grows until the tables and the planner's data fit. The
@@ -807,17 +976,25 @@ class Session {
     for (int attempt = 0; attempt < 48; ++attempt) {
       if (capacity_ < guess) LUODI_RETURN_IF_ERROR(reallocate(guess));
       std::size_t at_least = 0;
-      Status s = analyse(arena_, capacity_, a, &at_least);
+      Status s = analyse(arena_, capacity_ - protected_bytes(), a, &at_least);
       if (s.code() != StatusCode::BufferTooSmall) return s;
+      at_least += protected_bytes();
       guess = at_least > 2 * capacity_ ? at_least : 2 * capacity_;
     }
     return Status(StatusCode::Internal, "prepare did not converge on an arena size");
   }
 
   Status reallocate(std::size_t bytes) noexcept {
+    if (old_.base && old_.in_arena) {
+      // The previous packed blocks are in this arena: keep it until they are copied over.
+      retained_ = std::move(owned_);
+      old_.in_arena = false;
+      prepare_stats_.arena_reallocated = true;
+    }
     owned_ = AlignedBuffer();
     arena_ = nullptr;
     capacity_ = 0;
+    bytes = (bytes + kAlignment - 1) & ~std::size_t(kAlignment - 1);
     auto buf = AlignedBuffer::create(bytes);
     if (!buf.ok())
       return Status::error(StatusCode::OutOfMemory, "could not allocate the session's arena of %zu bytes", bytes);
@@ -831,12 +1008,18 @@ class Session {
     Analysis a;
     LUODI_RETURN_IF_ERROR(measure(&a));
     const std::uint64_t need = a.need();
+    // (planning ran below the previous packed region, so need <= capacity_ means the new
+    // layout fits; the kept blocks are moved within the arena.)
     // Too small, or much larger than needed (the first guess, or a re-prepare for a smaller
     // input): size it exactly and analyse again; the analysis is deterministic, so it fits.
     if (need > capacity_ || capacity_ > need + need / 4 + (std::size_t(1) << 16)) {
       if (need > static_cast<std::uint64_t>(SIZE_MAX / 2))
         return Status::error(StatusCode::OutOfMemory, "the session needs %llu bytes", static_cast<unsigned long long>(need));
-      LUODI_RETURN_IF_ERROR(reallocate(static_cast<std::size_t>(need)));
+      // A re-prepare that grows the arena leaves 1/8 headroom (under the shrink threshold):
+      // widths creeping upwards (a recogniser's text lines) would otherwise reallocate, and
+      // copy the packed weights over, at every step. The first prepare sizes it exactly.
+      const std::uint64_t size = need > capacity_ && prepared_once_ ? need + need / 8 : need;
+      LUODI_RETURN_IF_ERROR(reallocate(static_cast<std::size_t>(size)));
       std::size_t at_least = 0;
       LUODI_RETURN_IF_ERROR(analyse(arena_, capacity_, &a, &at_least));
     }
@@ -847,10 +1030,20 @@ class Session {
   Status prepare_borrowed() noexcept {
     Analysis a;
     std::size_t at_least = 0;
-    Status s = analyse(arena_, capacity_, &a, &at_least);
+    Status s = analyse(arena_, capacity_ - protected_bytes(), &a, &at_least);
     if (s.ok() && a.need() <= capacity_) {
       materialise(arena_, a);
       return Status();
+    }
+    if (old_.base && (s.ok() || s.code() == StatusCode::BufferTooSmall)) {
+      // The caller's arena never grows: without room to plan beside the previous blocks,
+      // plan in all of it and pack everything again.
+      drop_old_packed();
+      s = analyse(arena_, capacity_, &a, &at_least);
+      if (s.ok() && a.need() <= capacity_) {
+        materialise(arena_, a);
+        return Status();
+      }
     }
     if (!s.ok() && s.code() != StatusCode::BufferTooSmall) return s;
     // Too small. Measure the exact need on the heap, if there is one.
@@ -947,8 +1140,18 @@ class Session {
     pool_ = o.pool_;
     executor_ = o.executor_;
     stats_ = o.stats_;
+    prepare_stats_ = o.prepare_stats_;
+    pk_base_ = o.pk_base_;
+    pk_count_ = o.pk_count_;
+    pk_bytes_ = o.pk_bytes_;
+    pack_order_ = o.pack_order_;
+    npack_ = o.npack_;
+    o.pk_base_ = nullptr;
+    o.pk_count_ = 0;
+    o.pk_bytes_ = 0;
     status_ = o.status_;
     prepared_ = o.prepared_;
+    prepared_once_ = o.prepared_once_;
     o.pool_ = nullptr;
     o.prepared_ = false;
     o.tensors_ = nullptr;
@@ -980,8 +1183,18 @@ class Session {
 #endif
   Executor* executor_ = nullptr;
   MemoryStats stats_;
+  PrepareStats prepare_stats_;
+  // The packed region of the last successful prepare (records first), at the top of arena_.
+  std::uint8_t* pk_base_ = nullptr;
+  std::int32_t pk_count_ = 0;
+  std::uint64_t pk_bytes_ = 0;
+  std::int32_t* pack_order_ = nullptr;  // packing nodes in region order (in the tables)
+  std::int32_t npack_ = 0;
+  OldPacked old_;            // during prepare only
+  AlignedBuffer retained_;   // during prepare only: the old owned arena, when it was replaced
   Status status_;
   bool prepared_ = false;
+  bool prepared_once_ = false;  // an owned arena that grows on a re-prepare gets headroom
 };
 
 }  // namespace luodi
