@@ -4,7 +4,8 @@
 // Each input is loaded twice: as it is (the structure CRC stops most mutations), and with its
 // CRCs recomputed, so that the fuzzer's mutations reach every check behind the checksum. A file that loads gets
 // a Session in a fixed 4 MiB borrowed arena and, when that prepares, one run() on zero inputs,
-// which exercises shape inference, folding, planning and the kernels on hostile graphs.
+// which exercises shape inference, folding, planning and the kernels on hostile graphs; then a
+// re-prepare (keeping the packed weights) and a second run() whose outputs must be the same bits.
 #include <luodi/runtime/session.hpp>
 
 #include <cstddef>
@@ -25,11 +26,33 @@ void try_load(const std::uint8_t* data, std::size_t size) {
   so.isa = luodi::Isa::scalar;
   luodi::Session session(*model, luodi::Span<std::uint8_t>(g_arena, sizeof g_arena), so);
   if (!session.ok()) return;
-  for (int i = 0; i < session.num_inputs(); ++i) {
-    luodi::TensorRef in = session.input_ref(i);
-    if (in.data) std::memset(in.data, 0, static_cast<std::size_t>(in.shape.numel()) * luodi::dtype_size(in.dtype));
-  }
+  const auto zero_inputs = [&session] {
+    for (int i = 0; i < session.num_inputs(); ++i) {
+      luodi::TensorRef in = session.input_ref(i);
+      if (in.data) std::memset(in.data, 0, static_cast<std::size_t>(in.shape.numel()) * luodi::dtype_size(in.dtype));
+    }
+  };
+  zero_inputs();
   session.run();
+  // Re-prepare for the same shapes: the packed weights are kept (prepare_stats), which must not
+  // change a bit of the outputs. A difference is a reuse bug (or a kernel reading bytes it never
+  // wrote), so the fuzzer stops on it.
+  std::vector<std::vector<std::uint8_t>> first;
+  for (int o = 0; o < session.num_outputs(); ++o) {
+    const luodi::TensorRef out = session.output_ref(o);
+    const std::size_t n = out.data ? static_cast<std::size_t>(out.shape.numel()) * luodi::dtype_size(out.dtype) : 0;
+    first.emplace_back(static_cast<const std::uint8_t*>(out.data), static_cast<const std::uint8_t*>(out.data) + n);
+  }
+  if (session.prepare().ok()) {
+    zero_inputs();  // the inputs may have moved
+    session.run();
+    for (int o = 0; o < session.num_outputs(); ++o) {
+      const luodi::TensorRef out = session.output_ref(o);
+      const std::size_t n = out.data ? static_cast<std::size_t>(out.shape.numel()) * luodi::dtype_size(out.dtype) : 0;
+      if (n != first[static_cast<std::size_t>(o)].size() || (n && std::memcmp(out.data, first[static_cast<std::size_t>(o)].data(), n) != 0))
+        __builtin_trap();
+    }
+  }
   (void)model->verify();
 }
 }  // namespace
