@@ -25,6 +25,7 @@
 #include "../gemm/gemm.hpp"
 #include "depthwise.hpp"
 #include "depthwise_rows.hpp"
+#include "direct_rows.hpp"
 #include "gemm_path.hpp"
 #include "params.hpp"
 #include "plan.hpp"
@@ -61,7 +62,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -71,7 +72,8 @@ struct Conv2dFamily {
                                   {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
-                                   &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>()}};
+                                   &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>(),
+                                   &simd_impl::conv2d_run_direct_rows<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -102,6 +104,10 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
              p.dilation_h == 1 && p.dilation_w == 1;
     case Conv2dAlgo::DepthwiseSmall:
       return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && conv2d_out_w(p) <= 16 && (p.stride_w == 1 || p.W <= 32);
+    case Conv2dAlgo::DirectRows:
+      return p.groups == 1 && p.C_in <= kDirectRowsMaxCin && p.kernel_h <= kDirectRowsMaxK && p.kernel_w <= kDirectRowsMaxK &&
+             (p.stride_h == 1 || p.stride_h == 2) && (p.stride_w == 1 || p.stride_w == 2) && p.dilation_h == 1 &&
+             p.dilation_w == 1;
   }
   return false;
 }
@@ -224,6 +230,10 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       dw_plan(&plan);
       weight_floats = plan.group_floats;
       break;
+    case Conv2dAlgo::DirectRows:
+      direct_rows_plan(&plan, k.lanes);
+      weight_floats = plan.group_floats;
+      break;
   }
   plan.bias_offset = detail::conv_bytes(weight_floats) / static_cast<std::int64_t>(sizeof(float));
   plan.packed_bytes = detail::conv_bytes(plan.bias_offset + (p.has_bias ? p.C_out : 0));
@@ -279,6 +289,9 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
     case Conv2dAlgo::DepthwiseRows:
     case Conv2dAlgo::DepthwiseSmall:
       dw_pack_weights(plan, w, dst);
+      break;
+    case Conv2dAlgo::DirectRows:
+      direct_rows_pack_weights(plan, w, dst);
       break;
   }
   if (p.has_bias && bias) std::memcpy(dst + plan.bias_offset, bias, static_cast<std::size_t>(p.C_out) * sizeof(float));
