@@ -42,10 +42,12 @@ namespace kernels {
 // The largest C_in and kernel side the kernel takes (conv2d_algo_applies).
 inline constexpr std::int64_t kDirectRowsMaxCin = 4;
 inline constexpr std::int64_t kDirectRowsMaxK = 7;
-// Output rows per strip of padded input rows. Measured on Zen 4 (ResNet 7x7/2 stem): 4 rows keep
-// the strip (3 channels x 13 padded rows of 230 floats, 36 KB) mostly in L1; more rows gain
-// nothing, fewer rebuild too many overlapping rows.
-inline constexpr std::int64_t kDirectRowsStrip = 4;
+// Output rows per strip of padded input rows: as many (up to kDirectRowsMaxStrip) as keep the
+// strip within kDirectRowsStripBytes, so it stays in L1 while every channel block walks it, even
+// for wide images. (Measured on Zen 4 at 224x224: 1, 2, 4 or 8 rows per strip are within 3% of
+// each other; the strip rebuild is a few thousand floats per output row against ~10^6 FMAs.)
+inline constexpr std::int64_t kDirectRowsStripBytes = 24 * 1024;
+inline constexpr std::int64_t kDirectRowsMaxStrip = 8;
 
 // Output channels per register block: 8 where the register file has 32 vectors of 16 lanes
 // (AVX-512), 4 elsewhere (16 registers; NEON could take more but measures were not done there).
@@ -60,8 +62,13 @@ inline void direct_rows_plan(Conv2dPlan* plan, int lanes) noexcept {
   plan->cout_pad = (p.C_out + mc - 1) / mc * mc;
   plan->group_floats = plan->cout_pad * plan->K;
   plan->dr_mc = mc;
-  plan->dr_strip_rows = kDirectRowsStrip < plan->out_h ? kDirectRowsStrip : plan->out_h;
   plan->dr_row_floats = sw * Wq;
+  std::int64_t r = 1;
+  while (r < kDirectRowsMaxStrip && r < plan->out_h &&
+         p.C_in * (r * p.stride_h + p.kernel_h) * plan->dr_row_floats * static_cast<std::int64_t>(sizeof(float)) <=
+             kDirectRowsStripBytes)
+    ++r;
+  plan->dr_strip_rows = r;
   // padded rows a strip reads, per input channel
   plan->dr_rows = (plan->dr_strip_rows - 1) * p.stride_h + p.kernel_h;
   // + 64 floats: the last vector of the last row reads up to L + (kw-1)/S - 1 past the row
@@ -69,12 +76,17 @@ inline void direct_rows_plan(Conv2dPlan* plan, int lanes) noexcept {
   plan->scratch_per_thread = floats * static_cast<std::int64_t>(sizeof(float));
 }
 
-// OIHW -> [cout_pad/MC][ci][ky][kx][MC], zero past C_out.
+// OIHW -> [cout_pad/MC][ci][ky][kx'][MC], zero past C_out, where kx' runs over the even taps
+// and then the odd ones for stride_w 2 (kx = 0, 2, 4, 6, 1, 3, 5): the order the kernel visits
+// the two phase rows in, so its inner loop is two pointer increments.
 inline void direct_rows_pack_weights(const Conv2dPlan& plan, const float* w, float* dst) noexcept {
-  const std::int64_t mc = plan.dr_mc, K = plan.K;
+  const Conv2dParams& p = plan.p;
+  const std::int64_t mc = plan.dr_mc, K = plan.K, kw = p.kernel_w, sw = p.stride_w;
   for (std::int64_t c0 = 0; c0 < plan.cout_pad; c0 += mc)
-    for (std::int64_t k = 0; k < K; ++k)
-      for (std::int64_t m = 0; m < mc; ++m) *dst++ = c0 + m < plan.p.C_out ? w[(c0 + m) * K + k] : 0.0f;
+    for (std::int64_t r = 0; r < p.C_in * p.kernel_h; ++r)  // (ci, ky)
+      for (std::int64_t ph = 0; ph < sw; ++ph)
+        for (std::int64_t kx = ph; kx < kw; kx += sw)
+          for (std::int64_t m = 0; m < mc; ++m) *dst++ = c0 + m < p.C_out ? w[(c0 + m) * K + r * kw + kx] : 0.0f;
 }
 
 #if LUODI_HAS_XSIMD
@@ -84,8 +96,10 @@ template <class Arch>
 struct DirectRowsTile {
   static constexpr int L = static_cast<int>(simd::fbatch<Arch>::size);
   static constexpr int MC = direct_rows_mc(L);
-  // MC x NV accumulators + NV loaded inputs: 8 x 2 + 2 of 32 zmm; 4 x 3 + 3 of 16 ymm/xmm.
-  static constexpr int NV = L >= 16 ? 2 : 3;
+  // MC x NV accumulators + NV loaded inputs + a broadcast: 8 x 2 + 2 + 1 of 32 zmm; 4 x 2 + 2 + 1
+  // of 16 ymm/xmm. (Measured on Zen 4, avx2: NV = 3 (16 registers, no slack) ran the 7x7/2 stem
+  // at half the speed of NV = 2, 4.9 ms against 2.4 ms.)
+  static constexpr int NV = 2;
 };
 
 // One block: MC output channels x NV vectors at output row `y` (channel co0, column x; channels
@@ -108,20 +122,23 @@ LUODI_ALWAYS_INLINE void direct_rows_block(const float* in, std::int64_t cs, std
   }
   for (int ci = 0; ci < cin; ++ci) {
     for (int ky = 0; ky < kh; ++ky) {
-      const float* row = in + ci * cs + ky * rp;
-      for (int kx = 0; kx < kw; ++kx, w += MC) {
-        const float* src = row + (kx % S) * Wq + kx / S;
-        B v[NV];
+#pragma GCC unroll 2
+      for (int ph = 0; ph < S; ++ph) {  // tap kx = ph + S*t reads phase row ph at column t
+        const float* src = in + ci * cs + ky * rp + ph * Wq;
+        const float* end = src + (kw - ph + S - 1) / S;
+        for (; src < end; ++src, w += MC) {
+          B v[NV];
 #pragma GCC unroll 4
-        for (int j = 0; j < NV; ++j) {
-          v[j] = B::load_unaligned(src + j * L);
-          dw_pin_register(v[j]);
-        }
+          for (int j = 0; j < NV; ++j) {
+            v[j] = B::load_unaligned(src + j * L);
+            dw_pin_register(v[j]);
+          }
 #pragma GCC unroll 8
-        for (int m = 0; m < MC; ++m) {
-          const B wb(w[m]);
+          for (int m = 0; m < MC; ++m) {
+            const B wb(w[m]);
 #pragma GCC unroll 4
-          for (int j = 0; j < NV; ++j) acc[m][j] = xsimd::fma(wb, v[j], acc[m][j]);
+            for (int j = 0; j < NV; ++j) acc[m][j] = xsimd::fma(wb, v[j], acc[m][j]);
+          }
         }
       }
     }
@@ -239,6 +256,11 @@ void direct_rows_image_rows_act(const Conv2dPlan& plan, const float* x, const fl
     direct_rows_image_rows<Arch, S, ActivationKind::Relu>(plan, x, w, bias, y, res, buf, oy0, oy1, ActivationKind::Identity);
   else if (act == ActivationKind::Clip)
     direct_rows_image_rows<Arch, S, ActivationKind::Clip>(plan, x, w, bias, y, res, buf, oy0, oy1, ActivationKind::Identity);
+  else if (act == ActivationKind::HardSwish)
+    direct_rows_image_rows<Arch, S, ActivationKind::HardSwish>(plan, x, w, bias, y, res, buf, oy0, oy1,
+                                                               ActivationKind::Identity);
+  else if (act == ActivationKind::Silu)
+    direct_rows_image_rows<Arch, S, ActivationKind::Silu>(plan, x, w, bias, y, res, buf, oy0, oy1, ActivationKind::Identity);
   else
     direct_rows_image_rows<Arch, S, ActivationKind::Identity>(plan, x, w, bias, y, res, buf, oy0, oy1, act);
 }
