@@ -11,7 +11,8 @@
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
 // Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise)
-// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2). conv2d_plan picks one
+// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DirectRows
+// (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
 #pragma once
@@ -134,8 +135,14 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
   // Few input channels (the stem): direct beats im2col GEMM, whose K = C_in*kh*kw is too short
-  // to pay for the packing (docs/performance.md: 1.7-3x on avx512f and avx2 at 224x224).
-  if (lanes >= 8 && conv2d_algo_applies(p, Conv2dAlgo::DirectRows)) return Conv2dAlgo::DirectRows;
+  // to pay for the packing (docs/performance.md: 1.6-3x on avx512f and avx2, 1.25-1.7x on sse2,
+  // at 224x224). Not measured on NEON (no Arm hardware here), so not chosen there yet.
+#if defined(__aarch64__) || defined(__arm__)
+  constexpr int direct_min_lanes = 8;
+#else
+  constexpr int direct_min_lanes = 4;
+#endif
+  if (lanes >= direct_min_lanes && conv2d_algo_applies(p, Conv2dAlgo::DirectRows)) return Conv2dAlgo::DirectRows;
   if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
     const int m = wino_choose(Ho, Wo, cin_g, cout_g);
     if (m == 4) return Conv2dAlgo::Winograd43;
