@@ -21,9 +21,9 @@
 // output rows at a time so it stays in L1/L2), so there are no edge cases in the inner loop: the
 // row tail computes a whole vector and stores the valid lanes with a mask.
 //
-// Output side: bias is the accumulators' start value; the residual is added and identity, relu
-// or clip applied in registers before the (masked) store. Other activations run over each output
-// row right after, while it is in L1.
+// Output side: bias is the accumulators' start value; the residual is added and identity, relu,
+// clip, hardswish or silu (the stems' activations) applied in registers before the (masked)
+// store. Other activations run over each output row right after, while it is in L1.
 //
 // Threads split the (image, strip of output rows) items; every output is computed by one thread
 // in the same order whatever the thread count, so the result does not depend on it.
@@ -39,7 +39,9 @@
 namespace luodi {
 namespace kernels {
 
-// The largest C_in and kernel side the kernel takes (conv2d_algo_applies).
+// The largest C_in and kernel side the kernel takes (conv2d_algo_applies). The kernel itself has
+// no C_in limit; 4 is where it was measured and tested (docs/performance.md: at stride 2 it stays
+// ahead of im2col GEMM well beyond, at 3x3 stride 1 Winograd overtakes it from C_in = 8).
 inline constexpr std::int64_t kDirectRowsMaxCin = 4;
 inline constexpr std::int64_t kDirectRowsMaxK = 7;
 // Output rows per strip of padded input rows: as many (up to kDirectRowsMaxStrip) as keep the
