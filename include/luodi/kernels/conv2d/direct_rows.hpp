@@ -100,7 +100,8 @@ struct DirectRowsTile {
   static constexpr int MC = direct_rows_mc(L);
   // MC x NV accumulators + NV loaded inputs + a broadcast: 8 x 2 + 2 + 1 of 32 zmm; 4 x 2 + 2 + 1
   // of 16 ymm/xmm. (Measured on Zen 4, avx2: NV = 3 (16 registers, no slack) ran the 7x7/2 stem
-  // at half the speed of NV = 2, 4.9 ms against 2.4 ms.)
+  // at half the speed of NV = 2, 4.9 ms against 2.4 ms. On avx512f NV = 3, and tap loops fully
+  // unrolled for kernel widths 3 and 7, measured within noise of this, so neither is kept.)
   static constexpr int NV = 2;
 };
 
