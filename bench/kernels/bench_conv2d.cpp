@@ -26,6 +26,7 @@ struct Layer {
   const char* name;
   int cin, hw, cout, k, stride, groups;
   bool residual;
+  int act = -1;  // an ActivationKind; -1: relu, or clip (relu6) for depthwise (params_of)
 };
 
 // pad = k/2 everywhere, as these networks use.
@@ -39,6 +40,10 @@ const Layer kLayers[] = {
     {"r18_3x3s2_28_128_256", 128, 28, 256, 3, 2, 1, false},
     {"r18_3x3s2_14_256_512", 256, 14, 512, 3, 2, 1, false},
     {"r18_7x7s2_224_3_64", 3, 224, 64, 7, 2, 1, false},
+    // the other stems: 3x3 stride 2 over the 3-channel image with their networks' activations
+    {"mnv2_3x3s2_224_3_32", 3, 224, 32, 3, 2, 1, false, static_cast<int>(ActivationKind::Clip)},
+    {"mnv3_3x3s2_224_3_16", 3, 224, 16, 3, 2, 1, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"effb0_3x3s2_224_3_32", 3, 224, 32, 3, 2, 1, false, static_cast<int>(ActivationKind::Silu)},
     // ResNet-50 1x1
     {"r50_1x1_56_256_64", 256, 56, 64, 1, 1, 1, false},
     {"r50_1x1_56_64_256", 64, 56, 256, 1, 1, 1, true},
@@ -99,6 +104,10 @@ Conv2dParams params_of(const Layer& l) {
   p.has_residual = l.residual;
   p.activation = l.residual ? ActivationKind::Relu : (l.groups > 1 ? ActivationKind::Clip : ActivationKind::Relu);
   p.act_params = l.groups > 1 ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+  if (l.act >= 0) {
+    p.activation = static_cast<ActivationKind>(l.act);
+    p.act_params = activation_defaults(p.activation);
+  }
   return p;
 }
 

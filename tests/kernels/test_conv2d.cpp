@@ -397,6 +397,94 @@ TEST_CASE("conv2d: depthwise rows at widths around the register blocks, batch, m
   MESSAGE(ran << " fast-path runs");
 }
 
+// DirectRows (few input channels): one algorithm on every ISA against the reference.
+int check_algo(const Conv2dParams& p, Conv2dAlgo algo, std::uint32_t seed, int* ran) {
+  REQUIRE_MESSAGE(validate(p).ok(), describe(p) << ": " << validate(p).message());
+  const Data d = make_data(p, seed);
+  Conv2dPlan rplan;
+  REQUIRE(conv2d_plan_with(p, Isa::scalar, Conv2dAlgo::Reference, &rplan).ok());
+  const auto want = run_conv(rplan, 0, d.x, d.w, d.b, d.r);
+  const auto mag = magnitude(p, d.x, d.w, d.b, d.r);
+  const std::int64_t K = (p.C_in / p.groups) * p.kernel_h * p.kernel_w;
+  int bad = 0;
+  for (Isa isa : luodi_test::simd_isas()) {
+    Conv2dPlan plan;
+    const Status s = conv2d_plan_with(p, isa, algo, &plan);
+    REQUIRE_MESSAGE(s.ok(), isa_name(isa) << " " << describe(p) << ": " << s.message());
+    const auto got = run_conv(plan, 0, d.x, d.w, d.b, d.r);
+    bad += compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(algo) + " " + describe(p), got, want, mag, K, p, 1.0);
+    ++*ran;
+  }
+  return bad;
+}
+
+// direct_rows keeps MC = 8 (AVX-512) or 4 output channels x NV = 2 or 3 vectors (L = 16, 8, 4
+// lanes) in registers, then single vectors, then a masked tail; stride 2 reads even/odd phase
+// rows; the input is built a strip of 4 output rows at a time. So: output widths around L and
+// NV*L for every L, channel counts around MC, rows around the strip, every kernel size 1..7
+// (square and not), stride 1 and 2 on each axis, pads 0..k (also asymmetric and past the kernel
+// radius), C_in 1..4, batch 2, every activation with a sum bound, residual or not, no bias.
+TEST_CASE("conv2d: direct rows (few input channels) at odd widths, channels, kernels, pads, strides") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 3100;
+  const std::int64_t widths[] = {1, 3, 4, 5, 7, 8, 9, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33, 48, 50, 67};
+  const std::int64_t couts[] = {1, 3, 4, 5, 7, 8, 9, 12, 16, 17};
+  int i = 0;
+  for (std::int64_t k = 1; k <= 7; ++k)
+    for (std::int64_t s : {1, 2})
+      for (std::int64_t cin = 1; cin <= 4; ++cin, ++i) {
+        const std::int64_t wo = widths[(i * 7 + k) % 21], ho = 1 + (i * 5 + cin) % 10;
+        const std::int64_t kw = (i % 5 == 4) ? (k % 7) + 1 : k;  // some non-square kernels
+        Conv2dParams p = conv(1 + (i % 3 == 0), cin, 1, 1, couts[i % 10], k, kw, s, 0);
+        p.stride_w = (i % 7 == 3) ? 3 - s : s;  // and unequal strides
+        p.pad_top = (i % 4 == 0) ? 0 : k / 2;
+        p.pad_bottom = (i % 3 == 1) ? k : (k - 1) / 2;  // also past the kernel radius
+        p.pad_left = (i % 2) ? kw / 2 : (kw - 1) / 2 + (i % 3 == 2);
+        p.pad_right = (i % 5 == 0) ? 0 : kw / 2;
+        // input size giving (ho, wo) outputs, plus up to stride-1 unused rows/columns
+        p.H = (ho - 1) * p.stride_h + k - p.pad_top - p.pad_bottom + (i % p.stride_h);
+        p.W = (wo - 1) * p.stride_w + kw - p.pad_left - p.pad_right + (i % p.stride_w);
+        if (p.H < 1) p.H = 1;
+        if (p.W < 1) p.W = 1;
+        if (conv2d_out_h(p) < 1 || conv2d_out_w(p) < 1) continue;
+        p.has_residual = (i % 3) != 1;
+        p.has_bias = (i % 11) != 5;
+        p.activation = (i % 3 == 0) ? ActivationKind::Relu : (i % 3 == 1 ? ActivationKind::Clip : ActivationKind::Identity);
+        p.act_params = p.activation == ActivationKind::Clip ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+        bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
+      }
+  // every output width 1..70 once (3x3 stride 2 and 7x7 stride 2, the stems)
+  for (std::int64_t wo = 1; wo <= 70; ++wo) {
+    const std::int64_t k = (wo % 2) ? 3 : 7, pad = k / 2;
+    Conv2dParams p = conv(1, 3, 1, 1, (wo % 3) ? 8 : 19, k, k, 2, pad);
+    p.W = 2 * wo - (wo % 2);
+    p.H = 5 + (wo % 4);
+    p.activation = ActivationKind::Relu;
+    bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
+  }
+  // every activation (in registers or in the pass after each row), with and without residual
+  for (int a = 0; a < kActivationCount; ++a) {
+    const auto act = static_cast<ActivationKind>(a);
+    if (!luodi_test::act_has_sum_bound(act)) continue;
+    for (bool res : {false, true}) {
+      Conv2dParams p = conv(2, 3, 13, 37, 11, 3, 3, 2, 1);
+      p.has_residual = res;
+      p.activation = act;
+      p.act_params = activation_defaults(act);
+      if (act == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+      bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
+    }
+  }
+  // a ResNet-like stem at reduced size: 7x7 stride 2 pad 3, 3 -> 64, many strips
+  {
+    Conv2dParams p = conv(1, 3, 45, 53, 64, 7, 7, 2, 3);
+    p.activation = ActivationKind::Relu;
+    bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  MESSAGE(ran << " direct_rows runs");
+}
+
 TEST_CASE("conv2d: Winograd F(4x4,3x3) at odd sizes around its 4x4 tiles") {
   int ran = 0, bad = 0;
   std::uint32_t seed = 1700;
@@ -426,7 +514,8 @@ TEST_CASE("conv2d: Winograd F(4x4,3x3) at odd sizes around its 4x4 tiles") {
 TEST_CASE("conv2d: results do not depend on the thread count") {
   const Conv2dParams shapes[] = {conv(1, 16, 14, 15, 40, 3, 3, 1, 1), conv(2, 24, 9, 9, 30, 1, 1),
                                  conv(1, 12, 13, 12, 12, 3, 3, 2, 1, 1, 12), conv(1, 64, 5, 5, 96, 3, 3, 1, 1),
-                                 conv(2, 7, 11, 37, 7, 3, 3, 1, 1, 1, 7), conv(1, 5, 13, 35, 5, 5, 5, 2, 2, 1, 5)};
+                                 conv(2, 7, 11, 37, 7, 3, 3, 1, 1, 1, 7), conv(1, 5, 13, 35, 5, 5, 5, 2, 2, 1, 5),
+                                 conv(2, 3, 29, 41, 20, 7, 7, 2, 3), conv(1, 2, 9, 19, 9, 3, 3, 1, 1)};
   for (const Conv2dParams& p : shapes) {
     const Data d = make_data(p, 77);
     for (Isa isa : luodi_test::available_isas())

@@ -11,7 +11,8 @@
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
 // Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise)
-// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2). conv2d_plan picks one
+// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DirectRows
+// (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
 #pragma once
@@ -25,6 +26,7 @@
 #include "../gemm/gemm.hpp"
 #include "depthwise.hpp"
 #include "depthwise_rows.hpp"
+#include "direct_rows.hpp"
 #include "gemm_path.hpp"
 #include "params.hpp"
 #include "plan.hpp"
@@ -61,7 +63,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -71,7 +73,8 @@ struct Conv2dFamily {
                                   {nullptr, nullptr, &simd_impl::conv2d_run_gemm<Arch>,
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
-                                   &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>()}};
+                                   &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>(),
+                                   &simd_impl::conv2d_run_direct_rows<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -102,6 +105,10 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
              p.dilation_h == 1 && p.dilation_w == 1;
     case Conv2dAlgo::DepthwiseSmall:
       return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && conv2d_out_w(p) <= 16 && (p.stride_w == 1 || p.W <= 32);
+    case Conv2dAlgo::DirectRows:
+      return p.groups == 1 && p.C_in <= kDirectRowsMaxCin && p.kernel_h <= kDirectRowsMaxK && p.kernel_w <= kDirectRowsMaxK &&
+             (p.stride_h == 1 || p.stride_h == 2) && (p.stride_w == 1 || p.stride_w == 2) && p.dilation_h == 1 &&
+             p.dilation_w == 1;
   }
   return false;
 }
@@ -127,6 +134,15 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall)) return Conv2dAlgo::DepthwiseSmall;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
+  // Few input channels (the stem): direct beats im2col GEMM, whose K = C_in*kh*kw is too short
+  // to pay for the packing (docs/performance.md: 1.6-3x on avx512f and avx2, 1.25-1.7x on sse2,
+  // at 224x224). Not measured on NEON (no Arm hardware here), so not chosen there yet.
+#if defined(__aarch64__) || defined(__arm__)
+  constexpr int direct_min_lanes = 8;
+#else
+  constexpr int direct_min_lanes = 4;
+#endif
+  if (lanes >= direct_min_lanes && conv2d_algo_applies(p, Conv2dAlgo::DirectRows)) return Conv2dAlgo::DirectRows;
   if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
     const int m = wino_choose(Ho, Wo, cin_g, cout_g);
     if (m == 4) return Conv2dAlgo::Winograd43;
@@ -224,6 +240,10 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       dw_plan(&plan);
       weight_floats = plan.group_floats;
       break;
+    case Conv2dAlgo::DirectRows:
+      direct_rows_plan(&plan, k.lanes);
+      weight_floats = plan.group_floats;
+      break;
   }
   plan.bias_offset = detail::conv_bytes(weight_floats) / static_cast<std::int64_t>(sizeof(float));
   plan.packed_bytes = detail::conv_bytes(plan.bias_offset + (p.has_bias ? p.C_out : 0));
@@ -279,6 +299,9 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
     case Conv2dAlgo::DepthwiseRows:
     case Conv2dAlgo::DepthwiseSmall:
       dw_pack_weights(plan, w, dst);
+      break;
+    case Conv2dAlgo::DirectRows:
+      direct_rows_pack_weights(plan, w, dst);
       break;
   }
   if (p.has_bias && bias) std::memcpy(dst + plan.bias_offset, bias, static_cast<std::size_t>(p.C_out) * sizeof(float));

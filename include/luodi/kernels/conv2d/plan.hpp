@@ -19,7 +19,8 @@ namespace kernels {
   X(Depthwise, "depthwise")        /* groups == C_in: one plane at a time */                     \
   X(Winograd23, "winograd_f23")    /* 3x3 stride 1: F(2x2, 3x3), for small planes */             \
   X(DepthwiseRows, "depthwise_rows") /* groups == C_in, 3x3/5x5, stride 1/2: register-blocked rows */ \
-  X(DepthwiseSmall, "depthwise_small") /* the same, output rows <= 16 wide: one vector per row (AVX-512) */
+  X(DepthwiseSmall, "depthwise_small") /* the same, output rows <= 16 wide: one vector per row (AVX-512) */ \
+  X(DirectRows, "direct_rows")     /* groups == 1, C_in <= 4 (the stem), kernel <= 7, stride 1/2: direct, rows in vectors */
 
 enum class Conv2dAlgo : std::uint8_t {
 #define LUODI_X(e, name) e,
@@ -64,6 +65,9 @@ struct Conv2dPlan {
   // Depthwise
   std::int64_t dw_multiplier;     // C_out / C_in
   std::int64_t dw_plane_h, dw_plane_w, dw_phase_floats;  // padded (and stride-split) input planes
+  // DirectRows: output channels per register block, output rows per strip, padded input rows
+  // per strip and floats per padded row (both stride phases)
+  std::int64_t dr_mc, dr_strip_rows, dr_rows, dr_row_floats;
 };
 
 }  // namespace kernels
