@@ -116,6 +116,25 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NRV; ++v) acc[i][v] = B(0.0f);
+  // Ask for the C tile (and the residual tile) now, so that the epilogue does not wait for them:
+  // a tile is MR rows far apart in memory, which the hardware prefetchers do not follow when
+  // consecutive calls walk down the rows of a column panel.
+  if (n_valid == NR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NRV; ++v) __builtin_prefetch(c + i * ldc + v * L, 1, 3);
+      __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+    }
+    if ((flags & kUkFinal) && ep.residual) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) __builtin_prefetch(ep.residual + i * ep.ld_residual + v * L, 0, 3);
+        __builtin_prefetch(ep.residual + i * ep.ld_residual + NR - 1, 0, 3);
+      }
+    }
+  }
 
   if (A_ROWMAJOR) {
     const float* ar[MR];
