@@ -169,7 +169,7 @@ int register_all() {
         benchmark::RegisterBenchmark(name.c_str(), BM_conv, l, plan)->Unit(benchmark::kMicrosecond);
         // Research: LUODI_BENCH_CONV_BLK="kc:mc:nc,kc:mc:nc" adds the gemm algorithm with each
         // cache blocking (0 keeps the planned value), to sweep blocking in one interleaved run.
-        if (plan.algo == Conv2dAlgo::Gemm)
+        if (plan.algo == Conv2dAlgo::Gemm || plan.algo == Conv2dAlgo::GemmT)
           if (const char* env = std::getenv("LUODI_BENCH_CONV_BLK")) {
             for (const char* q = env; *q;) {
               long kc = 0, mc = 0, nc = 0;
@@ -179,10 +179,14 @@ int register_all() {
               if (*q == ',') ++q;
               Conv2dPlan v = plan;
               if (kc > 0) v.kc = kc;
-              if (mc > 0) v.mc = mc;
+              if (mc > 0) v.mc = (mc + plan.mr - 1) / plan.mr * plan.mr;
               if (nc > 0) v.nc = (nc + plan.nr - 1) / plan.nr * plan.nr;
-              v.scratch_per_thread = static_cast<std::int64_t>(v.kc * v.nc * 4 + 64);
-              const std::string vn = std::string("conv/") + l.name + "/gemm@" + std::to_string(kc) + "," +
+              const std::int64_t ppad = (plan.out_h * plan.out_w + plan.mr - 1) / plan.mr * plan.mr;
+              v.scratch_per_thread = plan.algo == Conv2dAlgo::Gemm
+                                         ? static_cast<std::int64_t>(v.kc * v.nc * 4 + 64)
+                                         : (ppad * v.kc + ppad * l.k * l.k + 64) * 4;  // GemmT: only kc applies
+              const std::string vn = std::string("conv/") + l.name + "/" + conv2d_algo_name(plan.algo) + "@" +
+                                     std::to_string(kc) + "," +
                                      std::to_string(mc) + "," + std::to_string(nc) + "/" + isa_name(isa);
               benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
             }

@@ -115,9 +115,9 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A
             const float* ap = A.a + i * A.row_step + k0 * A.k_step;
             const std::int64_t astride = A.row_major ? A.row_step : A.k_step;
             if (A.row_major)
-              gemm_ukernel_m<Arch, NRV, true>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
+              gemm_ukernel_mn<Arch, NRV, true>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
             else
-              gemm_ukernel_m<Arch, NRV, false>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
+              gemm_ukernel_mn<Arch, NRV, false>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
           }
         }
       }
