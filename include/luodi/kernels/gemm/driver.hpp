@@ -3,8 +3,8 @@
 //
 //   for each NC block of columns
 //     for each KC block of K            B block packed (or already packed) as NR-wide panels
-//       for each NR panel of the block  that kc x NR panel stays in L1 ...
-//         for each MR block of rows     ... while the A rows stream from L2
+//       for each NR panel of the block  that kc x NR panel stays in L1 (or, for Conv2D's
+//         for each MR block of rows     kc = 512, streams from L2) while the A rows stream
 //           micro-kernel (first K block stores, later ones accumulate, the last one runs
 //                         the epilogue)
 //
