@@ -9,6 +9,7 @@
 #include <luodi/kernels/conv2d/conv2d.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -50,6 +51,22 @@ const Layer kLayers[] = {
     {"r50_1x1_28_512_128", 512, 28, 128, 1, 1, 1, false},
     {"r50_1x1_14_1024_256", 1024, 14, 256, 1, 1, 1, false},
     {"r50_1x1_7_2048_512", 2048, 7, 512, 1, 1, 1, false},
+    // ResNet-50 bottleneck conv3 (1x1 expand, the block's residual add and relu fused)
+    {"r50_1x1_28_128_512r", 128, 28, 512, 1, 1, 1, true},
+    {"r50_1x1_14_256_1024r", 256, 14, 1024, 1, 1, 1, true},
+    {"r50_1x1_7_512_2048r", 512, 7, 2048, 1, 1, 1, true},
+    // ResNet-50 first conv1 of a stage (from the previous stage's width)
+    {"r50_1x1_56_256_128", 256, 56, 128, 1, 1, 1, false},
+    {"r50_1x1_28_512_256", 512, 28, 256, 1, 1, 1, false},
+    {"r50_1x1_14_1024_512", 1024, 14, 512, 1, 1, 1, false},
+    // ResNet-50 (v1.5) downsample: 1x1 stride 2
+    {"r50_1x1s2_56_256_512", 256, 56, 512, 1, 2, 1, false},
+    {"r50_1x1s2_28_512_1024", 512, 28, 1024, 1, 2, 1, false},
+    {"r50_1x1s2_14_1024_2048", 1024, 14, 2048, 1, 2, 1, false},
+    // ResNet-50 (v1.5) 3x3 stride 2 (layerN.0.conv2)
+    {"r50_3x3s2_56_128", 128, 56, 128, 3, 2, 1, false},
+    {"r50_3x3s2_28_256", 256, 28, 256, 3, 2, 1, false},
+    {"r50_3x3s2_14_512", 512, 14, 512, 3, 2, 1, false},
     // MobileNetV2 1x1 expand / project
     {"mnv2_1x1_112_32_16", 32, 112, 16, 1, 1, 1, false},
     {"mnv2_1x1_112_16_96", 16, 112, 96, 1, 1, 1, false},
@@ -159,6 +176,30 @@ int register_all() {
         const std::string name = std::string("conv/") + l.name + "/" + conv2d_algo_name(plan.algo) +
                                  (plan.algo == autoplan.algo ? "*" : "") + "/" + isa_name(isa);
         benchmark::RegisterBenchmark(name.c_str(), BM_conv, l, plan)->Unit(benchmark::kMicrosecond);
+        // Research: LUODI_BENCH_CONV_BLK="kc:mc:nc,kc:mc:nc" adds the gemm algorithm with each
+        // cache blocking (0 keeps the planned value), to sweep blocking in one interleaved run.
+        if (plan.algo == Conv2dAlgo::Gemm || plan.algo == Conv2dAlgo::GemmT)
+          if (const char* env = std::getenv("LUODI_BENCH_CONV_BLK")) {
+            for (const char* q = env; *q;) {
+              long kc = 0, mc = 0, nc = 0;
+              int used = 0;
+              if (std::sscanf(q, "%ld:%ld:%ld%n", &kc, &mc, &nc, &used) != 3) break;
+              q += used;
+              if (*q == ',') ++q;
+              Conv2dPlan v = plan;
+              if (kc > 0) v.kc = kc;
+              if (mc > 0) v.mc = (mc + plan.mr - 1) / plan.mr * plan.mr;
+              if (nc > 0) v.nc = (nc + plan.nr - 1) / plan.nr * plan.nr;
+              const std::int64_t ppad = (plan.out_h * plan.out_w + plan.mr - 1) / plan.mr * plan.mr;
+              v.scratch_per_thread = plan.algo == Conv2dAlgo::Gemm
+                                         ? static_cast<std::int64_t>(v.kc * v.nc * 4 + 64)
+                                         : (ppad * v.kc + ppad * l.k * l.k + 64) * 4;  // GemmT: only kc applies
+              const std::string vn = std::string("conv/") + l.name + "/" + conv2d_algo_name(plan.algo) + "@" +
+                                     std::to_string(kc) + "," +
+                                     std::to_string(mc) + "," + std::to_string(nc) + "/" + isa_name(isa);
+              benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
+            }
+          }
       }
     }
   }

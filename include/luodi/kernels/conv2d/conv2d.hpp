@@ -208,10 +208,19 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       plan.cout_pad = detail::conv_round_up(plan.cout_g, k.mr);
       plan.group_floats = plan.cout_pad * plan.K;
       weight_floats = plan.group_floats * p.groups;
-      plan.kc = (16 * 1024) / (4 * k.nr);
-      plan.mc = 1 << 30;  // the packed weights of a K block stay in L2 (<= 1 MiB for <= 1024 Cout)
-      plan.nc = detail::conv_round_up(P < 512 ? P : 512, k.nr);
-      plan.scratch_per_thread = detail::conv_bytes(plan.kc * plan.nc);
+      // K up to 512 in one block (no C reload), 64 output channels per A block, and a B block
+      // (kc x nc packed pixels) of about 128 KiB, 128..256 pixels wide, so that the B block,
+      // the A block and the C/residual rows they produce stay in L2 together. Measured on
+      // avx512f (bench_conv2d LUODI_BENCH_CONV_BLK sweep; docs/performance.md) against the
+      // previous kc = 128, all channels, nc = 512: 5-15% faster on the ResNet-50 1x1 and
+      // stride-2 layers; level on avx2.
+      plan.kc = 512;
+      plan.mc = detail::conv_round_up(64, k.mr);  // A is packed panels: a multiple of MR
+      const std::int64_t kc_eff = (plan.K + (plan.K + plan.kc - 1) / plan.kc - 1) / ((plan.K + plan.kc - 1) / plan.kc);
+      std::int64_t nc = 32768 / kc_eff;
+      nc = nc < 128 ? 128 : (nc > 256 ? 256 : nc);
+      plan.nc = detail::conv_round_up(P < nc ? P : nc, k.nr);
+      plan.scratch_per_thread = detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * plan.nc);
       break;
     }
     case Conv2dAlgo::GemmT: {
@@ -225,7 +234,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       const std::int64_t P_pad = detail::conv_round_up(P, k.mr);
       // shared: the C^T buffer; per thread: the A panels of a K block and the pixel -> input
       // offset table they are gathered with
-      plan.scratch_shared = detail::conv_bytes(P_pad * plan.cout_pad);
+      plan.scratch_shared = detail::conv_bytes(P_pad * conv2d_gemm_t_ldc(plan.cout_pad));
       plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc) + detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
       break;
     }

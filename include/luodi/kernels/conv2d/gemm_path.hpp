@@ -101,7 +101,7 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
   const std::int64_t P = plan.out_h * plan.out_w;  // pixels: the M of this GEMM
   const std::int64_t P_pad = (P + MR - 1) / MR * MR;
   const std::int64_t K = plan.K, HW = p.H * p.W;
-  const std::int64_t ldct = plan.cout_pad;
+  const std::int64_t ldct = conv2d_gemm_t_ldc(plan.cout_pad);
   float* ct = static_cast<float*>(scratch);  // shared: [P_pad][cout_pad], threads own columns
   const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
   float* slots = ct + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float));

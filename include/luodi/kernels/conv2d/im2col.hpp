@@ -19,6 +19,55 @@ namespace luodi {
 namespace kernels {
 namespace simd_impl {
 
+// out[q] = r[2q] for q < n: the columns a stride-2 tap reads from one input row. Reads nothing
+// past r[2n - 2] (the row may end the input). Vectorised on AVX-512 (two loads and a two-source
+// permute per 16 outputs, masked at the end) and AVX2 (a shuffle and a lane permute per 8):
+// the scalar loop made the panel packing 15-25% of 1x1 and 3x3 stride-2 layers.
+template <class Arch, class Enable = void>
+struct Stride2Copy {
+  static LUODI_ALWAYS_INLINE void run(const float* r, float* out, std::int64_t n) noexcept {
+    for (std::int64_t q = 0; q < n; ++q) out[q] = r[2 * q];
+  }
+};
+#if defined(__AVX512F__)
+template <>
+struct Stride2Copy<xsimd::avx512f> {
+  static LUODI_ALWAYS_INLINE void run(const float* r, float* out, std::int64_t n) noexcept {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    std::int64_t q = 0;
+    for (; q + 16 <= n; q += 16) {
+      const __m512 lo = _mm512_loadu_ps(r + 2 * q);
+      const __m512 hi = _mm512_maskz_loadu_ps(static_cast<__mmask16>(0x7fff), r + 2 * q + 16);
+      _mm512_storeu_ps(out + q, _mm512_permutex2var_ps(lo, even, hi));
+    }
+    if (q < n) {
+      const unsigned m = static_cast<unsigned>(n - q), need = 2 * m - 1;  // inputs read
+      const __mmask16 mlo = static_cast<__mmask16>(need >= 16 ? 0xffffu : (1u << need) - 1u);
+      const __mmask16 mhi = static_cast<__mmask16>(need > 16 ? (1u << (need - 16)) - 1u : 0u);
+      const __m512 lo = _mm512_maskz_loadu_ps(mlo, r + 2 * q);
+      const __m512 hi = _mm512_maskz_loadu_ps(mhi, r + 2 * q + 16);
+      _mm512_mask_storeu_ps(out + q, static_cast<__mmask16>((1u << m) - 1u), _mm512_permutex2var_ps(lo, even, hi));
+    }
+  }
+};
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+template <>
+struct Stride2Copy<xsimd::fma3<xsimd::avx2>> {
+  static LUODI_ALWAYS_INLINE void run(const float* r, float* out, std::int64_t n) noexcept {
+    const __m256i seven = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, -1, 0);
+    std::int64_t q = 0;
+    for (; q + 8 <= n; q += 8) {
+      const __m256 lo = _mm256_loadu_ps(r + 2 * q);
+      const __m256 hi = _mm256_maskload_ps(r + 2 * q + 8, seven);
+      const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));  // lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6
+      _mm256_storeu_ps(out + q, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
+    }
+    for (; q < n; ++q) out[q] = r[2 * q];
+  }
+};
+#endif
+
 // x points at the first input channel of the group in this image.
 template <class Arch, int PW>
 void pack_im2col_panels(const Conv2dPlan& plan, const float* x, std::int64_t k0, std::int64_t kc, std::int64_t j0,
@@ -76,8 +125,26 @@ void pack_im2col_panels(const Conv2dPlan& plan, const float* x, std::int64_t k0,
             for (; s < b; ++s) d[t + s] = row[ix0 + s];
             for (; s < seg; ++s) d[t + s] = 0.0f;
           } else {
-            std::int64_t ix = ix0;
-            for (std::int64_t s = 0; s < seg; ++s, ix += sw) d[t + s] = (ix >= 0 && ix < W) ? row[ix] : 0.0f;
+            // strided: the same three parts, with the bounds worked out once per segment
+            // instead of tested per element (the per-element test was 15-25% of the time of
+            // 1x1 and 3x3 stride-2 layers)
+            std::int64_t a = ix0 < 0 ? (-ix0 + sw - 1) / sw : 0;
+            if (a > seg) a = seg;
+            std::int64_t b = ix0 < W ? (W - ix0 + sw - 1) / sw : 0;
+            if (b > seg) b = seg;
+            if (b < a) b = a;
+            std::int64_t s = 0;
+            for (; s < a; ++s) d[t + s] = 0.0f;
+            if (b > a) {
+              const float* r = row + (ix0 + a * sw);  // the first column inside the input
+              float* o = d + t + a;
+              if (sw == 2)
+                Stride2Copy<Arch>::run(r, o, b - a);
+              else
+                for (std::int64_t q = 0; q < b - a; ++q) o[q] = r[q * sw];
+              s = b;
+            }
+            for (; s < seg; ++s) d[t + s] = 0.0f;
           }
         }
         t += seg;

@@ -70,5 +70,10 @@ struct Conv2dPlan {
   std::int64_t dr_mc, dr_strip_rows, dr_rows, dr_row_floats;
 };
 
+// Row stride of GemmT's C^T buffer: cout_pad plus one cache line, so that the MR rows of a tile
+// do not all fall into the same L1 set when cout_pad * 4 is a multiple of 4 KiB (2048, 1024
+// channels: every row of a tile would alias).
+inline std::int64_t conv2d_gemm_t_ldc(std::int64_t cout_pad) noexcept { return cout_pad + 16; }
+
 }  // namespace kernels
 }  // namespace luodi

@@ -3,8 +3,8 @@
 //
 //   for each NC block of columns
 //     for each KC block of K            B block packed (or already packed) as NR-wide panels
-//       for each NR panel of the block  that kc x NR panel stays in L1 ...
-//         for each MR block of rows     ... while the A rows stream from L2
+//       for each NR panel of the block  that kc x NR panel stays in L1 (or, for Conv2D's
+//         for each MR block of rows     kc = 512, streams from L2) while the A rows stream
 //           micro-kernel (first K block stores, later ones accumulate, the last one runs
 //                         the epilogue)
 //
@@ -115,9 +115,9 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A
             const float* ap = A.a + i * A.row_step + k0 * A.k_step;
             const std::int64_t astride = A.row_major ? A.row_step : A.k_step;
             if (A.row_major)
-              gemm_ukernel_m<Arch, NRV, true>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
+              gemm_ukernel_mn<Arch, NRV, true>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
             else
-              gemm_ukernel_m<Arch, NRV, false>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
+              gemm_ukernel_mn<Arch, NRV, false>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
           }
         }
       }

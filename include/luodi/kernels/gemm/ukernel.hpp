@@ -105,17 +105,41 @@ LUODI_NOINLINE void uk_act_rows(ActivationKind k, const ActivationParams& p, flo
     }
 }
 
-template <class Arch, int MR, int NRV, bool A_ROWMAJOR>
+// PV is the width of the B panel in vectors (NRV by default): a narrower tile over the first NRV
+// vectors of a wider panel computes the last columns of a matrix whose width leaves a tail of at
+// most NRV vectors, with the same per-element arithmetic as the full tile.
+template <class Arch, int MR, int NRV, bool A_ROWMAJOR, int PV = NRV>
 void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a_stride, const float* LUODI_RESTRICT b,
                   float* c, std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr int L = static_cast<int>(B::size);
   constexpr int NR = NRV * L;
+  constexpr int BS = PV * L;  // floats per k row of the B panel
+  static_assert(PV >= NRV, "the tile cannot be wider than the B panel");
   B acc[MR][NRV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NRV; ++v) acc[i][v] = B(0.0f);
+  // Ask for the C tile (and the residual tile) now, so that the epilogue does not wait for them:
+  // a tile is MR rows far apart in memory, which the hardware prefetchers do not follow when
+  // consecutive calls walk down the rows of a column panel.
+  if (n_valid == NR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NRV; ++v) __builtin_prefetch(c + i * ldc + v * L, 1, 3);
+      __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+    }
+    if ((flags & kUkFinal) && ep.residual) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NRV; ++v) __builtin_prefetch(ep.residual + i * ep.ld_residual + v * L, 0, 3);
+        __builtin_prefetch(ep.residual + i * ep.ld_residual + NR - 1, 0, 3);
+      }
+    }
+  }
 
   if (A_ROWMAJOR) {
     const float* ar[MR];
@@ -131,7 +155,7 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
 #pragma GCC unroll 4
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
       }
-      b += NR;
+      b += BS;
     }
   } else {
     for (std::int64_t k = 0; k < kc; ++k) {
@@ -144,7 +168,7 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
 #pragma GCC unroll 4
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
       }
-      b += NR;
+      b += BS;
       a += a_stride;
     }
   }
@@ -260,16 +284,33 @@ template <class Arch, int NRV, bool A_ROWMAJOR>
 using GemmUkernelFn = void (*)(std::int64_t, const float*, std::int64_t, const float*, float*, std::int64_t, int,
                                const UkEpilogue&, int) noexcept;
 
-template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR>
+template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR, int PV = NRV>
 LUODI_ALWAYS_INLINE void gemm_ukernel_m(int m, std::int64_t kc, const float* a, std::int64_t a_stride, const float* b, float* c,
                                         std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags) noexcept {
   if constexpr (M >= 1) {
     if (m == M) {
-      gemm_ukernel<Arch, M, NRV, A_ROWMAJOR>(kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
+      gemm_ukernel<Arch, M, NRV, A_ROWMAJOR, PV>(kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
       return;
     }
-    gemm_ukernel_m<Arch, NRV, A_ROWMAJOR, M - 1>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
+    gemm_ukernel_m<Arch, NRV, A_ROWMAJOR, M - 1, PV>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
   }
+}
+
+// The same for a panel of NRV vectors whose valid columns (n_valid) may fit a 1-vector tile:
+// the last panel of a matrix whose width is not a multiple of NR then costs half (NRV = 2) of a
+// full tile instead of a full one (N = 196 = 6 x 32 + 4 on avx512f: 6.5 tiles instead of 7).
+template <class Arch, int NRV, bool A_ROWMAJOR>
+LUODI_ALWAYS_INLINE void gemm_ukernel_mn(int m, std::int64_t kc, const float* a, std::int64_t a_stride, const float* b,
+                                         float* c, std::int64_t ldc, int n_valid, const UkEpilogue& ep,
+                                         int flags) noexcept {
+  constexpr int L = static_cast<int>(simd::fbatch<Arch>::size);
+  if constexpr (NRV > 1) {
+    if (n_valid <= L) {
+      gemm_ukernel_m<Arch, 1, A_ROWMAJOR, GemmTile<Arch>::MR, NRV>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
+      return;
+    }
+  }
+  gemm_ukernel_m<Arch, NRV, A_ROWMAJOR>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
 }
 
 }  // namespace simd_impl
