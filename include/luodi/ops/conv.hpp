@@ -127,17 +127,17 @@ inline void same_pads(AutoPadMode mode, std::int64_t in, std::int64_t k, std::in
 struct ConvOpParams {
   kernels::Conv2dPlan plan;
 };
-// Every plan field conv2d_pack reads (conv2d.hpp, winograd.hpp, depthwise.hpp); the spatial
-// size and the cache blocking are not among them, so a re-plan for another width keeps the
-// packed weights unless the algorithm (or its padding) changes.
+// Every plan field conv2d_pack reads (conv2d.hpp, winograd.hpp, depthwise.hpp,
+// direct_rows.hpp); the spatial size and the cache blocking are not among them, so a re-plan for
+// another width keeps the packed weights unless the algorithm (or its padding) changes.
 struct ConvPackKey {
-  std::int64_t algo, isa, mr, nr, groups, cin_g, cout_g, kernel_h, kernel_w, K, cout_pad, group_floats, bias_offset,
-      packed_bytes, has_bias;
+  std::int64_t algo, isa, mr, nr, groups, cin_g, cout_g, kernel_h, kernel_w, stride_w, K, cout_pad, group_floats,
+      bias_offset, packed_bytes, has_bias, dr_mc;
 };
 inline ConvPackKey conv_pack_key(const kernels::Conv2dPlan& pl) noexcept {
   return ConvPackKey{static_cast<std::int64_t>(pl.algo), static_cast<std::int64_t>(pl.isa), pl.mr, pl.nr, pl.p.groups,
-                     pl.cin_g, pl.cout_g, pl.p.kernel_h, pl.p.kernel_w, pl.K, pl.cout_pad, pl.group_floats,
-                     pl.bias_offset, pl.packed_bytes, pl.p.has_bias ? 1 : 0};
+                     pl.cin_g, pl.cout_g, pl.p.kernel_h, pl.p.kernel_w, pl.p.stride_w, pl.K, pl.cout_pad,
+                     pl.group_floats, pl.bias_offset, pl.packed_bytes, pl.p.has_bias ? 1 : 0, pl.dr_mc};
 }
 inline void pack_conv(const void* params, const void* const* in, void* packed) noexcept {
   const kernels::Conv2dPlan& plan = static_cast<const ConvOpParams*>(params)->plan;

@@ -118,7 +118,7 @@ using PackFn = void (*)(const void* params, const void* const* in, void* packed)
 // equal keys mean equal layouts; an op that sets no key is never reused. The session checks
 // the rest itself: same node, same pack function, same packed_bytes, and every known input
 // derived from the model's constants alone (never from an input's shape).
-inline constexpr std::size_t kMaxPackKeyBytes = 128;
+inline constexpr std::size_t kMaxPackKeyBytes = 160;
 struct PackKey {
   std::uint32_t size = 0;  // 0: no key, not reusable
   std::uint32_t reserved = 0;
