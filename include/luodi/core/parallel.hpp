@@ -70,4 +70,21 @@ void parallel_for(std::int64_t n, F&& fn, Executor* executor = nullptr, std::int
   executor->run(chunks, RangeFn(task));
 }
 
+// Kernels that split by thread index (conv, GEMM) rather than by items ask here how many of the
+// executor's threads a run of `work` units should use, given the least work that pays for one
+// more thread. Handing a task to a waiting worker costs on the order of a microsecond (two cache
+// lines cross cores, more when the worker must be woken), so a node of a few microseconds runs
+// whole on the calling thread. The kernels' results do not depend on the answer.
+inline std::int64_t useful_threads(const Executor* executor, std::int64_t work, std::int64_t min_work_per_thread) noexcept {
+  if (executor == nullptr) return 1;
+  const std::int64_t conc = executor->concurrency();
+  if (conc <= 1 || min_work_per_thread <= 0) return conc < 1 ? 1 : conc;
+  const std::int64_t t = work / min_work_per_thread;
+  return t < 1 ? 1 : t < conc ? t : conc;
+}
+
+// The least multiply-adds x 2 (FLOPs) per thread worth a split: about 2 us of a small conv at the
+// 40-60 GFLOP/s such convs reach on one core (measured on Zen 4, docs/runtime.md "Threads").
+inline constexpr std::int64_t kMinFlopsPerThread = 100000;
+
 }  // namespace luodi

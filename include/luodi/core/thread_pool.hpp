@@ -1,98 +1,206 @@
 // ThreadPool: luodi's small built-in Executor (see parallel.hpp).
+//
+// Why it is shaped this way: a CNN is a chain of nodes, and on small models (MobileNetV3-small,
+// an OCR direction classifier) most nodes take 1-30 us. A pool whose workers sleep on a condition
+// variable between nodes pays a futex wake per node, and the woken worker typically arrives
+// (5-50 us later) after the calling thread has already done all the work itself: two threads then
+// ran slower than one. So:
+//   - Workers spin for a bounded time after each job (and the caller spins for a bounded time
+//     while waiting for the last task), with a pause instruction, before blocking on a condition
+//     variable. Back-to-back nodes find the worker awake; an idle application finds it asleep
+//     after `spin_microseconds`. Spinning 0 us gives the plain blocking pool.
+//   - Posting a job is a few atomic stores; the caller takes the condition-variable path only when
+//     a worker actually sleeps (Dekker-style: the poster publishes the job then reads the sleeper
+//     count; a worker counts itself as sleeping then re-checks for work, both seq_cst).
+//   - The caller claims tasks like any worker, so it never idles while work is left, and when the
+//     workers are slow to wake it simply runs everything itself.
+//
+// Tasks are claimed from one 64-bit word holding (task count, next index). A claim is a CAS on
+// that word, so a worker can only ever claim an index that is valid for the job current at the
+// moment of the claim, and it reads the job's function only after a successful claim (the job
+// cannot finish, so the caller's frame holding the function stays alive, until that task ends).
+// No epoch is needed and nothing is allocated per job.
+//
+// A task that calls run() on the same pool (nested parallel_for), and a second thread calling
+// run() while a job is in flight, run their tasks inline on their own thread: results are the
+// same, nothing deadlocks, and nobody waits for an unrelated job.
 #pragma once
 
 #include "parallel.hpp"
 
+namespace luodi {
+// How long an idle pool thread (and a caller waiting for its last task) spins before it blocks.
+// Measured on a 2-core Zen 4 (docs/runtime.md, "Threads"): 0 us loses on every small model; the
+// gaps between parallel nodes of MobileNet-class models are a few to a few tens of microseconds,
+// so a budget of a few hundred keeps the worker awake through a whole inference, while an idle
+// application stops burning a core within a fraction of a millisecond of its last run().
+inline constexpr int kDefaultSpinMicroseconds = 200;
+}  // namespace luodi
+
 #if LUODI_HAS_THREADS
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <immintrin.h>
+#endif
+
 namespace luodi {
+namespace detail {
+
+// Tell the core we are in a spin-wait (frees pipeline resources for an SMT sibling, saves power).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+// The pool whose task the current thread is running (workers: their own pool, always; a caller:
+// during its run()). Trivially initialised, so no constructor runs for it.
+inline thread_local const void* tl_active_pool = nullptr;
+
+}  // namespace detail
 
 // A fixed set of worker threads; the calling thread works too, so ThreadPool(2) starts one
-// worker. Jobs from several threads are serialised.
+// worker. See the top of this file for how workers wait.
 class ThreadPool final : public Executor {
  public:
-  explicit ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+  explicit ThreadPool(int threads, int spin_microseconds = kDefaultSpinMicroseconds)
+      : threads_(threads < 1 ? 1 : threads),
+        spin_ns_(spin_microseconds <= 0 ? 0 : std::int64_t(spin_microseconds) * 1000) {
     workers_.reserve(static_cast<std::size_t>(threads_ - 1));
     for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
   }
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   ~ThreadPool() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
+    stop_.store(true, std::memory_order_seq_cst);
+    { std::lock_guard<std::mutex> lock(mu_); }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
   }
 
   int concurrency() const noexcept override { return threads_; }
+  int spin_microseconds() const noexcept { return static_cast<int>(spin_ns_ / 1000); }
 
   void run(std::int64_t tasks, RangeFn task) noexcept override {
     if (tasks <= 0) return;
-    if (threads_ == 1 || tasks == 1) {
+    // Serial: one thread, one task, a nested call from one of our own tasks, or another thread's
+    // job in flight (then this caller does its own work rather than wait for an unrelated job).
+    if (threads_ == 1 || tasks == 1 || detail::tl_active_pool == this || !job_mu_.try_lock()) {
       for (std::int64_t i = 0; i < tasks; ++i) task(i, i + 1);
       return;
     }
-    std::lock_guard<std::mutex> job_lock(job_mu_);  // one job at a time
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      task_ = &task;
-      tasks_ = tasks;
-      next_.store(0, std::memory_order_relaxed);
-      done_ = 0;
-      ++generation_;
+    const void* outer = detail::tl_active_pool;
+    detail::tl_active_pool = this;
+    for (std::int64_t base = 0; base < tasks;) {
+      const std::int64_t n = tasks - base < kMaxBatch ? tasks - base : kMaxBatch;
+      run_batch(base, n, task);
+      base += n;
     }
-    wake_.notify_all();
-    std::int64_t mine = drain();
-    std::unique_lock<std::mutex> lock(mu_);
-    done_ += mine;
-    finished_.wait(lock, [&] { return done_ == tasks_; });
-    task_ = nullptr;
+    detail::tl_active_pool = outer;
+    job_mu_.unlock();
   }
 
  private:
-  std::int64_t drain() noexcept {
-    std::int64_t count = 0;
-    for (;;) {
-      const std::int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
-      if (i >= tasks_) break;
-      (*task_)(i, i + 1);
-      ++count;
+  static constexpr std::int64_t kMaxBatch = 0x7fffffff;  // fits the 32-bit halves of claim_
+
+  static bool has_work(std::uint64_t s) noexcept { return (s & 0xffffffffu) < (s >> 32); }
+
+  void run_batch(std::int64_t base, std::int64_t n, const RangeFn& task) noexcept {
+    task_ = &task;
+    base_ = base;
+    pending_.store(n, std::memory_order_relaxed);
+    claim_.store(static_cast<std::uint64_t>(n) << 32, std::memory_order_seq_cst);  // publish
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+      { std::lock_guard<std::mutex> lock(mu_); }
+      wake_.notify_all();
     }
-    return count;
+    drain(false);
+    if (spin([&] { return pending_.load(std::memory_order_acquire) == 0; })) return;
+    std::unique_lock<std::mutex> lock(done_mu_);
+    caller_waiting_.store(true, std::memory_order_seq_cst);
+    while (pending_.load(std::memory_order_seq_cst) != 0) done_.wait(lock);
+    caller_waiting_.store(false, std::memory_order_relaxed);
   }
-  void worker_loop() {
-    std::uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      wake_.wait(lock, [&] { return stop_ || (generation_ != seen && task_ != nullptr); });
-      if (stop_) return;
-      seen = generation_;
-      lock.unlock();
-      const std::int64_t mine = drain();
-      lock.lock();
-      done_ += mine;
-      if (done_ == tasks_) finished_.notify_one();
+
+  // Poll `ready` for up to spin_ns_, with a pause between polls; true when it became true. The
+  // clock is read every 16 polls, and every 256 polls the thread yields, so on an oversubscribed
+  // machine a spinning thread hands its core to whoever can use it (often the thread it waits for).
+  template <class Ready>
+  bool spin(Ready&& ready) const noexcept {
+    if (spin_ns_ <= 0) return ready();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(spin_ns_);
+    for (unsigned k = 1;; ++k) {
+      if (ready()) return true;
+      detail::cpu_relax();
+      if ((k & 15u) == 0) {
+        if (std::chrono::steady_clock::now() >= until) return ready();
+        if ((k & 255u) == 0) std::this_thread::yield();
+      }
     }
   }
 
-  int threads_;
+  // Claim and run tasks until none is left to claim.
+  void drain(bool worker) noexcept {
+    for (;;) {
+      std::uint64_t s = claim_.load(std::memory_order_acquire);
+      do {
+        if (!has_work(s)) return;
+      } while (!claim_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire));
+      const std::int64_t i = base_ + static_cast<std::int64_t>(s & 0xffffffffu);
+      (*task_)(i, i + 1);
+      if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 && worker &&
+          caller_waiting_.load(std::memory_order_seq_cst)) {
+        { std::lock_guard<std::mutex> lock(done_mu_); }
+        done_.notify_one();
+      }
+    }
+  }
+
+  // Spin, then sleep, until there is work (true) or the pool stops (false).
+  bool wait_for_work() noexcept {
+    if (spin([&] { return has_work(claim_.load(std::memory_order_acquire)) || stop_.load(std::memory_order_relaxed); }))
+      return !stop_.load(std::memory_order_relaxed);
+    std::unique_lock<std::mutex> lock(mu_);
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    while (!stop_.load(std::memory_order_seq_cst) && !has_work(claim_.load(std::memory_order_seq_cst))) wake_.wait(lock);
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    return !stop_.load(std::memory_order_relaxed);
+  }
+
+  void worker_loop() noexcept {
+    detail::tl_active_pool = this;
+    while (wait_for_work()) drain(true);
+  }
+
+  const int threads_;
+  const std::int64_t spin_ns_;
   std::vector<std::thread> workers_;
-  std::mutex job_mu_;
-  std::mutex mu_;
-  std::condition_variable wake_, finished_;
+  std::mutex job_mu_;  // one job at a time
+
+  // The job: written by the caller before claim_ is published, read after a successful claim.
   const RangeFn* task_ = nullptr;
-  std::int64_t tasks_ = 0;
-  std::atomic<std::int64_t> next_{0};
-  std::int64_t done_ = 0;
-  std::uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::int64_t base_ = 0;
+  // Hot words on their own cache lines: claim_ is hammered by spinning workers, pending_ by the
+  // waiting caller.
+  alignas(64) std::atomic<std::uint64_t> claim_{0};  // (tasks << 32) | next index
+  alignas(64) std::atomic<std::int64_t> pending_{0};  // tasks not yet finished
+  alignas(64) std::atomic<int> sleepers_{0};
+  std::atomic<bool> caller_waiting_{false};
+  std::atomic<bool> stop_{false};
+
+  std::mutex mu_;  // guards the workers' sleep
+  std::condition_variable wake_;
+  std::mutex done_mu_;  // guards the caller's sleep
+  std::condition_variable done_;
 };
 
 }  // namespace luodi
