@@ -15,11 +15,12 @@
 //   - The caller claims tasks like any worker, so it never idles while work is left, and when the
 //     workers are slow to wake it simply runs everything itself.
 //
-// Tasks are claimed from one 64-bit word holding (task count, next index). A claim is a CAS on
-// that word, so a worker can only ever claim an index that is valid for the job current at the
-// moment of the claim, and it reads the job's function only after a successful claim (the job
+// Tasks are claimed from one 64-bit word holding (task count, mask of claimed tasks). A claim is
+// a CAS on that word, so a worker can only ever claim a task that is valid for the job current at
+// the moment of the claim, and it reads the job's function only after a successful claim (the job
 // cannot finish, so the caller's frame holding the function stays alive, until that task ends).
-// No epoch is needed and nothing is allocated per job.
+// No epoch is needed and nothing is allocated per job. Thread k takes task k first (the caller is
+// thread 0): see drain() for why the split is static first and dynamic after.
 //
 // A task that calls run() on the same pool (nested parallel_for), and a second thread calling
 // run() while a job is in flight, run their tasks inline on their own thread: results are the
@@ -76,7 +77,7 @@ class ThreadPool final : public Executor {
       : threads_(threads < 1 ? 1 : threads),
         spin_ns_(spin_microseconds <= 0 ? 0 : std::int64_t(spin_microseconds) * 1000) {
     workers_.reserve(static_cast<std::size_t>(threads_ - 1));
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
   }
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -110,20 +111,35 @@ class ThreadPool final : public Executor {
   }
 
  private:
-  static constexpr std::int64_t kMaxBatch = 0x7fffffff;  // fits the 32-bit halves of claim_
+  // claim_ = (tasks << 56) | mask of claimed tasks: a job of more tasks runs in batches of 56.
+  static constexpr std::int64_t kMaxBatch = 56;
 
-  static bool has_work(std::uint64_t s) noexcept { return (s & 0xffffffffu) < (s >> 32); }
+  // The tasks of state `s` nobody has claimed yet.
+  static std::uint64_t unclaimed(std::uint64_t s) noexcept {
+    const std::uint64_t n = s >> 56;
+    return ~s & ((std::uint64_t(1) << n) - 1);
+  }
+  static bool has_work(std::uint64_t s) noexcept { return unclaimed(s) != 0; }
+  static int lowest_bit(std::uint64_t v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(v);
+#else
+    int i = 0;
+    while (!(v & 1)) v >>= 1, ++i;
+    return i;
+#endif
+  }
 
   void run_batch(std::int64_t base, std::int64_t n, const RangeFn& task) noexcept {
     task_ = &task;
     base_ = base;
     pending_.store(n, std::memory_order_relaxed);
-    claim_.store(static_cast<std::uint64_t>(n) << 32, std::memory_order_seq_cst);  // publish
+    claim_.store(static_cast<std::uint64_t>(n) << 56, std::memory_order_seq_cst);  // publish
     if (sleepers_.load(std::memory_order_seq_cst) > 0) {
       { std::lock_guard<std::mutex> lock(mu_); }
       wake_.notify_all();
     }
-    drain(false);
+    drain(0);
     if (spin([&] { return pending_.load(std::memory_order_acquire) == 0; })) return;
     std::unique_lock<std::mutex> lock(done_mu_);
     caller_waiting_.store(true, std::memory_order_seq_cst);
@@ -148,16 +164,26 @@ class ThreadPool final : public Executor {
     }
   }
 
-  // Claim and run tasks until none is left to claim.
-  void drain(bool worker) noexcept {
+  // Claim and run tasks until none is left to claim. Thread `self` (the caller is 0, worker k is
+  // k) first takes task `self` if it is still free, then any free task, lowest first. A static
+  // split then keeps its affinity from node to node and run to run (task 1 of every job, hence
+  // the same part of each tensor, lands on the same core while the worker is awake), and a
+  // thread that finishes early still takes over whatever a slow or sleeping thread has not begun.
+  void drain(int self) noexcept {
+    bool first = true;
     for (;;) {
       std::uint64_t s = claim_.load(std::memory_order_acquire);
+      int i;
       do {
-        if (!has_work(s)) return;
-      } while (!claim_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire));
-      const std::int64_t i = base_ + static_cast<std::int64_t>(s & 0xffffffffu);
-      (*task_)(i, i + 1);
-      if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 && worker &&
+        const std::uint64_t free = unclaimed(s);
+        if (free == 0) return;
+        i = (first && self < kMaxBatch && ((free >> self) & 1u)) ? self : lowest_bit(free);
+      } while (!claim_.compare_exchange_weak(s, s | (std::uint64_t(1) << i), std::memory_order_acq_rel,
+                                             std::memory_order_acquire));
+      first = false;
+      const std::int64_t t = base_ + i;
+      (*task_)(t, t + 1);
+      if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 && self != 0 &&
           caller_waiting_.load(std::memory_order_seq_cst)) {
         { std::lock_guard<std::mutex> lock(done_mu_); }
         done_.notify_one();
@@ -176,9 +202,9 @@ class ThreadPool final : public Executor {
     return !stop_.load(std::memory_order_relaxed);
   }
 
-  void worker_loop() noexcept {
+  void worker_loop(int self) noexcept {
     detail::tl_active_pool = this;
-    while (wait_for_work()) drain(true);
+    while (wait_for_work()) drain(self);
   }
 
   const int threads_;
@@ -191,7 +217,7 @@ class ThreadPool final : public Executor {
   std::int64_t base_ = 0;
   // Hot words on their own cache lines: claim_ is hammered by spinning workers, pending_ by the
   // waiting caller.
-  alignas(64) std::atomic<std::uint64_t> claim_{0};  // (tasks << 32) | next index
+  alignas(64) std::atomic<std::uint64_t> claim_{0};  // (tasks << 56) | mask of claimed tasks
   alignas(64) std::atomic<std::int64_t> pending_{0};  // tasks not yet finished
   alignas(64) std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_waiting_{false};
