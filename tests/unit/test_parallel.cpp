@@ -33,22 +33,40 @@ TEST_CASE("parallel_for without an executor runs inline, once, over the whole ra
 TEST_CASE("useful_threads: one thread below the work of two, at most the executor's concurrency") {
   struct Fixed : Executor {
     int n;
-    explicit Fixed(int c) : n(c) {}
+    std::int64_t min;
+    Fixed(int c, std::int64_t m) : n(c), min(m) {}
     int concurrency() const noexcept override { return n; }
+    std::int64_t min_flops_per_thread() const noexcept override { return min; }
     void run(std::int64_t tasks, RangeFn task) noexcept override {
       for (std::int64_t i = 0; i < tasks; ++i) task(i, i + 1);
     }
   };
-  Fixed four(4), one(1);
-  CHECK(useful_threads(nullptr, 1 << 30, 100) == 1);
-  CHECK(useful_threads(&one, 1 << 30, 100) == 1);
-  CHECK(useful_threads(&four, 0, 100) == 1);
-  CHECK(useful_threads(&four, 199, 100) == 1);
-  CHECK(useful_threads(&four, 200, 100) == 2);
-  CHECK(useful_threads(&four, 399, 100) == 3);
-  CHECK(useful_threads(&four, 400, 100) == 4);
-  CHECK(useful_threads(&four, 1 << 30, 100) == 4);
-  CHECK(useful_threads(&four, 5, 0) == 4);  // no minimum: every thread
+  struct Plain : Executor {  // a user's executor written before min_flops_per_thread existed
+    int concurrency() const noexcept override { return 2; }
+    void run(std::int64_t tasks, RangeFn task) noexcept override {
+      for (std::int64_t i = 0; i < tasks; ++i) task(i, i + 1);
+    }
+  };
+  Fixed four(4, 100), one(1, 100), all(4, 0);
+  Plain plain;
+  CHECK(useful_threads(nullptr, 1 << 30) == 1);
+  CHECK(useful_threads(&one, 1 << 30) == 1);
+  CHECK(useful_threads(&four, 0) == 1);
+  CHECK(useful_threads(&four, 199) == 1);
+  CHECK(useful_threads(&four, 200) == 2);
+  CHECK(useful_threads(&four, 399) == 3);
+  CHECK(useful_threads(&four, 400) == 4);
+  CHECK(useful_threads(&four, 1 << 30) == 4);
+  CHECK(useful_threads(&all, 5) == 4);  // no minimum: every thread
+  CHECK(plain.min_flops_per_thread() == kMinFlopsPerThread);
+  CHECK(useful_threads(&plain, 2 * kMinFlopsPerThread - 1) == 1);
+  CHECK(useful_threads(&plain, 2 * kMinFlopsPerThread) == 2);
+#if LUODI_HAS_THREADS
+  ThreadPool pool(3, 0, 7);
+  CHECK(pool.min_flops_per_thread() == 7);
+  CHECK(useful_threads(&pool, 14) == 2);
+  CHECK(ThreadPool(2).min_flops_per_thread() == kMinFlopsPerThread);
+#endif
 }
 
 #if LUODI_HAS_THREADS

@@ -180,7 +180,7 @@ inline void gemm_run(const GemmPlan& plan, const float* A, const void* packed, c
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
   const GemmRunPackedFn fn = gemm_kernels(plan.isa).run_packed;
   const float* r = plan.p.has_residual ? residual : nullptr;
-  const std::int64_t threads = useful_threads(ex, gemm_flops(plan.p), kMinFlopsPerThread);
+  const std::int64_t threads = useful_threads(ex, gemm_flops(plan.p));
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) fn(plan, A, packed, r, C, scratch, t, threads);
   };
@@ -193,7 +193,7 @@ inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float*
   const GemmRunUnpackedFn fn = gemm_kernels(plan.isa).run_unpacked;
   const float* bb = plan.p.bias != GemmBias::None ? bias : nullptr;
   const float* r = plan.p.has_residual ? residual : nullptr;
-  const std::int64_t threads = useful_threads(ex, gemm_flops(plan.p), kMinFlopsPerThread);
+  const std::int64_t threads = useful_threads(ex, gemm_flops(plan.p));
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) fn(plan, A, B, bb, r, C, scratch, t, threads);
   };
