@@ -12,6 +12,7 @@
 
 #include <cstdint>
 
+#if LUODI_HAS_THREADS
 namespace {
 
 using namespace luodi;
@@ -75,5 +76,6 @@ void BM_gap(benchmark::State& state) {
 BENCHMARK(BM_gap)->ArgsProduct({{0, 50, kDefaultSpinMicroseconds}, {5, 30, 100}})->UseRealTime();
 
 }  // namespace
+#endif
 
 BENCHMARK_MAIN();

@@ -33,15 +33,13 @@ TEST_CASE("parallel_for without an executor runs inline, once, over the whole ra
 TEST_CASE("useful_threads: one thread below the work of two, at most the executor's concurrency") {
   struct Fixed : Executor {
     int n;
-    std::int64_t min;
-    Fixed(int c, std::int64_t m) : n(c), min(m) {}
+    Fixed(int c, std::int64_t m) : n(c) { set_min_flops_per_thread(m); }
     int concurrency() const noexcept override { return n; }
-    std::int64_t min_flops_per_thread() const noexcept override { return min; }
     void run(std::int64_t tasks, RangeFn task) noexcept override {
       for (std::int64_t i = 0; i < tasks; ++i) task(i, i + 1);
     }
   };
-  struct Plain : Executor {  // a user's executor written before min_flops_per_thread existed
+  struct Plain : Executor {  // a user's executor that leaves the cut-off alone
     int concurrency() const noexcept override { return 2; }
     void run(std::int64_t tasks, RangeFn task) noexcept override {
       for (std::int64_t i = 0; i < tasks; ++i) task(i, i + 1);
@@ -66,6 +64,7 @@ TEST_CASE("useful_threads: one thread below the work of two, at most the executo
   CHECK(pool.min_flops_per_thread() == 7);
   CHECK(useful_threads(&pool, 14) == 2);
   CHECK(ThreadPool(2).min_flops_per_thread() == kMinFlopsPerThread);
+  CHECK(ThreadPool(2, 0, -5).min_flops_per_thread() == 0);
 #endif
 }
 

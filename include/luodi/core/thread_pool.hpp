@@ -77,8 +77,8 @@ class ThreadPool final : public Executor {
   explicit ThreadPool(int threads, int spin_microseconds = kDefaultSpinMicroseconds,
                       std::int64_t min_flops_per_thread = kMinFlopsPerThread)
       : threads_(threads < 1 ? 1 : threads),
-        spin_ns_(spin_microseconds <= 0 ? 0 : std::int64_t(spin_microseconds) * 1000),
-        min_flops_(min_flops_per_thread < 0 ? 0 : min_flops_per_thread) {
+        spin_ns_(spin_microseconds <= 0 ? 0 : std::int64_t(spin_microseconds) * 1000) {
+    set_min_flops_per_thread(min_flops_per_thread);
     workers_.reserve(static_cast<std::size_t>(threads_ - 1));
     for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
   }
@@ -93,7 +93,6 @@ class ThreadPool final : public Executor {
 
   int concurrency() const noexcept override { return threads_; }
   int spin_microseconds() const noexcept { return static_cast<int>(spin_ns_ / 1000); }
-  std::int64_t min_flops_per_thread() const noexcept override { return min_flops_; }
 
   void run(std::int64_t tasks, RangeFn task) noexcept override {
     if (tasks <= 0) return;
@@ -213,7 +212,6 @@ class ThreadPool final : public Executor {
 
   const int threads_;
   const std::int64_t spin_ns_;
-  const std::int64_t min_flops_;
   std::vector<std::thread> workers_;
   std::mutex job_mu_;  // one job at a time
 
