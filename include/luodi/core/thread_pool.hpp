@@ -93,6 +93,8 @@ class ThreadPool final : public Executor {
 
   int concurrency() const noexcept override { return threads_; }
   int spin_microseconds() const noexcept { return static_cast<int>(spin_ns_ / 1000); }
+  // Workers blocked on the condition variable right now (for tests and diagnostics).
+  int sleeping_workers() const noexcept { return sleepers_.load(std::memory_order_relaxed); }
 
   void run(std::int64_t tasks, RangeFn task) noexcept override {
     if (tasks <= 0) return;
