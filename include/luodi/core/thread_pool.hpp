@@ -80,16 +80,20 @@ class ThreadPool final : public Executor {
         spin_ns_(spin_microseconds <= 0 ? 0 : std::int64_t(spin_microseconds) * 1000) {
     set_min_flops_per_thread(min_flops_per_thread);
     workers_.reserve(static_cast<std::size_t>(threads_ - 1));
+#if LUODI_HAS_EXCEPTIONS
+    try {
+      for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    } catch (...) {
+      stop_workers();  // the workers already started must be joined before the throw leaves
+      throw;
+    }
+#else
     for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+#endif
   }
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
-  ~ThreadPool() override {
-    stop_.store(true, std::memory_order_seq_cst);
-    { std::lock_guard<std::mutex> lock(mu_); }
-    wake_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
+  ~ThreadPool() override { stop_workers(); }
 
   int concurrency() const noexcept override { return threads_; }
   int spin_microseconds() const noexcept { return static_cast<int>(spin_ns_ / 1000); }
@@ -194,6 +198,13 @@ class ThreadPool final : public Executor {
         done_.notify_one();
       }
     }
+  }
+
+  void stop_workers() noexcept {
+    stop_.store(true, std::memory_order_seq_cst);
+    { std::lock_guard<std::mutex> lock(mu_); }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
   }
 
   // Spin, then sleep, until there is work (true) or the pool stops (false).
