@@ -32,6 +32,10 @@ const char* kUsage =
     "  --input NAME=SHAPE  bind an input to a shape, e.g. x=1x3x224x224 (SHAPE alone for a\n"
     "                      one-input model); inputs not given use their declared shape\n"
     "  --threads N         worker threads (default 1)\n"
+    "  --spin US           how long idle pool threads spin before sleeping, in microseconds\n"
+    "                      (default 200; 0: sleep at once)\n"
+    "  --min-flops N       conv/GEMM nodes under 2N FLOPs run on one thread (default 100000;\n"
+    "                      0: split every node)\n"
     "  --runs N            timed runs (default 20)\n"
     "  --warmup N          untimed runs first (default 3)\n"
     "  --isa NAME          kernels: scalar (the ref kernels), sse2, avx2, avx512, neon64 (default: best)\n"
@@ -95,7 +99,8 @@ std::string fmt(const char* f, double v) {
 int main(int argc, char** argv) {
   std::string model_path;
   std::vector<ShapeArg> shape_args;
-  std::int64_t threads = 1, runs = 20, warmup = 3, seed = 1;
+  std::int64_t threads = 1, runs = 20, warmup = 3, seed = 1, spin = luodi::kDefaultSpinMicroseconds,
+               min_flops = luodi::kMinFlopsPerThread;
   bool profile = false, json = false;
   Isa isa = active_isa();
   for (int i = 1; i < argc; ++i) {
@@ -125,15 +130,16 @@ int main(int argc, char** argv) {
       if (static_cast<int>(a.dims.size()) > kMaxRank)
         return usage_error("--input \"" + v + "\": more dims than luodi supports");
       shape_args.push_back(a);
-    } else if (s == "--threads" || s == "--runs" || s == "--warmup" || s == "--seed") {
+    } else if (s == "--threads" || s == "--runs" || s == "--warmup" || s == "--seed" || s == "--spin" ||
+               s == "--min-flops") {
       std::string v;
       std::int64_t n = 0;
-      const std::int64_t lo = (s == "--warmup" || s == "--seed") ? 0 : 1;
-      const std::int64_t hi = s == "--threads" ? 1024 : s == "--seed" ? (std::int64_t(1) << 62) : 1000000;
+      const std::int64_t lo = (s == "--warmup" || s == "--seed" || s == "--spin" || s == "--min-flops") ? 0 : 1;
+      const std::int64_t hi = s == "--threads" ? 1024 : (s == "--seed" || s == "--min-flops") ? (std::int64_t(1) << 62) : 1000000;
       if (!value(&v) || !luodi_tools::parse_int64(v, &n) || n < lo || n > hi)
         return usage_error(s + " needs a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
                            (v.empty() ? "" : " (got \"" + v + "\")"));
-      (s == "--threads" ? threads : s == "--runs" ? runs : s == "--warmup" ? warmup : seed) = n;
+      (s == "--threads" ? threads : s == "--runs" ? runs : s == "--warmup" ? warmup : s == "--spin" ? spin : s == "--min-flops" ? min_flops : seed) = n;
     } else if (s == "--isa") {
       std::string v;
       if (!value(&v)) return usage_error("--isa needs a name");
@@ -195,6 +201,8 @@ int main(int argc, char** argv) {
 
   SessionOptions so;
   so.threads = static_cast<int>(threads);
+  so.spin_microseconds = static_cast<int>(spin);
+  so.min_flops_per_thread = min_flops;
   so.isa = isa;
   so.input_shapes = Span<const Shape>(shapes.data(), shapes.size());
 

@@ -34,7 +34,7 @@ std::vector<float> run_plan(const ConvTranspose2dPlan& plan, int threads, const 
   const int T = threads < 1 ? 1 : threads;
   Buf scratch(conv_transpose2d_scratch_bytes(plan, T));
 #if LUODI_HAS_THREADS
-  ThreadPool pool(T);
+  ThreadPool pool(T, kDefaultSpinMicroseconds, 0);  // 0: split even the smallest shapes
   Executor* ex = threads > 0 ? &pool : nullptr;
 #else
   Executor* ex = nullptr;

@@ -31,7 +31,7 @@ std::vector<float> run_gemm(const GemmParams& p, Isa isa, bool packed, int threa
   const int T = threads < 1 ? 1 : threads;
   Buf scratch(gemm_scratch_bytes(plan, T));
 #if LUODI_HAS_THREADS
-  ThreadPool pool(T);
+  ThreadPool pool(T, kDefaultSpinMicroseconds, 0);  // 0: split even the smallest shapes
   Executor* ex = threads > 0 ? &pool : nullptr;
 #else
   Executor* ex = nullptr;

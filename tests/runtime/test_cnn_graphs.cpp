@@ -194,6 +194,70 @@ TEST_CASE("cnn graphs: torchvision MobileNetV2 and ResNet-18 at 64x64") {
   check_model(luodi_test::resnet(18, 64, 64, 10), {Shape{1, 3, 64, 64}}, "resnet18");
 }
 
+// Every kernel partitions over independent outputs and small nodes run whole on the caller
+// (useful_threads), so the thread count, the pool's spin setting, the order tasks run in and
+// which thread runs them must not change a single bit. Compared over every intermediate tensor.
+TEST_CASE("cnn graphs: 1, 2 and 3 threads, spinning or not, and a user executor give the same bits") {
+  struct Reversed : Executor {  // a user's executor: runs the tasks last to first, on the caller
+    int concurrency() const noexcept override { return 4; }
+    void run(std::int64_t tasks, RangeFn task) noexcept override {
+      for (std::int64_t i = tasks - 1; i >= 0; --i) task(i, i + 1);
+    }
+  };
+  for (const char* name : {"mobilenet_v2", "resnet18"}) {
+    CAPTURE(name);
+    const Graph g = std::string(name) == "resnet18" ? luodi_test::resnet(18, 64, 64, 10) : luodi_test::mobilenet_v2(64, 64, 10);
+    Loaded lm = load(g);
+    const Value xin = random_input(Shape{1, 3, 64, 64}, 5);
+    std::vector<std::vector<std::uint8_t>> want;
+    struct Config {
+      int threads, spin;
+      bool user;
+      std::int64_t min_flops;  // the user executor's; 0 splits every conv four ways
+    };
+    const Config configs[] = {{1, 0, false, 0},
+                              {2, kDefaultSpinMicroseconds, false, 0},
+                              {2, 0, false, 0},
+                              {3, 50, false, 0},
+                              {1, 0, true, kMinFlopsPerThread},
+                              {1, 0, true, 0}};
+    for (const Config& c : configs) {
+      if (c.threads > 1 && !LUODI_HAS_THREADS) continue;  // no pool in this build
+      CAPTURE(c.threads);
+      CAPTURE(c.spin);
+      CAPTURE(c.user);
+      CAPTURE(c.min_flops);
+      Reversed rev;
+      rev.set_min_flops_per_thread(c.min_flops);
+      SessionOptions opt;
+      opt.threads = c.threads;
+      opt.spin_microseconds = c.spin;
+      opt.keep_intermediates = true;
+      if (c.user) opt.executor = &rev;
+      Session s(lm.model, opt);
+      REQUIRE_MESSAGE(s.ok(), std::string(s.status().message()));
+      std::memcpy(s.input(0).data, xin.data.data(), xin.data.size());
+      for (int rep = 0; rep < 2; ++rep) {  // twice: a second run on warm workers is the same
+        s.run();
+        std::vector<std::vector<std::uint8_t>> got;
+        for (std::int32_t v = 0; v < static_cast<std::int32_t>(g.values.size()); ++v) {
+          const Result<TensorRef> r = s.tensor(g.values[static_cast<std::size_t>(v)].name.c_str());
+          if (!r.ok() || r->data == nullptr) continue;
+          const TensorRef t = *r;
+          const auto* b = static_cast<const std::uint8_t*>(t.data);
+          got.emplace_back(b, b + t.shape.numel() * static_cast<std::int64_t>(dtype_size(t.dtype)));
+        }
+        REQUIRE(got.size() > 50);
+        if (want.empty()) want = got;
+        REQUIRE(got.size() == want.size());
+        std::size_t differing = 0;
+        for (std::size_t k = 0; k < got.size(); ++k) differing += got[k] != want[k];
+        CHECK(differing == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("cnn graphs: a detector head re-prepared for several input sizes") {
   check_model(detector_like(), {Shape{1, 3, 64, 96}, Shape{1, 3, 32, 32}, Shape{1, 3, 128, 64}}, "detector-like");
 }

@@ -37,6 +37,13 @@ class RangeFn {
   void (*call_)(void*, std::int64_t, std::int64_t);
 };
 
+// The least FLOPs per thread worth a split, by default: about 2 us of a small conv at the 40-60
+// GFLOP/s such convs reach on one Zen 4 core. Handing a task to a waiting worker costs 0.2-1 us
+// (a few cache lines cross cores; more when the worker must be woken), and the worker then pulls
+// its share of the input from the other core's cache, so a node of a few microseconds is faster
+// whole on the calling thread (measured: docs/runtime.md, "Threads").
+inline constexpr std::int64_t kMinFlopsPerThread = 100000;
+
 class Executor {
  public:
   virtual ~Executor() = default;
@@ -45,6 +52,17 @@ class Executor {
   // Run task(i, i + 1) for every i in [0, tasks), in any order and on any threads, and return
   // when all have finished. Must not throw.
   virtual void run(std::int64_t tasks, RangeFn task) noexcept = 0;
+
+  // The least work (FLOPs, 2 x multiply-adds) worth handing one more thread: kernels that split
+  // by thread (conv, GEMM) run smaller nodes whole on the caller (see useful_threads). 0 splits
+  // everything (tests use it to cover the split paths at small sizes). A plain member, not a
+  // virtual: a virtual with a body here would let GCC speculatively devirtualise it into the
+  // per-ISA dispatch objects (see "the one rule" in docs/architecture.md).
+  std::int64_t min_flops_per_thread() const noexcept { return min_flops_per_thread_; }
+  void set_min_flops_per_thread(std::int64_t flops) noexcept { min_flops_per_thread_ = flops < 0 ? 0 : flops; }
+
+ private:
+  std::int64_t min_flops_per_thread_ = kMinFlopsPerThread;
 };
 
 // Split [0, n) into at most executor->concurrency() chunks of at least `grain` items and run
@@ -68,6 +86,17 @@ void parallel_for(std::int64_t n, F&& fn, Executor* executor = nullptr, std::int
     fn(begin, end);
   };
   executor->run(chunks, RangeFn(task));
+}
+
+// How many of the executor's threads a run of `flops` should use: kernels that split by thread
+// index rather than by items (conv, GEMM) ask here. The kernels' results do not depend on it.
+inline std::int64_t useful_threads(const Executor* executor, std::int64_t flops) noexcept {
+  if (executor == nullptr) return 1;
+  const std::int64_t conc = executor->concurrency() < 1 ? 1 : executor->concurrency();
+  const std::int64_t min = executor->min_flops_per_thread();
+  if (conc == 1 || min <= 0) return conc;
+  const std::int64_t t = flops / min;
+  return t < 1 ? 1 : t < conc ? t : conc;
 }
 
 }  // namespace luodi

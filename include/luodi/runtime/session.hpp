@@ -81,6 +81,12 @@ using ProfileFn = void (*)(const ProfileEvent& event, void* user);
 struct SessionOptions {
   int threads = 1;                 // > 1: the session starts a ThreadPool (heap, std::thread)
   Executor* executor = nullptr;    // or run on the caller's executor (overrides threads)
+  // How long the pool's idle threads spin before they sleep (docs/runtime.md, "Threads"); 0 never
+  // spins. Only for the pool the session starts (threads > 1).
+  int spin_microseconds = kDefaultSpinMicroseconds;
+  // Conv/GEMM nodes under twice this many FLOPs run whole on the calling thread (see
+  // useful_threads in core/parallel.hpp); 0 splits every node. Only for the session's own pool.
+  std::int64_t min_flops_per_thread = kMinFlopsPerThread;
   Isa isa = active_isa();          // Isa::scalar selects the ref kernels
   bool keep_intermediates = false; // every tensor keeps its own bytes, readable after run()
   // Graph inputs keep their values through run(), so run() can be repeated on the same input.
@@ -476,12 +482,12 @@ class Session {
     if (executor_ == nullptr && opt.threads > 1) {
 #if LUODI_HAS_THREADS && LUODI_HAS_EXCEPTIONS
       try {
-        pool_ = new ThreadPool(opt.threads);
+        pool_ = new ThreadPool(opt.threads, opt.spin_microseconds, opt.min_flops_per_thread);
       } catch (...) {
         return Status(StatusCode::OutOfMemory, "could not start the thread pool");
       }
 #elif LUODI_HAS_THREADS
-      pool_ = new (std::nothrow) ThreadPool(opt.threads);
+      pool_ = new (std::nothrow) ThreadPool(opt.threads, opt.spin_microseconds, opt.min_flops_per_thread);
       if (!pool_) return Status(StatusCode::OutOfMemory, "could not start the thread pool");
 #else
       return Status(StatusCode::Unsupported, "threads > 1 in a build without threads (LUODI_NO_THREADS)");

@@ -171,13 +171,16 @@ inline void gemm_pack_b(const GemmPlan& plan, const float* B, const float* bias,
     std::memcpy(dst + plan.bias_offset, bias, static_cast<std::size_t>(gemm_bias_count(p)) * sizeof(float));
 }
 
+// Multiply-adds x 2 of a run: decides how many threads it is worth (useful_threads).
+inline std::int64_t gemm_flops(const GemmParams& p) noexcept { return 2 * gemm_batch_count(p) * p.M * p.N * p.K; }
+
 // C = act(alpha*op(A)*op(B) + beta*bias + residual) with B and bias from gemm_pack_b.
 inline void gemm_run(const GemmPlan& plan, const float* A, const void* packed, const float* residual, float* C, void* scratch,
                      Executor* ex = nullptr) noexcept {
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
   const GemmRunPackedFn fn = gemm_kernels(plan.isa).run_packed;
   const float* r = plan.p.has_residual ? residual : nullptr;
-  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  const std::int64_t threads = useful_threads(ex, gemm_flops(plan.p));
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) fn(plan, A, packed, r, C, scratch, t, threads);
   };
@@ -190,7 +193,7 @@ inline void gemm_run_unpacked(const GemmPlan& plan, const float* A, const float*
   const GemmRunUnpackedFn fn = gemm_kernels(plan.isa).run_unpacked;
   const float* bb = plan.p.bias != GemmBias::None ? bias : nullptr;
   const float* r = plan.p.has_residual ? residual : nullptr;
-  const std::int64_t threads = ex ? ex->concurrency() : 1;
+  const std::int64_t threads = useful_threads(ex, gemm_flops(plan.p));
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) fn(plan, A, B, bb, r, C, scratch, t, threads);
   };
