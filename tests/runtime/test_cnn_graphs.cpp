@@ -213,9 +213,10 @@ TEST_CASE("cnn graphs: 1, 2 and 3 threads, spinning or not, and a user executor 
     struct Config {
       int threads, spin;
       bool user;
-      std::int64_t min_flops;  // the user executor's; 0 splits every conv four ways
+      std::int64_t min_flops;  // the small-node cut-off; 0 splits every conv
     };
     const Config configs[] = {{1, 0, false, 0},
+                              {2, kDefaultSpinMicroseconds, false, kMinFlopsPerThread},
                               {2, kDefaultSpinMicroseconds, false, 0},
                               {2, 0, false, 0},
                               {3, 50, false, 0},
@@ -232,6 +233,7 @@ TEST_CASE("cnn graphs: 1, 2 and 3 threads, spinning or not, and a user executor 
       SessionOptions opt;
       opt.threads = c.threads;
       opt.spin_microseconds = c.spin;
+      opt.min_flops_per_thread = c.min_flops;  // the pool's cut-off (the user executor has its own)
       opt.keep_intermediates = true;
       if (c.user) opt.executor = &rev;
       Session s(lm.model, opt);

@@ -88,6 +88,12 @@ void parallel_for(std::int64_t n, F&& fn, Executor* executor = nullptr, std::int
   executor->run(chunks, RangeFn(task));
 }
 
+// A work estimate from a product of dims, in double so that no shape can overflow it (a model
+// file may declare any dims), clamped to the int64 range.
+inline std::int64_t clamp_flops(double flops) noexcept {
+  return flops >= 9.2e18 ? std::int64_t(9200000000000000000) : flops < 0 ? 0 : static_cast<std::int64_t>(flops);
+}
+
 // How many of the executor's threads a run of `flops` should use: kernels that split by thread
 // index rather than by items (conv, GEMM) ask here. The kernels' results do not depend on it.
 inline std::int64_t useful_threads(const Executor* executor, std::int64_t flops) noexcept {

@@ -322,7 +322,8 @@ inline void conv2d_run(const Conv2dPlan& plan, const float* x, const void* packe
   const Conv2dRunFn fn = conv2d_kernels(plan.isa).run[static_cast<int>(plan.algo)];
   const float* r = plan.p.has_residual ? residual : nullptr;
   // Small convs (SE-block FCs, late 1x1s) run whole on the caller: see useful_threads.
-  const std::int64_t flops = 2 * plan.p.N * plan.p.C_out * plan.out_h * plan.out_w * plan.K;
+  const std::int64_t flops =
+      clamp_flops(2.0 * double(plan.p.N) * double(plan.p.C_out) * double(plan.out_h) * double(plan.out_w) * double(plan.K));
   const std::int64_t threads = useful_threads(ex, flops);
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) fn(plan, x, packed, r, y, scratch, t, threads);

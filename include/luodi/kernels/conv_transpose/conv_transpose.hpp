@@ -193,7 +193,8 @@ inline void conv_transpose2d_run(const ConvTranspose2dPlan& plan, const float* x
   LUODI_DCHECK(plan.p.has_residual == (residual != nullptr));
   const ConvTranspose2dRunFn fn = conv_transpose2d_kernels(plan.isa).run[static_cast<int>(plan.algo)];
   const float* r = plan.p.has_residual ? residual : nullptr;
-  const std::int64_t flops = 2 * plan.p.N * plan.p.groups * plan.cin_g * plan.p.H * plan.p.W * plan.M;
+  const std::int64_t flops = clamp_flops(2.0 * double(plan.p.N) * double(plan.p.groups) * double(plan.cin_g) *
+                                          double(plan.p.H) * double(plan.p.W) * double(plan.M));
   const std::int64_t threads = useful_threads(ex, flops);
   auto task = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) fn(plan, x, packed, r, y, scratch, t, threads);

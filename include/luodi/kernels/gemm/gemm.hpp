@@ -172,7 +172,9 @@ inline void gemm_pack_b(const GemmPlan& plan, const float* B, const float* bias,
 }
 
 // Multiply-adds x 2 of a run: decides how many threads it is worth (useful_threads).
-inline std::int64_t gemm_flops(const GemmParams& p) noexcept { return 2 * gemm_batch_count(p) * p.M * p.N * p.K; }
+inline std::int64_t gemm_flops(const GemmParams& p) noexcept {
+  return clamp_flops(2.0 * double(gemm_batch_count(p)) * double(p.M) * double(p.N) * double(p.K));
+}
 
 // C = act(alpha*op(A)*op(B) + beta*bias + residual) with B and bias from gemm_pack_b.
 inline void gemm_run(const GemmPlan& plan, const float* A, const void* packed, const float* residual, float* C, void* scratch,
