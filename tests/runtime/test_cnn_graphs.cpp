@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../support/test_util.hpp"
+#include "load_graph.hpp"
 #include "reference_eval.hpp"
 #include "model_zoo.hpp"
 #include "test_graphs.hpp"
@@ -114,22 +115,8 @@ Graph detector_like() {
   return g;
 }
 
-struct Loaded {
-  AlignedBuffer bytes;
-  Model model;
-};
-Loaded load(const Graph& g) {
-  Loaded m;
-  auto w = format::write(g);
-  REQUIRE_MESSAGE(w.ok(), std::string(w.status().message()));
-  auto b = AlignedBuffer::create(w->size());
-  m.bytes = std::move(*b);
-  std::memcpy(m.bytes.data(), w->data(), w->size());
-  auto r = Model::from_memory(m.bytes.data(), w->size());
-  REQUIRE_MESSAGE(r.ok(), std::string(r.status().message()));
-  m.model = std::move(*r);
-  return m;
-}
+using Loaded = luodi_test::LoadedModel;
+Loaded load(const Graph& g) { return luodi_test::load_graph(g); }
 
 Value random_input(Shape s, std::uint32_t seed) {
   std::vector<float> v = luodi_test::random_floats(static_cast<std::size_t>(s.numel()), -1.0f, 1.0f, seed);

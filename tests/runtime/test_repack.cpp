@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../support/test_util.hpp"
+#include "load_graph.hpp"
 #include "model_zoo.hpp"
 #include "reference_eval.hpp"
 #include "test_graphs.hpp"
@@ -66,22 +67,8 @@ Graph repack_graph() {
 }
 constexpr std::uint32_t kPackingNodes = 5;  // wino, pw, dw, fc1, fc2
 
-struct Loaded {
-  AlignedBuffer bytes;
-  Model model;
-};
-Loaded load(const Graph& g) {
-  Loaded m;
-  auto w = format::write(g);
-  REQUIRE_MESSAGE(w.ok(), std::string(w.status().message()));
-  auto buf = AlignedBuffer::create(w->size());
-  m.bytes = std::move(*buf);
-  std::memcpy(m.bytes.data(), w->data(), w->size());
-  auto r = Model::from_memory(m.bytes.data(), w->size());
-  REQUIRE_MESSAGE(r.ok(), std::string(r.status().message()));
-  m.model = std::move(*r);
-  return m;
-}
+using Loaded = luodi_test::LoadedModel;
+Loaded load(const Graph& g) { return luodi_test::load_graph(g); }
 
 Shape shape_at(std::int64_t width) { return Shape{1, 16, kH, width}; }
 

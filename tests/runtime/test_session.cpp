@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../support/test_util.hpp"
+#include "load_graph.hpp"
 #include "reference_eval.hpp"
 #include "corpus_cases.hpp"
 #include "test_graphs.hpp"
@@ -24,24 +25,8 @@ using luodi_test::make_value;
 
 namespace {
 
-// A model in 64-byte aligned memory, kept alive with its bytes.
-struct LoadedModel {
-  AlignedBuffer bytes;
-  Model model;
-};
-LoadedModel load(const Graph& g) {
-  LoadedModel m;
-  auto w = format::write(g);
-  REQUIRE_MESSAGE(w.ok(), std::string(w.status().message()));
-  auto b = AlignedBuffer::create(w->size());
-  REQUIRE(b.ok());
-  m.bytes = std::move(*b);
-  std::memcpy(m.bytes.data(), w->data(), w->size());
-  auto r = Model::from_memory(m.bytes.data(), w->size());
-  REQUIRE_MESSAGE(r.ok(), std::string(r.status().message()));
-  m.model = std::move(*r);
-  return m;
-}
+using luodi_test::LoadedModel;
+LoadedModel load(const Graph& g) { return luodi_test::load_graph(g); }
 
 Value f32_value(const std::string& name, Shape s, std::uint32_t seed, float lo = -3.0f, float hi = 3.0f) {
   std::vector<float> v = luodi_test::random_floats(static_cast<std::size_t>(s.numel()), lo, hi, seed);
