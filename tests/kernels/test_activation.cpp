@@ -282,7 +282,8 @@ TEST_CASE("activations added for ONNX: parameters and conventions against PyTorc
 }
 
 // All 2^32 inputs for every transcendental kind on every ISA: about a minute per kind and ISA,
-// so it runs only on request: LUODI_TEST_EXHAUSTIVE=1 luodi_kernel_tests -tc='*exhaustive*'
+// so it runs only on request: LUODI_TEST_EXHAUSTIVE=1 luodi_kernel_tests -tc='*exhaustive*'.
+// LUODI_TEST_EXHAUSTIVE=sigmoid,silu@avx2,avx512f restricts it to those kinds (and ISAs).
 TEST_CASE("activations: exhaustive sweep of every float (LUODI_TEST_EXHAUSTIVE=1)" *
           doctest::skip(std::getenv("LUODI_TEST_EXHAUSTIVE") == nullptr)) {
   const std::size_t chunk = std::size_t(1) << 22;
@@ -290,8 +291,19 @@ TEST_CASE("activations: exhaustive sweep of every float (LUODI_TEST_EXHAUSTIVE=1
   const ActivationKind kinds[] = {ActivationKind::Exp,  ActivationKind::Tanh, ActivationKind::Sigmoid,  ActivationKind::Erf,
                                   ActivationKind::Silu, ActivationKind::Gelu, ActivationKind::Elu,      ActivationKind::Selu,
                                   ActivationKind::Softplus, ActivationKind::Mish, ActivationKind::Log};
+  const std::string only = std::getenv("LUODI_TEST_EXHAUSTIVE");
+  const std::size_t at = only.find('@');
+  const std::string only_kinds = only == "1" ? "" : only.substr(0, at);
+  const std::string only_isas = at == std::string::npos ? "" : only.substr(at + 1);
+  const auto listed = [](const std::string& list, const char* name) {
+    if (list.empty()) return true;
+    const std::string padded = "," + list + ",";
+    return padded.find("," + std::string(name) + ",") != std::string::npos;
+  };
   for (Isa isa : luodi_test::available_isas()) {
+    if (!listed(only_isas, isa_name(isa))) continue;
     for (ActivationKind k : kinds) {
+      if (!listed(only_kinds, activation_name(k))) continue;
       Bound b = simd_bound(k);
       if (isa == Isa::scalar) b.ulp += kRefExtraUlp;
       const ActivationParams p = params_for(k);
