@@ -21,8 +21,8 @@
 // (2 + |x|) * 2^-148 instead. The same figures hold on sse2 (no FMA: the range reductions are
 // exact without it), AVX2, AVX-512 and NEON. NaN in gives NaN out; +-Inf give the limits.
 // exp, tanh, sigmoid and silu were re-measured exhaustively on sse2, AVX2 and AVX-512 after the
-// in-range fast paths below (identical maxima on all three); on NEON by the default sweep, which
-// gives the same maxima as on x86.
+// in-range fast paths below (the same maxima on all three, but exp 0.99 on sse2); on NEON by the
+// default sweep, which gives the same maxima there as on x86.
 //
 // The approximations are polynomials fitted for luodi by tools/vmath/fit_coefficients.py.
 // exp uses the Cody-Waite split of ln 2 (Cody & Waite, 1980) so that x - n*ln2 is exact.
