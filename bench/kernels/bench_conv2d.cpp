@@ -45,6 +45,11 @@ const Layer kLayers[] = {
     {"mnv2_3x3s2_224_3_32", 3, 224, 32, 3, 2, 1, false, static_cast<int>(ActivationKind::Clip)},
     {"mnv3_3x3s2_224_3_16", 3, 224, 16, 3, 2, 1, false, static_cast<int>(ActivationKind::HardSwish)},
     {"effb0_3x3s2_224_3_32", 3, 224, 32, 3, 2, 1, false, static_cast<int>(ActivationKind::Silu)},
+    // EfficientNet-B0 1x1 expand and depthwise with the SiLU epilogue, where vsilu is a large
+    // share of the time (docs/performance.md, "SiLU and the vector math")
+    {"effb0_1x1_112_16_96_silu", 16, 112, 96, 1, 1, 1, false, static_cast<int>(ActivationKind::Silu)},
+    {"effb0_1x1_56_24_144_silu", 24, 56, 144, 1, 1, 1, false, static_cast<int>(ActivationKind::Silu)},
+    {"effb0_dw3x3_112_32_silu", 32, 112, 32, 3, 1, 32, false, static_cast<int>(ActivationKind::Silu)},
     // ResNet-50 1x1
     {"r50_1x1_56_256_64", 256, 56, 64, 1, 1, 1, false},
     {"r50_1x1_56_64_256", 64, 56, 256, 1, 1, 1, true},
