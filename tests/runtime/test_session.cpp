@@ -484,15 +484,6 @@ kernels::Conv2dParams wino_params() {
 bool is_winograd(kernels::Conv2dAlgo a) {
   return a == kernels::Conv2dAlgo::Winograd43 || a == kernels::Conv2dAlgo::Winograd23;
 }
-// max |got - want| over max |want|.
-double relative_error(const float* got, const Value& want) {
-  double num = 0, den = 0;
-  for (std::int64_t i = 0; i < want.shape.numel(); ++i) {
-    num = std::max(num, std::fabs(static_cast<double>(got[i]) - static_cast<double>(want.as<float>()[i])));
-    den = std::max(den, std::fabs(static_cast<double>(want.as<float>()[i])));
-  }
-  return den > 0 ? num / den : num;
-}
 
 }  // namespace
 
@@ -522,7 +513,7 @@ TEST_CASE("session: winograd = false plans 3x3 convolutions without Winograd, pa
       CHECK(packed[winograd] >= static_cast<std::uint64_t>((winograd ? with : without).packed_bytes));
       std::memcpy(s.input(0).data, xin.data.data(), xin.data.size());
       s.run();
-      const double err = relative_error(s.output(0).data, ref->at("relu"));
+      const double err = luodi_test::relative_error(s.output(0).data, ref->at("relu"));
       // The ref ISA runs the ref kernels: bit for bit. SIMD sums in another order: relative 1e-4.
       if (isa == Isa::scalar) CHECK(err == 0.0);
       else CHECK(err <= 1e-4);
@@ -563,6 +554,6 @@ TEST_CASE("session: required_arena_bytes counts per-thread scratch for the optio
     borrowed.run();
     auto ref = luodi_test::reference_eval(g, {xin});
     REQUIRE(ref.ok());
-    CHECK(relative_error(borrowed.output(0).data, ref->at("relu")) <= 1e-4);
+    CHECK(luodi_test::relative_error(borrowed.output(0).data, ref->at("relu")) <= 1e-4);
   }
 }
