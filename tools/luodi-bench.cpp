@@ -38,6 +38,7 @@ const char* kUsage =
     "                      0: split every node)\n"
     "  --runs N            timed runs (default 20)\n"
     "  --warmup N          untimed runs first (default 3)\n"
+    "  --no-winograd       3x3 convolutions as GEMM: packed weights at the raw size, not ~4x\n"
     "  --isa NAME          kernels: scalar (the ref kernels), sse2, avx2, avx512, neon64 (default: best)\n"
     "  --seed N            seed of the random inputs (default 1)\n"
     "  --profile           per-node table: time, share, GFLOP/s (Conv, ConvTranspose, Gemm, MatMul)\n"
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
   std::vector<ShapeArg> shape_args;
   std::int64_t threads = 1, runs = 20, warmup = 3, seed = 1, spin = luodi::kDefaultSpinMicroseconds,
                min_flops = luodi::kMinFlopsPerThread;
-  bool profile = false, json = false;
+  bool profile = false, json = false, winograd = true;
   Isa isa = active_isa();
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
@@ -149,6 +150,8 @@ int main(int argc, char** argv) {
       isa = *r;
     } else if (s == "--profile") {
       profile = true;
+    } else if (s == "--no-winograd") {
+      winograd = false;
     } else if (s == "--json") {
       json = true;
     } else if (s.size() > 1 && s[0] == '-') {
@@ -204,6 +207,7 @@ int main(int argc, char** argv) {
   so.spin_microseconds = static_cast<int>(spin);
   so.min_flops_per_thread = min_flops;
   so.isa = isa;
+  so.winograd = winograd;
   so.input_shapes = Span<const Shape>(shapes.data(), shapes.size());
 
   // Headline: latency without the profiler.
@@ -268,6 +272,7 @@ int main(int argc, char** argv) {
     o += ",\"isa\":" + json_string(isa_name(isa));
     o += ",\"cpu\":" + json_string(cpu.features.brand);
     o += ",\"threads\":" + std::to_string(threads);
+    o += std::string(",\"winograd\":") + (winograd ? "true" : "false");
     o += ",\"runs\":" + std::to_string(runs);
     o += ",\"warmup\":" + std::to_string(warmup);
     o += ",\"median_ms\":" + fmt("%.6g", med);

@@ -5,6 +5,8 @@
 
 #include <luodi/ops/graph.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +37,18 @@ inline luodi::Result<std::map<std::string, luodi::graph::Value>> reference_eval(
   }
   for (const graph::Value& v : work.values) out[v.name] = v;
   return out;
+}
+
+// max |got - want| over max |want| (max |got - want| when want is all zeros): SIMD kernels sum in
+// another order than the ref kernels, so whole-network outputs are compared relative to their
+// magnitude.
+inline double relative_error(const float* got, const luodi::graph::Value& want) {
+  double num = 0, den = 0;
+  for (std::int64_t i = 0; i < want.shape.numel(); ++i) {
+    num = std::max(num, std::fabs(static_cast<double>(got[i]) - static_cast<double>(want.as<float>()[i])));
+    den = std::max(den, std::fabs(static_cast<double>(want.as<float>()[i])));
+  }
+  return den > 0 ? num / den : num;
 }
 
 }  // namespace luodi_test

@@ -123,16 +123,6 @@ Value random_input(Shape s, std::uint32_t seed) {
   return make_constant<float>("input", s, v);
 }
 
-// max |got - want| over max |want|: the kernels' accumulation order differs between ISAs.
-double relative_error(const float* got, const Value& want) {
-  double num = 0, den = 0;
-  for (std::int64_t i = 0; i < want.shape.numel(); ++i) {
-    num = std::max(num, std::fabs(static_cast<double>(got[i]) - static_cast<double>(want.as<float>()[i])));
-    den = std::max(den, std::fabs(static_cast<double>(want.as<float>()[i])));
-  }
-  return den > 0 ? num / den : num;
-}
-
 void check_model(const Graph& g, const std::vector<Shape>& input_shapes, const char* what) {
   Loaded lm = load(g);
   for (Isa isa : luodi_test::available_isas()) {
@@ -155,7 +145,7 @@ void check_model(const Graph& g, const std::vector<Shape>& input_shapes, const c
       const TensorRef out = s.output_ref(0);
       const Value& want = ref->at(out.name);
       REQUIRE(out.shape == want.shape);
-      const double err = relative_error(static_cast<const float*>(out.data), want);
+      const double err = luodi_test::relative_error(static_cast<const float*>(out.data), want);
       // The ref ISA runs the same ref kernels as the node-by-node evaluation: bit for bit.
       // SIMD convolutions and GEMMs sum in another order (and with FMA): relative 1e-4.
       if (isa == Isa::scalar) CHECK(err == 0.0);

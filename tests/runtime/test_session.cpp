@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <luodi/format/writer.hpp>
 #include <luodi/kernels/activation/ref.hpp>
+#include <luodi/kernels/conv2d/conv2d.hpp>
 #include <luodi/runtime/session.hpp>
 
 #include <cmath>
@@ -13,6 +14,7 @@
 
 #include "../support/test_util.hpp"
 #include "load_graph.hpp"
+#include "model_zoo.hpp"
 #include "reference_eval.hpp"
 #include "corpus_cases.hpp"
 #include "test_graphs.hpp"
@@ -454,5 +456,104 @@ TEST_CASE("session: the corpus's valid CNN runs like the ref kernels node by nod
     s.run();
     // The ref ISA is bit-exact; SIMD GEMM/conv sum in another order (a few ULP on O(1) values).
     check_outputs_equal(s, g, *ref, isa == Isa::scalar ? 0.0 : 256.0);
+  }
+}
+
+namespace {
+
+// One 3x3 convolution (+ relu) at a shape where the automatic choice is Winograd on SIMD ISAs.
+constexpr std::int64_t kWinoC = 32, kWinoHW = 28;
+Graph wino_graph() {
+  Graph g;
+  luodi_test::GraphBuilder b(&g);
+  const std::int32_t x = g.add_value(make_value("x", DType::f32, Shape{1, kWinoC, kWinoHW, kWinoHW}));
+  g.inputs = {x};
+  g.outputs = {b.unary(OpCode::Relu, b.conv(x, kWinoC, kWinoC, 3, 1, 1, "conv"), "relu")};
+  return g;
+}
+kernels::Conv2dParams wino_params() {
+  kernels::Conv2dParams p;
+  p.N = 1;
+  p.C_in = p.C_out = kWinoC;
+  p.H = p.W = kWinoHW;
+  p.kernel_h = p.kernel_w = 3;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+  p.has_bias = true;
+  return p;
+}
+bool is_winograd(kernels::Conv2dAlgo a) {
+  return a == kernels::Conv2dAlgo::Winograd43 || a == kernels::Conv2dAlgo::Winograd23;
+}
+
+}  // namespace
+
+TEST_CASE("session: winograd = false plans 3x3 convolutions without Winograd, packed at the GEMM size") {
+  const Graph g = wino_graph();
+  LoadedModel lm = load(g);
+  const Value xin = f32_value("x", Shape{1, kWinoC, kWinoHW, kWinoHW}, 31, -1.0f, 1.0f);
+  auto ref = luodi_test::reference_eval(g, {xin});
+  REQUIRE(ref.ok());
+  const kernels::Conv2dParams p = wino_params();
+  for (Isa isa : luodi_test::available_isas()) {
+    const std::string isa_label = isa_name(isa);
+    CAPTURE(isa_label);
+    const kernels::Conv2dPlan with = kernels::conv2d_plan(p, isa), without = kernels::conv2d_plan(p, isa, false);
+    // The premise: Winograd is the automatic choice wherever there are SIMD kernels.
+    if (isa != Isa::scalar) REQUIRE(is_winograd(with.algo));
+    CHECK_FALSE(is_winograd(without.algo));
+    std::uint64_t packed[2] = {0, 0};
+    for (bool winograd : {true, false}) {
+      CAPTURE(winograd);
+      SessionOptions opt;
+      opt.isa = isa;
+      opt.winograd = winograd;
+      Session s(lm.model, opt);
+      REQUIRE_MESSAGE(s.ok(), std::string(s.status().message()));
+      packed[winograd] = s.memory().packed;
+      CHECK(packed[winograd] >= static_cast<std::uint64_t>((winograd ? with : without).packed_bytes));
+      std::memcpy(s.input(0).data, xin.data.data(), xin.data.size());
+      s.run();
+      const double err = luodi_test::relative_error(s.output(0).data, ref->at("relu"));
+      // The ref ISA runs the ref kernels: bit for bit. SIMD sums in another order: relative 1e-4.
+      if (isa == Isa::scalar) CHECK(err == 0.0);
+      else CHECK(err <= 1e-4);
+    }
+    // The session's packed region (block records included) differs by exactly the two layouts'
+    // difference.
+    CHECK(packed[1] - packed[0] == static_cast<std::uint64_t>(with.packed_bytes - without.packed_bytes));
+    // F(4,3) / F(2,3) tiles of 6x6 / 4x4 per 3x3 kernel: 4x / 1.8x the GEMM layout's size.
+    if (isa != Isa::scalar) CHECK(with.packed_bytes > without.packed_bytes * 17 / 10);
+  }
+}
+
+TEST_CASE("session: required_arena_bytes counts per-thread scratch for the options' threads") {
+  // The 3x3 convolution as GEMM has im2col scratch per thread.
+  const Graph g = wino_graph();
+  LoadedModel lm = load(g);
+  SessionOptions one;
+  one.winograd = false;
+  auto need1 = Session::required_arena_bytes(lm.model, one);
+  REQUIRE(need1.ok());
+  for (int threads : {2, 3}) {
+    CAPTURE(threads);
+    SessionOptions opt = one;
+    opt.threads = threads;
+    auto need = Session::required_arena_bytes(lm.model, opt);
+    REQUIRE(need.ok());
+    Session owned(lm.model, opt);
+    REQUIRE(owned.ok());
+    CHECK(*need == owned.memory().arena_used);
+    const kernels::Conv2dPlan plan = kernels::conv2d_plan(wino_params(), active_isa(), false);
+    if (plan.scratch_per_thread > 0) CHECK(*need > *need1);
+    // A borrowed arena of exactly that size (+ alignment slack) is enough for the threads.
+    std::vector<std::uint8_t> arena(*need + 64);
+    Session borrowed(lm.model, Span<std::uint8_t>(arena.data(), arena.size()), opt);
+    REQUIRE_MESSAGE(borrowed.ok(), std::string(borrowed.status().message()));
+    const Value xin = f32_value("x", Shape{1, kWinoC, kWinoHW, kWinoHW}, 32, -1.0f, 1.0f);
+    std::memcpy(borrowed.input(0).data, xin.data.data(), xin.data.size());
+    borrowed.run();
+    auto ref = luodi_test::reference_eval(g, {xin});
+    REQUIRE(ref.ok());
+    CHECK(luodi_test::relative_error(borrowed.output(0).data, ref->at("relu")) <= 1e-4);
   }
 }

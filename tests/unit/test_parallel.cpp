@@ -157,26 +157,25 @@ TEST_CASE("ThreadPool: thousands of back-to-back jobs see every task (the hand-o
 }
 
 TEST_CASE("ThreadPool: the worker takes part (two tasks meet on two threads)") {
-  // Task 0 waits for task 1 to start. On a pool that ran its tasks one by one on the caller this
-  // would time out. Bounded at 10 s, so a heavily loaded machine cannot hang the test.
+  // Each task waits until the other has started, so both must be running at once: on a pool that
+  // ran its tasks one by one on one thread this would time out. (Waiting in task 0 alone was not
+  // enough: a worker that ran task 1 could then legally claim task 0 too.) Bounded at 10 s, so a
+  // heavily loaded machine cannot hang the test.
   for (int spin : {0, kDefaultSpinMicroseconds}) {
     CAPTURE(spin);
     ThreadPool pool(2, spin);
-    std::atomic<bool> started1{false}, met{false};
+    std::atomic<bool> started[2] = {{false}, {false}}, met[2] = {{false}, {false}};
     std::thread::id ids[2];
     auto task = [&](std::int64_t b, std::int64_t) {
       ids[b] = std::this_thread::get_id();
-      if (b == 1) {
-        started1.store(true);
-        return;
-      }
+      started[b].store(true);
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      while (!started1.load() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
-      met.store(started1.load());
+      while (!started[1 - b].load() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      met[b].store(started[1 - b].load());
     };
-    // Whoever claims task 0 waits for the other thread, which then must claim task 1.
     pool.run(2, RangeFn(task));
-    CHECK(met.load());
+    CHECK(met[0].load());
+    CHECK(met[1].load());
     CHECK((ids[0] != ids[1]));
   }
 }

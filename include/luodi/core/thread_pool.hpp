@@ -144,6 +144,7 @@ class ThreadPool final : public Executor {
     base_ = base;
     pending_.store(n, std::memory_order_relaxed);
     claim_.store(static_cast<std::uint64_t>(n) << 56, std::memory_order_seq_cst);  // publish
+    store_load_fence();
     if (sleepers_.load(std::memory_order_seq_cst) > 0) {
       { std::lock_guard<std::mutex> lock(mu_); }
       wake_.notify_all();
@@ -152,9 +153,19 @@ class ThreadPool final : public Executor {
     if (spin([&] { return pending_.load(std::memory_order_acquire) == 0; })) return;
     std::unique_lock<std::mutex> lock(done_mu_);
     caller_waiting_.store(true, std::memory_order_seq_cst);
+    store_load_fence();
     while (pending_.load(std::memory_order_seq_cst) != 0) done_.wait(lock);
     caller_waiting_.store(false, std::memory_order_relaxed);
   }
+
+  // The two sides of each hand-off (publish a job / count a sleeper; finish the last task / say
+  // the caller waits) each write one word and then read the other's, and must not both miss the
+  // other's write. seq_cst stores and loads promise that in C++, but a full fence between the
+  // write and the read says it to every implementation: qemu-user's translation of AArch64
+  // STLR-then-LDAR on an x86 host let the load pass the store, and the caller slept through the
+  // last task's notification (a hang in about 1 of 3 runs of test_parallel under qemu). Only
+  // the sleep/wake paths and one task per job pay for it.
+  static void store_load_fence() noexcept { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
   // Poll `ready` for up to spin_ns_, with a pause between polls; true when it became true. The
   // clock is read every 16 polls, and every 256 polls the thread yields, so on an oversubscribed
@@ -192,7 +203,7 @@ class ThreadPool final : public Executor {
       first = false;
       const std::int64_t t = base_ + i;
       (*task_)(t, t + 1);
-      if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 && self != 0 &&
+      if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 && self != 0 && (store_load_fence(), true) &&
           caller_waiting_.load(std::memory_order_seq_cst)) {
         { std::lock_guard<std::mutex> lock(done_mu_); }
         done_.notify_one();
@@ -213,6 +224,7 @@ class ThreadPool final : public Executor {
       return !stop_.load(std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(mu_);
     sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    store_load_fence();
     while (!stop_.load(std::memory_order_seq_cst) && !has_work(claim_.load(std::memory_order_seq_cst))) wake_.wait(lock);
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
     return !stop_.load(std::memory_order_relaxed);

@@ -219,7 +219,7 @@ inline Status prepare_conv(PrepareContext& ctx) noexcept {
     p.has_residual = true;
   }
   ConvOpParams op;
-  op.plan = kernels::conv2d_plan(p, ctx.isa);
+  op.plan = kernels::conv2d_plan(p, ctx.isa, ctx.winograd);
   LUODI_RETURN_IF_ERROR(ctx.set_output(0, DType::f32, out));
   ctx.set_params(op);
   ctx.run = &run_conv;

@@ -138,6 +138,7 @@ class PrepareContext {
   graph::AttrList attrs;
   Isa isa = Isa::scalar;
   int concurrency = 1;  // the executor's threads: kernels size per-thread scratch with it
+  bool winograd = true;  // SessionOptions::winograd
   int num_inputs = 0;
   int num_outputs = 0;
   const TensorDesc* inputs[kMaxOpInputs] = {};  // nullptr: an absent optional input

@@ -88,6 +88,10 @@ struct SessionOptions {
   // useful_threads in core/parallel.hpp); 0 splits every node. Only for the session's own pool.
   std::int64_t min_flops_per_thread = kMinFlopsPerThread;
   Isa isa = active_isa();          // Isa::scalar selects the ref kernels
+  // false: 3x3 convolutions never use Winograd, whose packed weights are (m+2)^2/9 times the
+  // raw ones (4x for F(4,3)); they run as GEMM instead, at the raw size and slower
+  // (docs/runtime.md, "Memory").
+  bool winograd = true;
   bool keep_intermediates = false; // every tensor keeps its own bytes, readable after run()
   // Graph inputs keep their values through run(), so run() can be repeated on the same input.
   // Off: an input's bytes are reused once its last reader has run (TFLite Micro's default),
@@ -386,12 +390,19 @@ class Session {
 
   // The arena bytes a session of `model` needs with these options and input shapes (the
   // options' input_shapes, or the declared ones). Uses the heap for the measurement.
+  // Per-thread scratch is counted for the options' executor or `threads` (no threads are started).
   static Result<std::size_t> required_arena_bytes(const Model& model, const SessionOptions& opt = {}) noexcept {
     SessionOptions o = opt;
     o.threads = 1;
     o.executor = nullptr;
-    Session s(model, o);
-    if (!s.ok()) return s.status();
+    Session s;
+    s.model_ = &model;
+    s.owned_mode_ = true;
+    Status st = s.init(o);
+    if (!st.ok()) return st;
+    s.concurrency_ = opt.executor ? opt.executor->concurrency() : (opt.threads > 1 ? opt.threads : 1);
+    st = s.prepare();
+    if (!st.ok()) return st;
     return static_cast<std::size_t>(s.stats_.arena_used);
   }
 
@@ -494,6 +505,8 @@ class Session {
 #endif
       executor_ = pool_;
     }
+    concurrency_ = executor_ ? executor_->concurrency() : 1;
+    winograd_ = opt.winograd;
     if (!opt.input_shapes.empty() && static_cast<int>(opt.input_shapes.size()) != num_inputs_)
       return Status::error(StatusCode::InvalidArgument, "%zu input shapes given; the model has %d inputs",
                            opt.input_shapes.size(), num_inputs_);
@@ -595,7 +608,8 @@ class Session {
       ctx.op = e.op;
       ctx.attrs = e.attrs;
       ctx.isa = isa_;
-      ctx.concurrency = executor_ ? executor_->concurrency() : 1;
+      ctx.concurrency = concurrency_;
+      ctx.winograd = winograd_;
       ctx.num_inputs = e.num_inputs;
       ctx.num_outputs = e.num_outputs;
       LUODI_RETURN_IF_ERROR(ctx.check_io_counts());
@@ -1061,6 +1075,8 @@ class Session {
       probe.num_inputs_ = num_inputs_;
       for (int i = 0; i < num_inputs_; ++i) probe.bound_[i] = bound_[i];
       probe.isa_ = isa_;
+      probe.concurrency_ = concurrency_;
+      probe.winograd_ = winograd_;
       probe.keep_intermediates_ = keep_intermediates_;
       probe.preserve_inputs_ = preserve_inputs_;
       probe.owned_mode_ = true;
@@ -1139,6 +1155,8 @@ class Session {
     num_inputs_ = o.num_inputs_;
     for (int i = 0; i < kMaxSessionInputs; ++i) bound_[i] = o.bound_[i];
     isa_ = o.isa_;
+    concurrency_ = o.concurrency_;
+    winograd_ = o.winograd_;
     keep_intermediates_ = o.keep_intermediates_;
     preserve_inputs_ = o.preserve_inputs_;
     profile_ = o.profile_;
@@ -1178,6 +1196,10 @@ class Session {
   int num_inputs_ = 0;
   Shape bound_[kMaxSessionInputs];
   Isa isa_ = Isa::scalar;
+  // Threads the kernels size their per-thread scratch for: the executor's, or what
+  // required_arena_bytes measures for without starting one.
+  int concurrency_ = 1;
+  bool winograd_ = true;
   bool keep_intermediates_ = false;
   bool preserve_inputs_ = true;
   ProfileFn profile_ = nullptr;

@@ -123,7 +123,7 @@ inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
 // The automatic choice. The thresholds come from bench/kernels/bench_conv2d.cpp on a Zen 4 core
 // (docs/performance.md, "Kernel layout and algorithms").
 inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr, int lanes,
-                                bool has_dw_small) noexcept {
+                                bool has_dw_small, bool allow_winograd = true) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
   // Depthwise (docs/performance.md, "Conv2D algorithm choice"): register-blocked rows for
   // output rows of >= 48 columns, and of >= 24 at stride 1 with 16-lane vectors; one vector per
@@ -143,7 +143,7 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   constexpr int direct_min_lanes = 4;
 #endif
   if (lanes >= direct_min_lanes && conv2d_algo_applies(p, Conv2dAlgo::DirectRows)) return Conv2dAlgo::DirectRows;
-  if (conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
+  if (allow_winograd && conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
     const int m = wino_choose(Ho, Wo, cin_g, cout_g);
     if (m == 4) return Conv2dAlgo::Winograd43;
     if (m == 2) return Conv2dAlgo::Winograd23;
@@ -164,7 +164,9 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
 // Plan `p` (which must pass validate) with a given algorithm on `isa`; an algorithm that does not
 // apply, or has no kernel on that ISA, is an error naming it. An ISA this build does not contain
 // plans the reference.
-inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, Conv2dPlan* out) noexcept {
+// `allow_winograd` = false keeps Auto off the Winograd algorithms (SessionOptions::winograd).
+inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, Conv2dPlan* out,
+                               bool allow_winograd = true) noexcept {
   LUODI_RETURN_IF_ERROR(validate(p));
   Conv2dPlan plan{};
   plan.p = p;
@@ -187,7 +189,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
   }
   if (algo == Conv2dAlgo::Auto)
     algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr, k.lanes,
-                                 k.run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr);
+                                 k.run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr, allow_winograd);
   if (algo == Conv2dAlgo::Reference) plan.isa = Isa::scalar;  // the reference lives in the scalar table
   if (!conv2d_algo_applies(p, algo))
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s does not apply to this convolution",
@@ -260,10 +262,11 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
   return Status();
 }
 
-// The automatic choice for `p` on `isa`. `p` must pass validate (checked in debug builds).
-inline Conv2dPlan conv2d_plan(const Conv2dParams& p, Isa isa = active_isa()) noexcept {
+// The automatic choice for `p` on `isa` (without Winograd when !allow_winograd). `p` must pass
+// validate (checked in debug builds).
+inline Conv2dPlan conv2d_plan(const Conv2dParams& p, Isa isa = active_isa(), bool allow_winograd = true) noexcept {
   Conv2dPlan plan;
-  const Status s = conv2d_plan_with(p, isa, Conv2dAlgo::Auto, &plan);
+  const Status s = conv2d_plan_with(p, isa, Conv2dAlgo::Auto, &plan, allow_winograd);
   LUODI_ASSERT(s.ok());
   return plan;
 }
