@@ -149,7 +149,9 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
     if (m == 2) return Conv2dAlgo::Winograd23;
   }
   // Few pixels: NR-wide pixel panels would be mostly padding; put the channels in the vectors.
+  // One pixel (a squeeze-excitation FC) is a GEMV, which GemmT streams once (gemv.hpp).
   const std::int64_t P = Ho * Wo;
+  if (P == 1) return Conv2dAlgo::GemmT;
   const double eff_gemm = double(P) / double(conv_round_up(P, nr));
   const double eff_t = double(cout_g) / double(conv_round_up(cout_g, nr));
   // GemmT pays for a transposed write-back and per-thread packing of the pixel panels, so it
@@ -231,11 +233,13 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       // reused less and the C^T tiles are reloaded per K block (measured: 256 beats 128 at
       // 7x7x512 on avx512f by ~7%)
       plan.kc = (32 * 1024) / (4 * k.nr);
-      const std::int64_t P_pad = detail::conv_round_up(P, k.mr);
-      // shared: the C^T buffer; per thread: the A panels of a K block and the pixel -> input
+      const std::int64_t P_pad = conv2d_gemm_t_rows_pad(P, k.mr);
+      // shared: the C^T buffer (none for the GEMV of P == 1, which writes y directly); per
+      // thread: the A panels of a K block (the im2col column for P == 1) and the pixel -> input
       // offset table they are gathered with
-      plan.scratch_shared = detail::conv_bytes(P_pad * conv2d_gemm_t_ldc(plan.cout_pad));
-      plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc) + detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
+      plan.scratch_shared = P == 1 ? 0 : detail::conv_bytes(P_pad * conv2d_gemm_t_ldc(plan.cout_pad));
+      plan.scratch_per_thread = detail::conv_bytes(conv2d_gemm_t_a_floats(P, plan.K, plan.kc, k.mr)) +
+                                detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
       break;
     }
     case Conv2dAlgo::Winograd43:

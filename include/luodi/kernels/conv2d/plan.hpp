@@ -75,5 +75,15 @@ struct Conv2dPlan {
 // channels: every row of a tile would alias).
 inline std::int64_t conv2d_gemm_t_ldc(std::int64_t cout_pad) noexcept { return cout_pad + 16; }
 
+// GemmT's pixel count rounded up to its MR-row A panels.
+inline std::int64_t conv2d_gemm_t_rows_pad(std::int64_t P, std::int64_t mr) noexcept { return (P + mr - 1) / mr * mr; }
+
+// Floats of GemmT's per-thread A buffer (in front of its offset table): the A panels of one K
+// block, or for P == 1 (the GEMV) the gathered im2col column of K floats; 16-float multiples.
+inline std::int64_t conv2d_gemm_t_a_floats(std::int64_t P, std::int64_t K, std::int64_t kc, std::int64_t mr) noexcept {
+  const std::int64_t a = P == 1 ? K : conv2d_gemm_t_rows_pad(P, mr) * kc;
+  return (a + 15) / 16 * 16;
+}
+
 }  // namespace kernels
 }  // namespace luodi
