@@ -256,6 +256,26 @@ TEST_CASE("conv2d: GEMM paths at odd channel and pixel counts around the tile") 
     p.has_residual = cin >= 600;
     bad += check_all_algos(p, ++seed, &ran);
   }
+  // short K with a large output: the row-tile-outer order over wide column blocks
+  // (conv2d_gemm_rows_outer: K <= 64, cout_g * pixels >= 128 Ki), with column and row tails
+  // (2115 and 1640 pixels, 70 and 81 channels), K = 64 at the boundary, an im2col K of 63,
+  // residual, batch 2 and a second-pass activation
+  {
+    Conv2dParams p = conv(1, 16, 47, 45, 70, 1, 1);
+    p.activation = ActivationKind::Relu;
+    bad += check_all_algos(p, ++seed, &ran);
+    p = conv(2, 64, 40, 41, 81, 1, 1);
+    p.has_residual = true;
+    p.activation = ActivationKind::HardSwish;
+    p.act_params = activation_defaults(p.activation);
+    bad += check_all_algos(p, ++seed, &ran);
+    p = conv(1, 7, 38, 38, 100, 3, 3, 1, 1);
+    p.has_residual = true;
+    bad += check_all_algos(p, ++seed, &ran);
+    CHECK(conv2d_gemm_rows_outer(70, 47 * 45, 16));
+    CHECK(conv2d_gemm_rows_outer(81, 40 * 41, 64));
+    CHECK(conv2d_gemm_rows_outer(100, 38 * 38, 63));
+  }
   // im2col with more than one K block: K = 64*9 = 576 and 130*9 = 1170, with residual
   for (std::int64_t cin : {64, 130}) {
     Conv2dParams p = conv(1, cin, 6, 11, 19, 3, 3, 1, 1);
@@ -577,7 +597,7 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
                                  conv(1, 12, 13, 12, 12, 3, 3, 2, 1, 1, 12), conv(1, 64, 5, 5, 96, 3, 3, 1, 1),
                                  conv(2, 7, 11, 37, 7, 3, 3, 1, 1, 1, 7), conv(1, 5, 13, 35, 5, 5, 5, 2, 2, 1, 5),
                                  conv(2, 3, 29, 41, 20, 7, 7, 2, 3), conv(1, 2, 9, 19, 9, 3, 3, 1, 1),
-                                 conv(2, 40, 1, 1, 100, 1, 1), conv(1, 70, 7, 7, 72, 1, 1)};
+                                 conv(2, 40, 1, 1, 100, 1, 1), conv(1, 70, 7, 7, 72, 1, 1), conv(1, 16, 40, 41, 81, 1, 1)};
   for (const Conv2dParams& p : shapes) {
     const Data d = make_data(p, 77);
     for (Isa isa : luodi_test::available_isas())

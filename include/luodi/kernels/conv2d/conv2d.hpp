@@ -220,7 +220,12 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       plan.mc = detail::conv_round_up(64, k.mr);  // A is packed panels: a multiple of MR
       const std::int64_t kc_eff = (plan.K + (plan.K + plan.kc - 1) / plan.kc - 1) / ((plan.K + plan.kc - 1) / plan.kc);
       std::int64_t nc = 32768 / kc_eff;
-      nc = nc < 128 ? 128 : (nc > 256 ? 256 : nc);
+      // Short K and a large output (the driver then runs each row tile across the block, see
+      // driver.hpp): the cost is writing C, in longer runs per row with up to 1024 pixels.
+      // Measured on avx512f with cold caches, 16->64 at 112x112: 727 us (nc 256, panel outer)
+      // -> 467 (256, rows outer) -> 393 (1024); 2048 level with 1024.
+      const std::int64_t nc_max = conv2d_gemm_rows_outer(plan.cout_g, P, plan.K) ? 1024 : 256;
+      nc = nc < 128 ? 128 : (nc > nc_max ? nc_max : nc);
       plan.nc = detail::conv_round_up(P < nc ? P : nc, k.nr);
       plan.scratch_per_thread = detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * plan.nc);
       break;

@@ -39,6 +39,7 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
   blk.kc = plan.kc;
   blk.mc = plan.mc;
   blk.nc = plan.nc;
+  blk.rows_outer_max_k = conv2d_gemm_rows_outer(plan.cout_g, plan.out_h * plan.out_w, plan.K) ? kGemmRowsOuterMaxK : 0;
 
   // Items: images x groups x N blocks x M blocks; narrower blocks when there are few.
   const std::int64_t threads = nthreads;

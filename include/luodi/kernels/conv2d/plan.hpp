@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "../../simd/dispatch.hpp"
+#include "../gemm/plan.hpp"
 #include "params.hpp"
 
 namespace luodi {
@@ -74,6 +75,12 @@ struct Conv2dPlan {
 // do not all fall into the same L1 set when cout_pad * 4 is a multiple of 4 KiB (2048, 1024
 // channels: every row of a tile would alias).
 inline std::int64_t conv2d_gemm_t_ldc(std::int64_t cout_pad) noexcept { return cout_pad + 16; }
+
+// Whether the Gemm algorithm runs the short-K order (gemm/plan.hpp, kGemmRowsOuterMaxK): a
+// function of the plan, so that conv2d_plan_with (which widens nc for it) and the run agree.
+inline bool conv2d_gemm_rows_outer(std::int64_t cout_g, std::int64_t pixels, std::int64_t K) noexcept {
+  return K <= kGemmRowsOuterMaxK && cout_g * pixels >= kGemmRowsOuterMinC;
+}
 
 // GemmT's pixel count rounded up to its MR-row A panels.
 inline std::int64_t conv2d_gemm_t_rows_pad(std::int64_t P, std::int64_t mr) noexcept { return (P + mr - 1) / mr * mr; }
