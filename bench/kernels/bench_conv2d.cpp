@@ -92,6 +92,15 @@ const Layer kLayers[] = {
     {"mnv2_1x1_7_960_160", 960, 7, 160, 1, 1, 1, true},
     {"mnv2_1x1_7_960_320", 960, 7, 320, 1, 1, 1, false},
     {"mnv2_1x1_7_320_1280", 320, 7, 1280, 1, 1, 1, false},
+    // MobileNetV3-large 1x1 (hardswish where the network has it) and its squeeze-excitation FCs
+    // (1x1 convs on a 1x1 plane: GEMVs)
+    {"mnv3_1x1_112_16_64", 16, 112, 64, 1, 1, 1, false},
+    {"mnv3_1x1_14_672_112", 672, 14, 112, 1, 1, 1, false, static_cast<int>(ActivationKind::Identity)},
+    {"mnv3_1x1_7_160_960", 160, 7, 960, 1, 1, 1, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_1x1_7_960_160r", 960, 7, 160, 1, 1, 1, true, static_cast<int>(ActivationKind::Identity)},
+    {"mnv3_se_960_240", 960, 1, 240, 1, 1, 1, false},
+    {"mnv3_se_240_960", 240, 1, 960, 1, 1, 1, false, static_cast<int>(ActivationKind::HardSigmoid)},
+    {"mnv3_se_672_168", 672, 1, 168, 1, 1, 1, false},
     // MobileNetV2 depthwise 3x3 (relu6 fused)
     {"mnv2_dw_112_32_s1", 32, 112, 32, 3, 1, 32, false},
     {"mnv2_dw_112_96_s2", 96, 112, 96, 3, 2, 96, false},

@@ -256,12 +256,76 @@ TEST_CASE("conv2d: GEMM paths at odd channel and pixel counts around the tile") 
     p.has_residual = cin >= 600;
     bad += check_all_algos(p, ++seed, &ran);
   }
+  // short K with a large output: the row-tile-outer order over wide column blocks
+  // (conv2d_gemm_rows_outer: K <= 64, cout_g * pixels >= 128 Ki), with column and row tails
+  // (2115 and 1640 pixels, 70 and 81 channels), K = 64 at the boundary, an im2col K of 63,
+  // residual, batch 2 and a second-pass activation
+  {
+    Conv2dParams p = conv(1, 16, 47, 45, 70, 1, 1);
+    p.activation = ActivationKind::Relu;
+    bad += check_all_algos(p, ++seed, &ran);
+    p = conv(2, 64, 40, 41, 81, 1, 1);
+    p.has_residual = true;
+    p.activation = ActivationKind::HardSwish;
+    p.act_params = activation_defaults(p.activation);
+    bad += check_all_algos(p, ++seed, &ran);
+    p = conv(1, 7, 38, 38, 100, 3, 3, 1, 1);
+    p.has_residual = true;
+    bad += check_all_algos(p, ++seed, &ran);
+    CHECK(conv2d_gemm_rows_outer(70, 47 * 45, 16));
+    CHECK(conv2d_gemm_rows_outer(81, 40 * 41, 64));
+    CHECK(conv2d_gemm_rows_outer(100, 38 * 38, 63));
+  }
   // im2col with more than one K block: K = 64*9 = 576 and 130*9 = 1170, with residual
   for (std::int64_t cin : {64, 130}) {
     Conv2dParams p = conv(1, cin, 6, 11, 19, 3, 3, 1, 1);
     p.has_residual = true;
     p.activation = ActivationKind::Relu;
     bad += check_all_algos(p, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
+  MESSAGE(ran << " fast-path runs");
+}
+
+TEST_CASE("conv2d: pointwise on few pixels (GemmT's copied panels) and on one pixel (GEMV)") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 300;
+  // pixels 7, 49, 196 and around MR = 6, 8 (5..9, 48, 50); output channels around NR = 8, 12,
+  // 16, 32 and k*NR+r; K short, around the GemmT K block (256 floats per block: 300 and 600 are
+  // two and three uneven blocks) and odd; every other shape with a residual; batch 2 for some
+  const std::int64_t planes[][2] = {{1, 7}, {7, 7}, {14, 14}, {1, 5}, {2, 3}, {3, 3}, {6, 8}, {5, 10}};
+  for (const auto& hw : planes)
+    for (std::int64_t cout : {7, 16, 33, 65})
+      for (std::int64_t cin : {3, 16, 300}) {
+        Conv2dParams p = conv((cout + cin) % 2 ? 2 : 1, cin, hw[0], hw[1], cout, 1, 1);
+        p.has_residual = (cout + hw[1]) % 2 == 1;
+        p.activation = (cin == 16) ? ActivationKind::HardSwish : (cin == 3 ? ActivationKind::Relu : ActivationKind::Identity);
+        p.act_params = activation_defaults(p.activation);
+        bad += check_all_algos(p, ++seed, &ran);
+      }
+  // one output pixel: the GEMV over the GemmT panels, with channel counts around NR, K odd,
+  // short and past any block (961), each activation kind class, with and without bias and
+  // residual, batch 2; then P == 1 from a larger kernel (gathered column), from padding, and
+  // from a stride (a 1x1 kernel on a 3x3 plane)
+  for (std::int64_t cout : {1, 8, 31, 32, 33, 240, 97})
+    for (std::int64_t cin : {1, 15, 240, 961}) {
+      Conv2dParams p = conv(cin == 15 ? 2 : 1, cin, 1, 1, cout, 1, 1);
+      p.has_bias = cout != 31;
+      p.has_residual = cin == 240 || cout == 1;
+      const ActivationKind acts[] = {ActivationKind::Identity, ActivationKind::Relu, ActivationKind::HardSigmoid,
+                                     ActivationKind::Clip};
+      p.activation = acts[(cout + cin) % 4];
+      p.act_params = activation_defaults(p.activation);
+      bad += check_all_algos(p, ++seed, &ran);
+    }
+  {
+    Conv2dParams p = conv(2, 9, 3, 3, 40, 3, 3);  // 3x3 valid on 3x3: K = 81 gathered
+    p.has_residual = true;
+    bad += check_all_algos(p, ++seed, &ran);
+    bad += check_all_algos(conv(1, 5, 1, 1, 20, 3, 3, 1, 1), ++seed, &ran);     // pad 1 on 1x1: 8 taps in padding
+    bad += check_all_algos(conv(1, 6, 3, 3, 19, 1, 1, 3, 0), ++seed, &ran);     // 1x1 stride 3 on 3x3
+    bad += check_all_algos(conv(1, 12, 1, 1, 36, 1, 1, 1, 0, 1, 3), ++seed, &ran);  // groups
   }
   CHECK(bad == 0);
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
@@ -532,7 +596,8 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
   const Conv2dParams shapes[] = {conv(1, 16, 14, 15, 40, 3, 3, 1, 1), conv(2, 24, 9, 9, 30, 1, 1),
                                  conv(1, 12, 13, 12, 12, 3, 3, 2, 1, 1, 12), conv(1, 64, 5, 5, 96, 3, 3, 1, 1),
                                  conv(2, 7, 11, 37, 7, 3, 3, 1, 1, 1, 7), conv(1, 5, 13, 35, 5, 5, 5, 2, 2, 1, 5),
-                                 conv(2, 3, 29, 41, 20, 7, 7, 2, 3), conv(1, 2, 9, 19, 9, 3, 3, 1, 1)};
+                                 conv(2, 3, 29, 41, 20, 7, 7, 2, 3), conv(1, 2, 9, 19, 9, 3, 3, 1, 1),
+                                 conv(2, 40, 1, 1, 100, 1, 1), conv(1, 70, 7, 7, 72, 1, 1), conv(1, 16, 40, 41, 81, 1, 1)};
   for (const Conv2dParams& p : shapes) {
     const Data d = make_data(p, 77);
     for (Isa isa : luodi_test::available_isas())

@@ -149,7 +149,9 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
     if (m == 2) return Conv2dAlgo::Winograd23;
   }
   // Few pixels: NR-wide pixel panels would be mostly padding; put the channels in the vectors.
+  // One pixel (a squeeze-excitation FC) is a GEMV, which GemmT streams once (gemv.hpp).
   const std::int64_t P = Ho * Wo;
+  if (P == 1) return Conv2dAlgo::GemmT;
   const double eff_gemm = double(P) / double(conv_round_up(P, nr));
   const double eff_t = double(cout_g) / double(conv_round_up(cout_g, nr));
   // GemmT pays for a transposed write-back and per-thread packing of the pixel panels, so it
@@ -220,7 +222,12 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       plan.mc = detail::conv_round_up(64, k.mr);  // A is packed panels: a multiple of MR
       const std::int64_t kc_eff = (plan.K + (plan.K + plan.kc - 1) / plan.kc - 1) / ((plan.K + plan.kc - 1) / plan.kc);
       std::int64_t nc = 32768 / kc_eff;
-      nc = nc < 128 ? 128 : (nc > 256 ? 256 : nc);
+      // Short K and a large output (the driver then runs each row tile across the block, see
+      // driver.hpp): the cost is writing C, in longer runs per row with up to 1024 pixels.
+      // Measured on avx512f with cold caches, 16->64 at 112x112: 727 us (nc 256, panel outer)
+      // -> 467 (256, rows outer) -> 393 (1024); 2048 level with 1024.
+      const std::int64_t nc_max = conv2d_gemm_rows_outer(plan.cout_g, P, plan.K) ? 1024 : 256;
+      nc = nc < 128 ? 128 : (nc > nc_max ? nc_max : nc);
       plan.nc = detail::conv_round_up(P < nc ? P : nc, k.nr);
       plan.scratch_per_thread = detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * plan.nc);
       break;
@@ -233,11 +240,13 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       // reused less and the C^T tiles are reloaded per K block (measured: 256 beats 128 at
       // 7x7x512 on avx512f by ~7%)
       plan.kc = (32 * 1024) / (4 * k.nr);
-      const std::int64_t P_pad = detail::conv_round_up(P, k.mr);
-      // shared: the C^T buffer; per thread: the A panels of a K block and the pixel -> input
+      const std::int64_t P_pad = conv2d_gemm_t_rows_pad(P, k.mr);
+      // shared: the C^T buffer (none for the GEMV of P == 1, which writes y directly); per
+      // thread: the A panels of a K block (the im2col column for P == 1) and the pixel -> input
       // offset table they are gathered with
-      plan.scratch_shared = detail::conv_bytes(P_pad * conv2d_gemm_t_ldc(plan.cout_pad));
-      plan.scratch_per_thread = detail::conv_bytes(P_pad * plan.kc) + detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
+      plan.scratch_shared = P == 1 ? 0 : detail::conv_bytes(P_pad * conv2d_gemm_t_ldc(plan.cout_pad));
+      plan.scratch_per_thread = detail::conv_bytes(conv2d_gemm_t_a_floats(P, plan.K, plan.kc, k.mr)) +
+                                detail::conv_bytes(p.kernel_h * p.kernel_w * P_pad);
       break;
     }
     case Conv2dAlgo::Winograd43:

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "../gemm/driver.hpp"
+#include "../gemm/gemv.hpp"
 #include "im2col.hpp"
 #include "plan.hpp"
 
@@ -38,6 +39,7 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
   blk.kc = plan.kc;
   blk.mc = plan.mc;
   blk.nc = plan.nc;
+  blk.rows_outer_max_k = conv2d_gemm_rows_outer(plan.cout_g, plan.out_h * plan.out_w, plan.K) ? kGemmRowsOuterMaxK : 0;
 
   // Items: images x groups x N blocks x M blocks; narrower blocks when there are few.
   const std::int64_t threads = nthreads;
@@ -89,6 +91,37 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
   });
 }
 
+// GemmT on a 1x1 output plane (P == 1) is a GEMV per image and group: the weight panels are
+// streamed once, front to back (gemv.hpp), and the output row is y itself.
+template <class Arch>
+void conv2d_run_gemm_t_gemv(const Conv2dPlan& plan, const float* x, const float* w, const float* bias,
+                            const float* residual, float* y, float* col, const std::int32_t* offs, std::int64_t P_pad,
+                            std::int64_t thread, std::int64_t threads) noexcept {
+  constexpr int NR = GemmTile<Arch>::NRV * static_cast<int>(simd::fbatch<Arch>::size);
+  const Conv2dParams& p = plan.p;
+  const std::int64_t K = plan.K, HW = p.H * p.W, khw = p.kernel_h * p.kernel_w;
+  // the im2col column is the input itself when each of its K elements is input (ci, 0, 0)
+  const bool direct = khw == 1 && HW == 1 && offs[0] == 0;
+  const std::int64_t panels = plan.cout_pad / NR;
+  for (std::int64_t img = 0; img < p.N; ++img)
+    for (std::int64_t g = 0; g < p.groups; ++g) {
+      const float* xg = x + (img * p.C_in + g * plan.cin_g) * HW;
+      const std::int64_t yoff = img * p.C_out + g * plan.cout_g;
+      const float* xcol = xg;
+      if (!direct) {
+        for (std::int64_t k = 0; k < K; ++k) {
+          const std::int32_t o = offs[(k % khw) * P_pad];
+          col[k] = o >= 0 ? xg[(k / khw) * HW + o] : 0.0f;
+        }
+        xcol = col;
+      }
+      parallel_items<Arch>(panels, thread, threads, [&](std::int64_t, std::int64_t pb, std::int64_t pe) {
+        gemv_panels<Arch>(K, plan.cout_g, xcol, w + g * plan.group_floats, bias ? bias + g * plan.cout_g : nullptr,
+                          residual ? residual + yoff : nullptr, p.activation, p.act_params, y + yoff, pb, pe);
+      });
+    }
+}
+
 template <class Arch>
 void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
                        void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
@@ -99,7 +132,7 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
   const float* w = static_cast<const float*>(packed);
   const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
   const std::int64_t P = plan.out_h * plan.out_w;  // pixels: the M of this GEMM
-  const std::int64_t P_pad = (P + MR - 1) / MR * MR;
+  const std::int64_t P_pad = conv2d_gemm_t_rows_pad(P, MR);
   const std::int64_t K = plan.K, HW = p.H * p.W;
   const std::int64_t ldct = conv2d_gemm_t_ldc(plan.cout_pad);
   float* ct = static_cast<float*>(scratch);  // shared: [P_pad][cout_pad], threads own columns
@@ -107,7 +140,7 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
   float* slots = ct + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float));
   // Offsets of every (tap, pixel) into an input plane, -1 where the tap falls in the padding:
   // the A panels are then gathered without per-element index arithmetic. Per thread (cheap).
-  std::int32_t* offs = reinterpret_cast<std::int32_t*>(slots + thread * slot + (P_pad * plan.kc + 15) / 16 * 16);
+  std::int32_t* offs = reinterpret_cast<std::int32_t*>(slots + thread * slot + conv2d_gemm_t_a_floats(P, K, plan.kc, MR));
   const std::int64_t khw = p.kernel_h * p.kernel_w;
   for (std::int64_t ky = 0; ky < p.kernel_h; ++ky)
     for (std::int64_t kx = 0; kx < p.kernel_w; ++kx) {
@@ -119,6 +152,17 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
         o[j] = (j < P && iy >= 0 && iy < p.H && ix >= 0 && ix < p.W) ? static_cast<std::int32_t>(iy * p.W + ix) : -1;
       }
     }
+  if (P == 1) {
+    conv2d_run_gemm_t_gemv<Arch>(plan, x, w, bias, residual, y, slots + thread * slot, offs, P_pad, thread,
+                                 threads);
+    return;
+  }
+  // 1x1 stride 1 without pads: pixel j of channel k is x[k*HW + j], so a panel row is a copy
+  bool pointwise = khw == 1 && P == HW;
+  for (std::int64_t j = 0; pointwise && j < P; ++j) pointwise = offs[j] == j;
+  // without a residual the activation runs in the micro-kernel's epilogue (on C^T: it is
+  // elementwise); with one it must follow the residual add, which is in NCHW order
+  const ActivationKind tile_act = residual ? ActivationKind::Identity : p.activation;
   const std::int64_t kblocks = (K + plan.kc - 1) / plan.kc;
   const std::int64_t kc_even = (K + kblocks - 1) / kblocks;
   const std::int64_t panels = plan.cout_pad / NR;
@@ -132,13 +176,27 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
         UkEpilogue uk = {};
         uk.alpha = 1.0f;
         uk.bias_scale = 1.0f;
-        uk.act = ActivationKind::Identity;
+        uk.act = tile_act;
+        uk.act_params = p.act_params;
         for (std::int64_t k0 = 0; k0 < K; k0 += kc_even) {
           const std::int64_t kc = (K - k0 < kc_even) ? K - k0 : kc_even;
           const int flags = (k0 > 0 ? kUkLoadC : 0) | (k0 + kc == K ? kUkFinal : 0);
           // A panels [P_pad/MR][kc][MR] for rows k0..k0+kc
           for (std::int64_t q = 0; q < P_pad; q += MR) {
             float* d = abuf + q * kc;
+            if (pointwise) {
+              const float* src = xg + k0 * HW + q;
+              if (q + MR <= P) {
+                for (std::int64_t k = 0; k < kc; ++k, d += MR, src += HW)
+#pragma GCC unroll 16
+                  for (int r = 0; r < MR; ++r) d[r] = src[r];
+              } else {
+                const int valid = static_cast<int>(P - q);
+                for (std::int64_t k = 0; k < kc; ++k, d += MR, src += HW)
+                  for (int r = 0; r < MR; ++r) d[r] = r < valid ? src[r] : 0.0f;
+              }
+              continue;
+            }
             std::int64_t ci = k0 / khw, tap = k0 % khw;
             for (std::int64_t k = 0; k < kc; ++k, d += MR) {
               const float* src = xg + ci * HW;
@@ -163,18 +221,20 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
             }
           }
         }
-        // Transpose this thread's channels back to NCHW, add the residual, activate.
+        // Transpose this thread's channels back to NCHW (adding the residual and activating
+        // when there is one).
         const std::int64_t c0 = pb * NR;
         const std::int64_t c1 = (pe * NR < plan.cout_g) ? pe * NR : plan.cout_g;
         for (std::int64_t co = c0; co < c1; ++co) {
           float* yr = y + yoff + co * P;
-          const float* rr = residual ? residual + yoff + co * P : nullptr;
           const float* src = ct + co;
-          if (rr)
+          if (residual) {
+            const float* rr = residual + yoff + co * P;
             for (std::int64_t i = 0; i < P; ++i) yr[i] = src[i * ldct] + rr[i];
-          else
+            act_array<Arch>(p.activation, p.act_params, yr, P);
+          } else {
             for (std::int64_t i = 0; i < P; ++i) yr[i] = src[i * ldct];
-          act_array<Arch>(p.activation, p.act_params, yr, P);
+          }
         }
       });
     }

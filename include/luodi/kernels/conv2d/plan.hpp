@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "../../simd/dispatch.hpp"
+#include "../gemm/plan.hpp"
 #include "params.hpp"
 
 namespace luodi {
@@ -74,6 +75,22 @@ struct Conv2dPlan {
 // do not all fall into the same L1 set when cout_pad * 4 is a multiple of 4 KiB (2048, 1024
 // channels: every row of a tile would alias).
 inline std::int64_t conv2d_gemm_t_ldc(std::int64_t cout_pad) noexcept { return cout_pad + 16; }
+
+// Whether the Gemm algorithm runs the short-K order (gemm/plan.hpp, kGemmRowsOuterMaxK): a
+// function of the plan, so that conv2d_plan_with (which widens nc for it) and the run agree.
+inline bool conv2d_gemm_rows_outer(std::int64_t cout_g, std::int64_t pixels, std::int64_t K) noexcept {
+  return K <= kGemmRowsOuterMaxK && cout_g * pixels >= kGemmRowsOuterMinC;
+}
+
+// GemmT's pixel count rounded up to its MR-row A panels.
+inline std::int64_t conv2d_gemm_t_rows_pad(std::int64_t P, std::int64_t mr) noexcept { return (P + mr - 1) / mr * mr; }
+
+// Floats of GemmT's per-thread A buffer (in front of its offset table): the A panels of one K
+// block, or for P == 1 (the GEMV) the gathered im2col column of K floats; 16-float multiples.
+inline std::int64_t conv2d_gemm_t_a_floats(std::int64_t P, std::int64_t K, std::int64_t kc, std::int64_t mr) noexcept {
+  const std::int64_t a = P == 1 ? K : conv2d_gemm_t_rows_pad(P, mr) * kc;
+  return (a + 15) / 16 * 16;
+}
 
 }  // namespace kernels
 }  // namespace luodi

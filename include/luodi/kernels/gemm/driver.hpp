@@ -8,6 +8,10 @@
 //           micro-kernel (first K block stores, later ones accumulate, the last one runs
 //                         the epilogue)
 //
+// With a short K (GemmBlocking::rows_outer_max_k) the two inner loops swap: the micro-kernel
+// then does little work per C tile it writes, and MR rows written nc floats at a time stream
+// out where mc rows written NR floats at a time (panel outer) defeat the prefetchers.
+//
 // Every output element is computed by exactly one micro-kernel call sequence whose order does
 // not depend on the ranges, so splitting the output across threads never changes results.
 #pragma once
@@ -59,6 +63,9 @@ struct GemmBlocking {
   std::int64_t kc;
   std::int64_t mc;
   std::int64_t nc;
+  // K blocks up to this long run each row tile across the block's panels instead of each panel
+  // down the row tiles (0: never). Conv2D's im2col path sets kGemmRowsOuterMaxK.
+  std::int64_t rows_outer_max_k;
 };
 
 // C[m0:m1, n0:n1] = epilogue(A * B). B comes either pre-packed (b_packed: [N/NR][K][NR]) or from
@@ -101,12 +108,22 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A
       }
       for (std::int64_t ic = m0; ic < m1; ic += blk.mc) {
         const std::int64_t mc_end = (m1 - ic < blk.mc) ? m1 : ic + blk.mc;
-        for (std::int64_t j = jc; j < jc + nc; j += NR) {
-          const float* bp = bblock + ((j - jc) / NR) * panel_stride;
-          const int nv = static_cast<int>((N - j < NR) ? N - j : NR);
-          uk.bias_col = ep.bias_col ? ep.bias_col + j : nullptr;
-          for (std::int64_t i = ic; i < mc_end; i += MR) {
+        // Order of the tiles within the block. Long K: each B panel is reused by every row tile
+        // while it sits in L1 (panel outer). Short K: the A tile and a B panel are small, and
+        // the cost is in writing C, so each row tile runs across the block's columns (row tile
+        // outer): MR store streams of nc floats at a time instead of mc streams of NR, which the
+        // hardware prefetchers follow (measured: docs/performance.md, "Short K").
+        const bool rows_outer = kc <= blk.rows_outer_max_k;
+        const std::int64_t outer_n = rows_outer ? (mc_end - ic + MR - 1) / MR : (nc + NR - 1) / NR;
+        const std::int64_t inner_n = rows_outer ? (nc + NR - 1) / NR : (mc_end - ic + MR - 1) / MR;
+        for (std::int64_t o = 0; o < outer_n; ++o)
+          for (std::int64_t q = 0; q < inner_n; ++q) {
+            const std::int64_t j = jc + (rows_outer ? q : o) * NR;
+            const std::int64_t i = ic + (rows_outer ? o : q) * MR;
+            const float* bp = bblock + ((j - jc) / NR) * panel_stride;
+            const int nv = static_cast<int>((N - j < NR) ? N - j : NR);
             const int mv = static_cast<int>((mc_end - i < MR) ? mc_end - i : MR);
+            uk.bias_col = ep.bias_col ? ep.bias_col + j : nullptr;
             uk.bias_row = ep.bias_row ? ep.bias_row + i : nullptr;
             uk.addend = ep.addend ? ep.addend + i * ep.ld_addend + j : nullptr;
             uk.ld_addend = ep.ld_addend;
@@ -119,7 +136,6 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A
             else
               gemm_ukernel_mn<Arch, NRV, false>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
           }
-        }
       }
     }
   }

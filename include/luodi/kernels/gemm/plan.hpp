@@ -9,6 +9,12 @@
 namespace luodi {
 namespace kernels {
 
+// Conv2D's im2col GEMM with a K this short and an output this large (floats per image and
+// group, past L2) runs each row tile across the panels of wider column blocks instead of each
+// panel down the row tiles (driver.hpp, GemmBlocking::rows_outer_max_k; conv2d_plan_with).
+inline constexpr std::int64_t kGemmRowsOuterMaxK = 64;
+inline constexpr std::int64_t kGemmRowsOuterMinC = 128 * 1024;
+
 enum class GemmAlgo : std::uint8_t {
   Reference = 0,  // ref::gemm_f32 (Isa::scalar); "packed" B is a plain copy of B and the bias
   Packed = 1,     // register-blocked micro-kernels over NR-wide B panels (gemm/ukernel.hpp)

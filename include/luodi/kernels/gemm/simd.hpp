@@ -5,6 +5,7 @@
 
 #include "../../core/parallel.hpp"
 #include "driver.hpp"
+#include "gemv.hpp"
 #include "plan.hpp"
 
 #if LUODI_HAS_XSIMD
@@ -60,6 +61,16 @@ void gemm_run_impl(const GemmPlan& plan, const float* A, const float* b_packed, 
   std::int64_t batches = 1;
   for (int d = 0; d < p.batch_rank; ++d) batches *= p.batch_dims[d];
 
+  // One row against packed weights (a classifier: 1 x K times K x N) is a GEMV: stream each
+  // weight panel once (gemv.hpp) instead of the 1-valid-row micro-kernel over K blocks.
+  if (b_packed && M == 1 && batches == 1 && p.alpha == 1.0f &&
+      (p.bias == GemmBias::None || (p.bias == GemmBias::Col && p.beta == 1.0f))) {
+    parallel_items<Arch>((N + NR - 1) / NR, thread, nthreads, [&](std::int64_t, std::int64_t pb, std::int64_t pe) {
+      gemv_panels<Arch>(K, N, A, b_packed, p.bias == GemmBias::Col ? bias : nullptr, residual, p.activation,
+                        p.act_params, C, pb, pe);
+    });
+    return;
+  }
   GemmEpilogue ep = {};
   ep.alpha = p.alpha;
   ep.bias_scale = p.beta;
