@@ -10,8 +10,9 @@
 // not depend on the executor's concurrency T (scratch must be sized for that T).
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
-// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise)
-// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DirectRows
+// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise),
+// DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
+// the same for output rows <= 16 wide, AVX-512), DirectRows
 // (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
@@ -26,6 +27,7 @@
 #include "../gemm/gemm.hpp"
 #include "depthwise.hpp"
 #include "depthwise_rows.hpp"
+#include "depthwise_small.hpp"
 #include "direct_rows.hpp"
 #include "gemm_path.hpp"
 #include "params.hpp"
