@@ -30,49 +30,6 @@ namespace kernels {
 #if LUODI_HAS_XSIMD
 namespace simd_impl {
 
-// The first n (0 < n < L) lanes of a vector: masked on AVX-512 and AVX2, through a buffer
-// elsewhere. Loads leave the other lanes zero; stores leave memory past n untouched.
-template <class Arch, class Enable = void>
-struct PartialIO {
-  using B = simd::fbatch<Arch>;
-  static LUODI_ALWAYS_INLINE B load(const float* src, std::int64_t n) noexcept {
-    alignas(64) float buf[B::size] = {};
-    for (std::int64_t i = 0; i < n; ++i) buf[i] = src[i];
-    return B::load_aligned(buf);
-  }
-  static LUODI_ALWAYS_INLINE void store(const B& v, float* dst, std::int64_t n) noexcept {
-    alignas(64) float buf[B::size];
-    v.store_aligned(buf);
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = buf[i];
-  }
-};
-#if defined(__AVX512F__)
-template <>
-struct PartialIO<xsimd::avx512f> {
-  using B = simd::fbatch<xsimd::avx512f>;
-  static LUODI_ALWAYS_INLINE __mmask16 mask(std::int64_t n) noexcept {
-    return static_cast<__mmask16>((1u << static_cast<unsigned>(n)) - 1u);
-  }
-  static LUODI_ALWAYS_INLINE B load(const float* src, std::int64_t n) noexcept { return _mm512_maskz_loadu_ps(mask(n), src); }
-  static LUODI_ALWAYS_INLINE void store(const B& v, float* dst, std::int64_t n) noexcept {
-    _mm512_mask_storeu_ps(dst, mask(n), v);
-  }
-};
-#endif
-#if defined(__AVX2__) && defined(__FMA__)
-template <>
-struct PartialIO<xsimd::fma3<xsimd::avx2>> {
-  using B = simd::fbatch<xsimd::fma3<xsimd::avx2>>;
-  static LUODI_ALWAYS_INLINE __m256i mask(std::int64_t n) noexcept {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static LUODI_ALWAYS_INLINE B load(const float* src, std::int64_t n) noexcept { return _mm256_maskload_ps(src, mask(n)); }
-  static LUODI_ALWAYS_INLINE void store(const B& v, float* dst, std::int64_t n) noexcept {
-    _mm256_maskstore_ps(dst, mask(n), v);
-  }
-};
-#endif
-
 // Keeps a loaded vector in a register: without this GCC folds the load into each FMA that uses
 // it (a memory operand per FMA), which undoes the row reuse below and makes the loop load-bound
 // (measured: ~1 load per FMA in the generated code). An empty asm that "modifies" the register
@@ -194,21 +151,7 @@ LUODI_ALWAYS_INLINE void dw_strip_rows(const Conv2dParams& p, const float* xc, s
       std::memset(row0, 0, static_cast<std::size_t>(S * Wq) * sizeof(float));
       continue;
     }
-    const float* src = xc + iy * W;
-    if constexpr (S == 1) {
-      copy_floats<Arch>(src, row0 + pl, W);
-    } else {
-      // padded column c = ix + pl goes to phase c % 2, index c / 2
-      float* even = (pl % 2 == 0) ? row0 + pl / 2 : row0 + Wq + (pl - 1) / 2;
-      float* odd = (pl % 2 == 0) ? row0 + Wq + pl / 2 : row0 + (pl + 1) / 2;
-      const std::int64_t pairs = W / 2;
-      std::int64_t i = Deinterleave2<Arch>::run(src, even, odd, pairs);
-      for (; i < pairs; ++i) {
-        even[i] = src[2 * i];
-        odd[i] = src[2 * i + 1];
-      }
-      if (W % 2) even[pairs] = src[W - 1];
-    }
+    pad_phase_row<Arch, S>(xc + iy * W, W, pl, row0, row0 + Wq);
   }
 }
 
