@@ -128,10 +128,12 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
                                 bool has_dw_small) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
   // Depthwise (docs/performance.md, "Conv2D algorithm choice"): register-blocked rows for
-  // output rows of >= 48 columns, and of >= 24 at stride 1 with 16-lane vectors; one vector per
-  // output row (AVX-512) for <= 16 columns; the flat kernel in between and for everything else.
+  // output rows of >= 48 columns, and of >= 24 for 3x3 at stride 1 with 16-lane vectors; output
+  // rows in vectors (depthwise_small.hpp, AVX-512) for <= 16 columns; the flat kernel in between
+  // (5x5 at 28x28: flat 94 us, rows 101-119 us on avx512f, bench_conv2d mnv3_dw5_28_120_s1) and
+  // for everything else.
   if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
-      (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && Wo >= 24)))
+      (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && p.kernel_w == 3 && Wo >= 24)))
     return Conv2dAlgo::DepthwiseRows;
   if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall)) return Conv2dAlgo::DepthwiseSmall;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
