@@ -1,7 +1,8 @@
 // Depthwise Conv2D (groups == C_in, C_out = multiplier * C_in), any kernel, stride, dilation
 // and pads; specialised for 3x3 and 5x5. The "flat" kernel (algorithm Depthwise): for square
 // 3x3/5x5 at stride 1 or 2 the plan prefers depthwise_rows.hpp's DepthwiseRows (wide planes) and
-// DepthwiseSmall (rows <= 16 wide, AVX-512) where they measured faster (conv2d_choose).
+// depthwise_small.hpp's DepthwiseSmall (rows <= 16 wide, AVX-512) where they measured faster
+// (conv2d_choose).
 //
 // One input plane at a time: it is copied once into zero-padded "phase" planes in scratch (one
 // plane for stride 1; stride^2 planes for stride s, plane (ry, rx) holding padded pixels
