@@ -461,6 +461,19 @@ TEST_CASE("conv2d: depthwise small planes, every size 1..20, pad mix, stride, ke
         p.act_params = activation_defaults(p.activation);
         bad += check_all_algos(p, ++seed, &ran);
       }
+  // around the tables' 16 packed vectors: 7 wide (2 rows per vector) at 31..33 rows, and stride
+  // 2 from 14 wide to 31..33 output rows
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t rows : {31, 32, 33}) {
+      Conv2dParams p = conv(1, 16, rows, 7, 16, k, k, 1, k / 2, 1, 16);
+      p.activation = ActivationKind::HardSwish;
+      p.act_params = activation_defaults(p.activation);
+      bad += check_all_algos(p, ++seed, &ran);
+      Conv2dParams q = conv(1, 15, 2 * rows, 14, 15, k, k, 2, k / 2, 1, 15);
+      q.pad_bottom = (rows % 2) ? k / 2 : 0;
+      q.has_residual = true;
+      bad += check_all_algos(q, ++seed, &ran);
+    }
   CHECK(bad == 0);
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
   MESSAGE(ran << " fast-path runs");
