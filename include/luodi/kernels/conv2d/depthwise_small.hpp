@@ -203,6 +203,41 @@ LUODI_ALWAYS_INLINE void dw_small_packed1_block(const DwSmallGeo& g, const float
   }
 }
 
+// The same for two channels at once (multiplier 1): each table entry (mask, offset) is loaded
+// once for both, and the two channels' accumulators are independent chains. The weights are
+// broadcast from memory at each tap (2 x 25 would not fit the registers for 5x5).
+template <class Arch, int K, int U, ActivationKind ACT>
+LUODI_ALWAYS_INLINE void dw_small_packed1_block_x2(const DwSmallGeo& g, const float* x0, const float* x1, const float* w0,
+                                                   const float* w1, __m512 b0, __m512 b1, float* y0, float* y1,
+                                                   const float* r0, const float* r1, std::int64_t v, std::int64_t n,
+                                                   const ActivationParams& ap) noexcept {
+  const std::int64_t W = g.W, G = g.G;
+  __m512 a0[U], a1[U];
+#pragma GCC unroll 8
+  for (int r = 0; r < U; ++r) a0[r] = b0, a1[r] = b1;
+#pragma GCC unroll 5
+  for (int ky = 0; ky < K; ++ky)
+#pragma GCC unroll 5
+    for (int kx = 0; kx < K; ++kx) {
+      const __m512 wa = _mm512_set1_ps(w0[ky * K + kx]), wb = _mm512_set1_ps(w1[ky * K + kx]);
+#pragma GCC unroll 8
+      for (int r = 0; r < U; ++r) {
+        const __mmask16 m = g.mk[v + r][ky][kx];
+        const std::int64_t o = g.off[v + r][ky] + kx;
+        a0[r] = _mm512_fmadd_ps(wa, _mm512_maskz_loadu_ps(m, x0 + o), a0[r]);
+        a1[r] = _mm512_fmadd_ps(wb, _mm512_maskz_loadu_ps(m, x1 + o), a1[r]);
+      }
+    }
+#pragma GCC unroll 8
+  for (int r = 0; r < U; ++r) {
+    if (r >= n) break;
+    const std::int64_t oy = (v + r) * G, rows = g.Ho - oy < G ? g.Ho - oy : G;
+    const __mmask16 om = dw_small_lanes<Arch>(rows * W);
+    dw_small_store<Arch, ACT>(a0[r], y0 + oy * W, r0 ? r0 + oy * W : nullptr, om, ap);
+    dw_small_store<Arch, ACT>(a1[r], y1 + oy * W, r1 ? r1 + oy * W : nullptr, om, ap);
+  }
+}
+
 // Packed stride 2 (Wo <= 8, W <= 16): vectors [v, v + U) of two output rows each, 2v and 2v + 1,
 // at lanes [0, Wo) and [Wo, 2 Wo) (so the store is one contiguous masked store). Tap (ky, kx)
 // permutes input rows 4v + ky - pt (first register) and 4v + 2 + ky - pt (second); a row in the
@@ -245,6 +280,17 @@ struct DwSmallTile {
   static constexpr int U_packed = K == 3 ? 4 : (S == 1 ? 4 : 2);
 };
 
+template <class Arch, int K, ActivationKind ACT>
+void dw_small_plane_x2(const DwSmallGeo& g, const float* x0, std::int64_t HW, const float* w0, const float* bias, float* y0,
+                       const float* r0, const ActivationParams& ap) noexcept {
+  constexpr int U = DwSmallTile<K, 1>::U_packed;
+  const std::int64_t HWo = g.Ho * g.Wo;
+  const __m512 b0 = _mm512_set1_ps(bias ? bias[0] : 0.0f), b1 = _mm512_set1_ps(bias ? bias[1] : 0.0f);
+  for (std::int64_t v = 0; v < g.nv; v += U)
+    dw_small_packed1_block_x2<Arch, K, U, ACT>(g, x0, x0 + HW, w0, w0 + K * K, b0, b1, y0, y0 + HWo, r0,
+                                               r0 ? r0 + HWo : nullptr, v, g.nv - v, ap);
+}
+
 template <class Arch, int K, int S, ActivationKind ACT>
 void dw_small_plane(const DwSmallGeo& g, const float* xc, const float* wc, float bv, float* yc, const float* rc,
                     const ActivationParams& ap) noexcept {
@@ -278,7 +324,30 @@ void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w,
   const DwSmallGeo g = dw_small_geometry<Arch>(plan);
   const ActivationKind act = p.activation;
   const ActivationParams& ap = p.act_params;
-  for (std::int64_t i = b; i < e; ++i) {
+  std::int64_t i = b;
+  if (S == 1 && g.mode == 1 && mult == 1) {
+    // pairs of channels (planes i and i + 1 are adjacent in x, y and the residual, across images
+    // too, since C_out == C_in)
+    for (; i + 2 <= e; i += 2) {
+      const float* xc = x + i * HW;
+      float* yc = y + i * HWo;
+      const float* rc = residual ? residual + i * HWo : nullptr;
+      const float* wc = w + (i % p.C_in) * K * K;
+      const float* bc = bias ? bias + (i % p.C_in) : nullptr;
+      if ((i % p.C_in) + 1 == p.C_in) break;  // the pair would span two images' weights
+      if (act == ActivationKind::Relu) {
+        dw_small_plane_x2<Arch, K, ActivationKind::Relu>(g, xc, HW, wc, bc, yc, rc, ap);
+      } else if (act == ActivationKind::Clip) {
+        dw_small_plane_x2<Arch, K, ActivationKind::Clip>(g, xc, HW, wc, bc, yc, rc, ap);
+      } else if (act == ActivationKind::HardSwish) {
+        dw_small_plane_x2<Arch, K, ActivationKind::HardSwish>(g, xc, HW, wc, bc, yc, rc, ap);
+      } else {
+        dw_small_plane_x2<Arch, K, ActivationKind::Identity>(g, xc, HW, wc, bc, yc, rc, ap);
+        if (act != ActivationKind::Identity) act_array<xsimd::avx512f>(act, ap, yc, 2 * HWo);
+      }
+    }
+  }
+  for (; i < e; ++i) {
     const std::int64_t img = i / p.C_in, ci = i % p.C_in;
     const float* xc = x + i * HW;
     for (std::int64_t m = 0; m < mult; ++m) {
