@@ -17,7 +17,9 @@
 // Each block keeps U independent vectors of accumulators (U output rows, or U packed vectors):
 // one accumulator chain would wait on the FMA latency at every tap (measured: the 7x7 5x5 layer
 // ran at a quarter of the FMA rate with one chain). In the single-row kernels an input row is
-// loaded (or permuted) once per block and feeds every output row of the block that reads it.
+// loaded (or permuted) once per block and feeds every output row of the block that reads it;
+// the packed stride-1 layout (7x7) takes two channels per block, so that its 4 vectors per plane
+// make 8 chains and its load-table entries serve both (docs/performance.md has the figures).
 // Bias is the accumulators' start value; residual and identity/relu/clip/hardswish are applied
 // in registers before the masked store; other activations run over the plane after, in L1.
 #pragma once
