@@ -1,4 +1,4 @@
-// Conv2D on layer shapes from ResNet-18/50, MobileNetV2 and SqueezeNet 1.1 (224x224 input,
+// Conv2D on layer shapes from ResNet-18/50, MobileNetV2, MobileNetV3-large and SqueezeNet 1.1 (224x224 input,
 // batch 1, one thread): every algorithm that applies, on every ISA, in one binary.
 //   bench_conv2d --benchmark_enable_random_interleaving=true --benchmark_repetitions=5
 //                --benchmark_report_aggregates_only=true --benchmark_filter=r18_
@@ -112,6 +112,17 @@ const Layer kLayers[] = {
     {"mnv2_dw_14_576_s1", 576, 14, 576, 3, 1, 576, false},
     {"mnv2_dw_14_576_s2", 576, 14, 576, 3, 2, 576, false},
     {"mnv2_dw_7_960_s1", 960, 7, 960, 3, 1, 960, false},
+    // MobileNetV3-large depthwise (3x3 and 5x5; relu early, hardswish from features.7 on)
+    {"mnv3_dw3_112_16_s1", 16, 112, 16, 3, 1, 16, false, static_cast<int>(ActivationKind::Relu)},
+    {"mnv3_dw3_112_64_s2", 64, 112, 64, 3, 2, 64, false, static_cast<int>(ActivationKind::Relu)},
+    {"mnv3_dw3_56_72_s1", 72, 56, 72, 3, 1, 72, false, static_cast<int>(ActivationKind::Relu)},
+    {"mnv3_dw5_56_72_s2", 72, 56, 72, 5, 2, 72, false, static_cast<int>(ActivationKind::Relu)},
+    {"mnv3_dw5_28_120_s1", 120, 28, 120, 5, 1, 120, false, static_cast<int>(ActivationKind::Relu)},
+    {"mnv3_dw3_28_240_s2", 240, 28, 240, 3, 2, 240, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_dw3_14_200_s1", 200, 14, 200, 3, 1, 200, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_dw3_14_672_s1", 672, 14, 672, 3, 1, 672, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_dw5_14_672_s2", 672, 14, 672, 5, 2, 672, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_dw5_7_960_s1", 960, 7, 960, 5, 1, 960, false, static_cast<int>(ActivationKind::HardSwish)},
     // SqueezeNet 1.1
     {"sqz_3x3s2_224_3_64", 3, 224, 64, 3, 2, 1, false},
     {"sqz_1x1_55_64_16", 64, 55, 16, 1, 1, 1, false},

@@ -476,6 +476,73 @@ TEST_CASE("conv2d: depthwise rows at widths around the register blocks, batch, m
   MESSAGE(ran << " fast-path runs");
 }
 
+// depthwise_small (AVX-512; output rows <= 16 wide) has three layouts: one output row per vector
+// in blocks of U = 7 (3x3) or 4 (5x5) rows; 16 / W rows per vector at stride 1 with Wo == W <= 8;
+// two rows per vector from two permuted input rows at stride 2 with Wo <= 8, W <= 16. So: every
+// plane size 1..20 on each axis (through all three and the block tails), every pad mix on each
+// side, kernel 3 and 5, stride 1 and 2, channels 1, 15, 16, 17, 33, batch 2, the multiplier, the
+// activations fused in registers (relu, clip, hardswish) and one applied after (sigmoid),
+// residual or not. Every other depthwise algorithm runs on the same shapes.
+TEST_CASE("conv2d: depthwise small planes, every size 1..20, pad mix, stride, kernel, channels, batch") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 5100;
+  const ActivationKind acts[] = {ActivationKind::Relu, ActivationKind::Clip, ActivationKind::HardSwish,
+                                 ActivationKind::Identity, ActivationKind::Sigmoid};
+  const std::int64_t chans[] = {1, 15, 16, 17, 33};
+  int i = 0;
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t s : {1, 2})
+      for (std::int64_t w = 1; w <= 20; ++w, ++i) {
+        const std::int64_t h = 1 + (w * 7 + k + s) % 20;
+        const std::int64_t c = chans[i % 5];
+        Conv2dParams p = conv(1 + (i % 4 == 0), c, h, w, c, k, k, s, 0, 1, c);
+        // pads 0..k/2 per side, a different mix for each shape (all k/2 every 3rd)
+        const std::int64_t r = k / 2;
+        p.pad_top = (i % 3 == 0) ? r : (i / 3) % (r + 1);
+        p.pad_left = (i % 3 == 0) ? r : (i / 2) % (r + 1);
+        p.pad_bottom = (i % 3 == 0) ? r : (i / 5) % (r + 1);
+        p.pad_right = (i % 3 == 0) ? r : (i / 7) % (r + 1);
+        // a plane smaller than the kernel gets the rest as bottom/right padding (past the radius)
+        if (p.H + p.pad_top + p.pad_bottom < k) p.pad_bottom = k - p.H - p.pad_top;
+        if (p.W + p.pad_left + p.pad_right < k) p.pad_right = k - p.W - p.pad_left;
+        if (i % 7 == 3) p.C_out = 2 * c;                // multiplier 2
+        p.has_residual = (i % 2) == 1;
+        p.activation = acts[i % 5];
+        p.act_params = activation_defaults(p.activation);
+        bad += check_all_algos(p, ++seed, &ran);
+      }
+  // the packed layouts at their limits: 7x7 and 8x8 "same" (2 rows per vector), 5x5 (3 rows),
+  // 2x2 (8 rows); stride 2 from 13..16 wide (2 rows of 7 or 8); tall planes past the 16
+  // vectors their load tables cover (one row per vector then)
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t s : {1, 2})
+      for (std::int64_t w : {2, 5, 7, 8, 13, 14, 15, 16}) {
+        const std::int64_t H = (w % 2) ? w : 70 + w;
+        Conv2dParams p = conv(2, 17, H, w, 17, k, k, s, k / 2, 1, 17);
+        if (s == 2 && w % 3 == 0) p.pad_bottom = p.pad_right = 0;  // TF-style asymmetric
+        p.has_residual = (w % 3) == 1;
+        p.activation = (w % 2) ? ActivationKind::HardSwish : ActivationKind::Clip;
+        p.act_params = activation_defaults(p.activation);
+        bad += check_all_algos(p, ++seed, &ran);
+      }
+  // around the tables' 16 packed vectors: 7 wide (2 rows per vector) at 31..33 rows, and stride
+  // 2 from 14 wide to 31..33 output rows
+  for (std::int64_t k : {3, 5})
+    for (std::int64_t rows : {31, 32, 33}) {
+      Conv2dParams p = conv(1, 16, rows, 7, 16, k, k, 1, k / 2, 1, 16);
+      p.activation = ActivationKind::HardSwish;
+      p.act_params = activation_defaults(p.activation);
+      bad += check_all_algos(p, ++seed, &ran);
+      Conv2dParams q = conv(1, 15, 2 * rows, 14, 15, k, k, 2, k / 2, 1, 15);
+      q.pad_bottom = (rows % 2) ? k / 2 : 0;
+      q.has_residual = true;
+      bad += check_all_algos(q, ++seed, &ran);
+    }
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
+  MESSAGE(ran << " fast-path runs");
+}
+
 // DirectRows (few input channels): one algorithm on every ISA against the reference.
 int check_algo(const Conv2dParams& p, Conv2dAlgo algo, std::uint32_t seed, int* ran) {
   REQUIRE_MESSAGE(validate(p).ok(), describe(p) << ": " << validate(p).message());

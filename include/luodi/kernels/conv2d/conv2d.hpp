@@ -10,8 +10,9 @@
 // not depend on the executor's concurrency T (scratch must be sized for that T).
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
-// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise)
-// and DepthwiseRows / DepthwiseSmall (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DirectRows
+// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise),
+// DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
+// the same for output rows <= 16 wide, AVX-512), DirectRows
 // (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
@@ -26,6 +27,7 @@
 #include "../gemm/gemm.hpp"
 #include "depthwise.hpp"
 #include "depthwise_rows.hpp"
+#include "depthwise_small.hpp"
 #include "direct_rows.hpp"
 #include "gemm_path.hpp"
 #include "params.hpp"
@@ -126,10 +128,12 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
                                 bool has_dw_small, bool allow_winograd = true) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
   // Depthwise (docs/performance.md, "Conv2D algorithm choice"): register-blocked rows for
-  // output rows of >= 48 columns, and of >= 24 at stride 1 with 16-lane vectors; one vector per
-  // output row (AVX-512) for <= 16 columns; the flat kernel in between and for everything else.
+  // output rows of >= 48 columns, and of >= 24 for 3x3 at stride 1 with 16-lane vectors; output
+  // rows in vectors (depthwise_small.hpp, AVX-512) for <= 16 columns; the flat kernel in between
+  // (5x5 at 28x28: flat 94 us, rows 101-119 us on avx512f, bench_conv2d mnv3_dw5_28_120_s1) and
+  // for everything else.
   if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
-      (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && Wo >= 24)))
+      (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && p.kernel_w == 3 && Wo >= 24)))
     return Conv2dAlgo::DepthwiseRows;
   if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall)) return Conv2dAlgo::DepthwiseSmall;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))

@@ -1,7 +1,8 @@
 // Depthwise Conv2D (groups == C_in, C_out = multiplier * C_in), any kernel, stride, dilation
 // and pads; specialised for 3x3 and 5x5. The "flat" kernel (algorithm Depthwise): for square
 // 3x3/5x5 at stride 1 or 2 the plan prefers depthwise_rows.hpp's DepthwiseRows (wide planes) and
-// DepthwiseSmall (rows <= 16 wide, AVX-512) where they measured faster (conv2d_choose).
+// depthwise_small.hpp's DepthwiseSmall (rows <= 16 wide, AVX-512) where they measured faster
+// (conv2d_choose).
 //
 // One input plane at a time: it is copied once into zero-padded "phase" planes in scratch (one
 // plane for stride 1; stride^2 planes for stride s, plane (ry, rx) holding padded pixels
@@ -19,6 +20,7 @@
 #include <cstring>
 
 #include "../gemm/ukernel.hpp"
+#include "phase_rows.hpp"
 #include "plan.hpp"
 
 namespace luodi {
@@ -51,108 +53,6 @@ inline void dw_pack_weights(const Conv2dPlan& plan, const float* w, float* dst) 
 #if LUODI_HAS_XSIMD
 namespace simd_impl {
 
-// Deinterleave2<Arch>::run(src, even, odd, n) splits src[0, 2n) into even[i] = src[2i] and
-// odd[i] = src[2i + 1] for the leading i it can do in vectors and returns that count; the
-// caller finishes the rest. Specialised with the shuffles each ISA has (the generic version does
-// nothing, so the caller's scalar loop does it all).
-template <class Arch, class Enable = void>
-struct Deinterleave2 {
-  static LUODI_ALWAYS_INLINE std::int64_t run(const float*, float*, float*, std::int64_t) noexcept { return 0; }
-};
-#if defined(__AVX2__) && defined(__FMA__)
-template <>
-struct Deinterleave2<xsimd::fma3<xsimd::avx2>> {
-  static LUODI_ALWAYS_INLINE std::int64_t run(const float* src, float* even, float* odd, std::int64_t n) noexcept {
-    std::int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      const __m256 a = _mm256_loadu_ps(src + 2 * i), b = _mm256_loadu_ps(src + 2 * i + 8);
-      // [a0 a2 b0 b2 | a4 a6 b4 b6], then 64-bit lanes (0, 2, 1, 3): [a0 a2 a4 a6 b0 b2 b4 b6]
-      const __m256 e = _mm256_shuffle_ps(a, b, 0x88), o = _mm256_shuffle_ps(a, b, 0xDD);
-      _mm256_storeu_ps(even + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
-      _mm256_storeu_ps(odd + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
-    }
-    if (i < n && n >= 8) {  // the last, partial step again as a whole one, overlapping the previous
-      i = n - 8;
-      const __m256 a = _mm256_loadu_ps(src + 2 * i), b = _mm256_loadu_ps(src + 2 * i + 8);
-      const __m256 e = _mm256_shuffle_ps(a, b, 0x88), o = _mm256_shuffle_ps(a, b, 0xDD);
-      _mm256_storeu_ps(even + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
-      _mm256_storeu_ps(odd + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
-      i = n;
-    }
-    return i;
-  }
-};
-#endif
-#if defined(__AVX512F__)
-template <>
-struct Deinterleave2<xsimd::avx512f> {
-  static LUODI_ALWAYS_INLINE std::int64_t run(const float* src, float* even, float* odd, std::int64_t n) noexcept {
-    const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    std::int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_loadu_ps(src + 2 * i + 16);
-      _mm512_storeu_ps(even + i, _mm512_permutex2var_ps(a, ie, b));
-      _mm512_storeu_ps(odd + i, _mm512_permutex2var_ps(a, io, b));
-    }
-    if (i < n) {  // the last 1..15 pairs with masked loads and stores (no reads past src + 2n)
-      const unsigned r = static_cast<unsigned>(n - i);
-      const __mmask16 ma = static_cast<__mmask16>(r >= 8 ? 0xFFFFu : (1u << (2 * r)) - 1u);
-      const __mmask16 mb = static_cast<__mmask16>(r > 8 ? (1u << (2 * (r - 8))) - 1u : 0u);
-      const __mmask16 ms = static_cast<__mmask16>((1u << r) - 1u);
-      const __m512 a = _mm512_maskz_loadu_ps(ma, src + 2 * i), b = _mm512_maskz_loadu_ps(mb, src + 2 * i + 16);
-      _mm512_mask_storeu_ps(even + i, ms, _mm512_permutex2var_ps(a, ie, b));
-      _mm512_mask_storeu_ps(odd + i, ms, _mm512_permutex2var_ps(a, io, b));
-      i = n;
-    }
-    return i;
-  }
-};
-#endif
-#if defined(__SSE2__)
-template <>
-struct Deinterleave2<xsimd::sse2> {
-  static LUODI_ALWAYS_INLINE std::int64_t run(const float* src, float* even, float* odd, std::int64_t n) noexcept {
-    std::int64_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const __m128 a = _mm_loadu_ps(src + 2 * i), b = _mm_loadu_ps(src + 2 * i + 4);
-      _mm_storeu_ps(even + i, _mm_shuffle_ps(a, b, 0x88));
-      _mm_storeu_ps(odd + i, _mm_shuffle_ps(a, b, 0xDD));
-    }
-    return i;
-  }
-};
-#endif
-#if defined(__aarch64__)
-template <>
-struct Deinterleave2<xsimd::neon64> {
-  static LUODI_ALWAYS_INLINE std::int64_t run(const float* src, float* even, float* odd, std::int64_t n) noexcept {
-    std::int64_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const float32x4_t a = vld1q_f32(src + 2 * i), b = vld1q_f32(src + 2 * i + 4);
-      vst1q_f32(even + i, vuzp1q_f32(a, b));
-      vst1q_f32(odd + i, vuzp2q_f32(a, b));
-    }
-    return i;
-  }
-};
-#endif
-
-// dst[0, n) = src[0, n), in vectors (short rows are common here; a memcpy call would cost more).
-// When n >= L the tail is one more vector overlapping the previous one.
-template <class Arch>
-LUODI_ALWAYS_INLINE void copy_floats(const float* src, float* dst, std::int64_t n) noexcept {
-  using B = simd::fbatch<Arch>;
-  constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
-  if (n >= L) {
-    std::int64_t i = 0;
-    for (; i + L <= n; i += L) B::load_unaligned(src + i).store_unaligned(dst + i);
-    if (i < n) B::load_unaligned(src + n - L).store_unaligned(dst + n - L);
-    return;
-  }
-  for (std::int64_t i = 0; i < n; ++i) dst[i] = src[i];
-}
-
 // Fill the phase planes of one padded input plane: the input copied (stride 1), split into even
 // and odd columns (stride 2, in vectors), or gathered (other strides). Only the cells that come
 // from the input are written: the padding cells are zeroed once per run and stay zero, since
@@ -164,7 +64,7 @@ void dw_build_phases(const Conv2dPlan& plan, const float* xc, float* phases) noe
   const std::int64_t H = p.H, W = p.W, pt = p.pad_top, pl = p.pad_left;
   if (sh == 1 && sw == 1) {
     float* d = phases + pt * Wq + pl;
-    for (std::int64_t iy = 0; iy < H; ++iy, d += Wq, xc += W) copy_floats<Arch>(xc, d, W);
+    for (std::int64_t iy = 0; iy < H; ++iy, d += Wq, xc += W) pad_phase_row<Arch, 1>(xc, W, 0, d, nullptr);
     return;
   }
   std::int64_t ry = pt % sh, q = pt / sh;  // phase row of input row iy, kept without divisions
@@ -173,26 +73,9 @@ void dw_build_phases(const Conv2dPlan& plan, const float* xc, float* phases) noe
     const float* src = xc + iy * W;
     float* row0 = phases + ry * sw * plan.dw_phase_floats + q * Wq;  // phase (ry, 0), row q
     if (sw == 1) {
-      copy_floats<Arch>(src, row0 + pl, W);
+      pad_phase_row<Arch, 1>(src, W, pl, row0, nullptr);
     } else if (sw == 2) {
-      // padded column c = ix + pl goes to phase c % 2 at c / 2
-      // padded column c = ix + pl goes to phase c % 2, index c / 2
-      float* even;  // where the even input columns go
-      float* odd;
-      if (pl % 2 == 0) {
-        even = row0 + pl / 2;
-        odd = row0 + plan.dw_phase_floats + pl / 2;
-      } else {
-        even = row0 + plan.dw_phase_floats + (pl - 1) / 2;
-        odd = row0 + (pl + 1) / 2;
-      }
-      const std::int64_t pairs = W / 2;
-      std::int64_t i = Deinterleave2<Arch>::run(src, even, odd, pairs);
-      for (; i < pairs; ++i) {
-        even[i] = src[2 * i];
-        odd[i] = src[2 * i + 1];
-      }
-      if (W % 2) even[pairs] = src[W - 1];
+      pad_phase_row<Arch, 2>(src, W, pl, row0, row0 + plan.dw_phase_floats);
     } else {
       std::int64_t rx = pl % sw, j = pl / sw;
       for (std::int64_t ix = 0; ix < W; ++ix) {

@@ -34,6 +34,7 @@
 #include <type_traits>
 
 #include "depthwise_rows.hpp"
+#include "phase_rows.hpp"
 #include "plan.hpp"
 
 namespace luodi {
@@ -183,21 +184,7 @@ LUODI_ALWAYS_INLINE void direct_rows_strip(const Conv2dParams& p, const float* x
         std::memset(row0, 0, static_cast<std::size_t>(rp) * sizeof(float));
         continue;
       }
-      const float* src = x + ci * HW + iy * W;
-      if constexpr (S == 1) {
-        copy_floats<Arch>(src, row0 + pl, W);
-      } else {
-        // padded column c = ix + pl goes to phase c % 2, index c / 2
-        float* even = (pl % 2 == 0) ? row0 + pl / 2 : row0 + Wq + (pl - 1) / 2;
-        float* odd = (pl % 2 == 0) ? row0 + Wq + pl / 2 : row0 + (pl + 1) / 2;
-        const std::int64_t pairs = W / 2;
-        std::int64_t i = Deinterleave2<Arch>::run(src, even, odd, pairs);
-        for (; i < pairs; ++i) {
-          even[i] = src[2 * i];
-          odd[i] = src[2 * i + 1];
-        }
-        if (W % 2) even[pairs] = src[W - 1];
-      }
+      pad_phase_row<Arch, S>(x + ci * HW + iy * W, W, pl, row0, row0 + Wq);
     }
 }
 
