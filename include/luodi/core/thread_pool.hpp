@@ -160,11 +160,12 @@ class ThreadPool final : public Executor {
 
   // The two sides of each hand-off (publish a job / count a sleeper; finish the last task / say
   // the caller waits) each write one word and then read the other's, and must not both miss the
-  // other's write. seq_cst stores and loads promise that in C++, but a full fence between the
-  // write and the read says it to every implementation: qemu-user's translation of AArch64
-  // STLR-then-LDAR on an x86 host let the load pass the store, and the caller slept through the
-  // last task's notification (a hang in about 1 of 3 runs of test_parallel under qemu). Only
-  // the sleep/wake paths and one task per job pay for it.
+  // other's write. seq_cst stores and loads promise that in C++; a full fence between the write
+  // and the read states it to every implementation as well. Why it is here: the ThreadPool tests
+  // under qemu-aarch64 (on an x86 host) hung with the caller and both workers blocked (a missed
+  // wake-up): 2 hangs in 210 stress runs without the fence, 0 in 210 with it. That points at
+  // the store-load ordering of the emulated STLR/LDAR pair but does not prove it. Only the
+  // sleep/wake paths and one task per job pay for the fence.
   static void store_load_fence() noexcept { std::atomic_thread_fence(std::memory_order_seq_cst); }
 
   // Poll `ready` for up to spin_ns_, with a pause between polls; true when it became true. The
