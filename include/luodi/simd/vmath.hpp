@@ -80,6 +80,22 @@ LUODI_ALWAYS_INLINE fbatch<Arch> pow2i(const ibatch<Arch>& n) noexcept {
   return xsimd::bitwise_cast<fbatch<Arch>>((n + ibatch<Arch>(127)) << 23);
 }
 
+// expm1(r) for r = x - n ln2 (|r| <= 0.3466), the part every exp-based function here shares.
+// Cody-Waite: ln2 = C1 + C2 with C1 having 9 significant bits, so n*C1 is exact and x - n*C1 is
+// exact (Sterbenz), with or without FMA. Then e^r - 1 = r + r^2 P(r).
+template <class Arch>
+LUODI_ALWAYS_INLINE fbatch<Arch> expm1_reduced(const fbatch<Arch>& n, const fbatch<Arch>& x) noexcept {
+  using B = fbatch<Arch>;
+  B r = xsimd::fnma(n, B(0.693359375f), x);
+  r = xsimd::fnma(n, B(-2.12194440e-4f), r);
+  B p = B(0.0013814599951729178f);
+  p = xsimd::fma(p, r, B(0.008368715643882751f));
+  p = xsimd::fma(p, r, B(0.04166838899254799f));
+  p = xsimd::fma(p, r, B(0.1666652113199234f));
+  p = xsimd::fma(p, r, B(0.4999999403953552f));
+  return xsimd::fma(p * r, r, r);
+}
+
 // e^x for every input: overflow to +inf, subnormal results rounded once, 0 below, NaN kept.
 // vexp takes this path only for batches with a lane outside [-87, 87].
 template <class Arch>
@@ -89,18 +105,8 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vexp_full(const fbatch<Arch>& x) noexcept {
   const B hi_limit(88.72283935546875f);   // largest x with finite exp(x)
   const B lo_limit(-103.97208404541015625f);  // below this exp(x) rounds to 0
   const B xc = xsimd::min(xsimd::max(x, lo_limit), hi_limit);  // NaN handled at the end
-  // n = round(x / ln2); r = x - n*ln2 with ln2 = C1 + C2, C1 having 9 significant bits so that
-  // n*C1 is exact and x - n*C1 is exact (Sterbenz), with or without FMA.
-  const B n = xsimd::nearbyint(xc * B(1.44269504088896341f));
-  B r = xsimd::fnma(n, B(0.693359375f), xc);
-  r = xsimd::fnma(n, B(-2.12194440e-4f), r);
-  // e^r = 1 + r + r^2 * P(r), |r| <= 0.3466
-  B p = B(0.0013814599951729178f);
-  p = xsimd::fma(p, r, B(0.008368715643882751f));
-  p = xsimd::fma(p, r, B(0.04166838899254799f));
-  p = xsimd::fma(p, r, B(0.1666652113199234f));
-  p = xsimd::fma(p, r, B(0.4999999403953552f));
-  p = xsimd::fma(p * r, r, r) + B(1.0f);
+  const B n = xsimd::nearbyint(xc * B(1.44269504088896341f));  // round(x / ln2)
+  const B p = expm1_reduced<Arch>(n, xc) + B(1.0f);  // e^r
   // Scale by 2^n in two steps so that n in [-150, 128] never leaves the exponent range and a
   // subnormal result is rounded only once, at the final multiply.
   const I ni = xsimd::to_int(n);
@@ -124,15 +130,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vexp_in_range(const fbatch<Arch>& x) noexcept {
   const B shifter(12582912.0f);  // 1.5 * 2^23
   const B k = xsimd::fma(x, B(1.44269504088896341f), shifter);
   const B n = k - shifter;  // exact
-  // r = x - n*ln2, Cody-Waite as in vexp_full: exact with or without FMA
-  B r = xsimd::fnma(n, B(0.693359375f), x);
-  r = xsimd::fnma(n, B(-2.12194440e-4f), r);
-  B p = B(0.0013814599951729178f);
-  p = xsimd::fma(p, r, B(0.008368715643882751f));
-  p = xsimd::fma(p, r, B(0.04166838899254799f));
-  p = xsimd::fma(p, r, B(0.1666652113199234f));
-  p = xsimd::fma(p, r, B(0.4999999403953552f));
-  p = xsimd::fma(p * r, r, r) + B(1.0f);  // in [0.70, 1.42]
+  const B p = expm1_reduced<Arch>(n, x) + B(1.0f);  // e^r, in [0.70, 1.42]
   return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(p) + (xsimd::bitwise_cast<I>(k) << 23));
 }
 
@@ -154,14 +152,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vexp_nonpositive(const fbatch<Arch>& x) noexcep
   const B lo(-87.33654022216796875f);  // ln(FLT_MIN)
   const B xc = xsimd::max(x, lo);
   const B n = xsimd::nearbyint(xc * B(1.44269504088896341f));  // in [-126, 0]
-  B r = xsimd::fnma(n, B(0.693359375f), xc);
-  r = xsimd::fnma(n, B(-2.12194440e-4f), r);
-  B p = B(0.0013814599951729178f);
-  p = xsimd::fma(p, r, B(0.008368715643882751f));
-  p = xsimd::fma(p, r, B(0.04166838899254799f));
-  p = xsimd::fma(p, r, B(0.1666652113199234f));
-  p = xsimd::fma(p, r, B(0.4999999403953552f));
-  p = xsimd::fma(p * r, r, r) + B(1.0f);
+  const B p = expm1_reduced<Arch>(n, xc) + B(1.0f);
   const B y = xsimd::select(x < lo, B(0.0f), p * pow2i<Arch>(xsimd::to_int(n)));
   return xsimd::select(xsimd::isnan(x), x, y);
 }
@@ -377,14 +368,7 @@ LUODI_ALWAYS_INLINE fbatch<Arch> vexpm1(const fbatch<Arch>& x) noexcept {
   using B = fbatch<Arch>;
   const B xc = xsimd::min(xsimd::max(x, B(-87.0f)), B(20.0f));
   const B n = xsimd::nearbyint(xc * B(1.44269504088896341f));
-  B r = xsimd::fnma(n, B(0.693359375f), xc);
-  r = xsimd::fnma(n, B(-2.12194440e-4f), r);
-  B p = B(0.0013814599951729178f);
-  p = xsimd::fma(p, r, B(0.008368715643882751f));
-  p = xsimd::fma(p, r, B(0.04166838899254799f));
-  p = xsimd::fma(p, r, B(0.1666652113199234f));
-  p = xsimd::fma(p, r, B(0.4999999403953552f));
-  p = xsimd::fma(p * r, r, r);  // expm1(r)
+  const B p = expm1_reduced<Arch>(n, xc);
   const B s = pow2i<Arch>(xsimd::to_int(n));
   B y = xsimd::fma(s, p, s - B(1.0f));
   y = xsimd::select(x > B(20.0f), vexp<Arch>(x) - B(1.0f), y);
