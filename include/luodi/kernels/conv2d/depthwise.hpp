@@ -106,11 +106,11 @@ void dw_accumulate(const float* phases, const std::int64_t* tap_off, int taps, c
   std::int64_t g = 0;
   if constexpr (KH > 0 && KW > 0) {
     B w[KH * KW];
-#pragma GCC unroll 25
+LUODI_UNROLL(25)
     for (int t = 0; t < KH * KW; ++t) w[t] = B(wt[t]);
     for (; g < n; g += 4 * L) {
       B a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-#pragma GCC unroll 25
+LUODI_UNROLL(25)
       for (int t = 0; t < KH * KW; ++t) {
         const float* s = src[t] + g;
         a0 = xsimd::fma(w[t], B::load_unaligned(s), a0);

@@ -62,34 +62,34 @@ LUODI_ALWAYS_INLINE void dw_rows_block(const float* ph, std::int64_t pf, std::in
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   B acc[R][V];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int j = 0; j < V; ++j) acc[r][j] = bias;
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
   for (int pr = 0; pr < (R - 1) * S + K; ++pr) {
     const float* row = ph + pr * pf;
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
     for (int kx = 0; kx < K; ++kx) {
       const float* src = row + (kx % S) * Wq + kx / S;
       B v[V];
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int j = 0; j < V; ++j) {
         v[j] = B::load_unaligned(src + j * L);
         dw_pin_register(v[j]);
       }
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
       for (int r = 0; r < R; ++r) {
         const int ky = pr - r * S;
         if (ky < 0 || ky >= K) continue;
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int j = 0; j < V; ++j) acc[r][j] = xsimd::fma(w[ky * K + kx], v[j], acc[r][j]);
       }
     }
   }
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int j = 0; j < V; ++j) {
       float* d = y + r * Wo + j * L;
       const bool last = PARTIAL && j == V - 1;
@@ -173,7 +173,7 @@ LUODI_ALWAYS_INLINE void dw_rows_strip_all(const Conv2dPlan& plan, const float* 
   const std::int64_t Wq = plan.dw_plane_w, Wo = plan.out_w, HWo = plan.out_h * Wo;
   for (std::int64_t m = 0; m < plan.dw_multiplier; ++m) {
     B wv[K * K];
-#pragma GCC unroll 25
+LUODI_UNROLL(25)
     for (int t = 0; t < K * K; ++t) wv[t] = B(w[m * K * K + t]);
     const B b(bias ? bias[m] : 0.0f);
     float* yr = y + m * HWo + oy0 * Wo;

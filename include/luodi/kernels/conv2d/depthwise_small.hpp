@@ -140,18 +140,18 @@ LUODI_ALWAYS_INLINE void dw_small_single_block(const DwSmallGeo& g, const float*
                                                const float* rc, std::int64_t oy, std::int64_t n,
                                                const ActivationParams& ap) noexcept {
   __m512 acc[U];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r) acc[r] = bias;
-#pragma GCC unroll 20
+LUODI_UNROLL(20)
   for (int j = 0; j < (U - 1) * S + K; ++j) {
     const std::int64_t iy = oy * S - g.pt + j;
     if (iy < 0 || iy >= g.H) continue;
     const float* row = xc + iy * g.W;
     if constexpr (S == 1) {
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
       for (int kx = 0; kx < K; ++kx) {
         const __m512 v = _mm512_maskz_loadu_ps(g.km[kx], row + kx - g.pl);
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
         for (int r = 0; r < U; ++r) {
           const int ky = j - r;
           if (ky >= 0 && ky < K) acc[r] = _mm512_fmadd_ps(w[ky * K + kx], v, acc[r]);
@@ -159,10 +159,10 @@ LUODI_ALWAYS_INLINE void dw_small_single_block(const DwSmallGeo& g, const float*
       }
     } else {
       const __m512 a = _mm512_maskz_loadu_ps(g.lo, row), b = _mm512_maskz_loadu_ps(g.hi, row + 16);
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
       for (int kx = 0; kx < K; ++kx) {
         const __m512 v = _mm512_maskz_permutex2var_ps(g.km[kx], a, g.idx[kx], b);
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
         for (int r = 0; r < U; ++r) {
           const int ky = j - r * S;
           if (ky >= 0 && ky < K) acc[r] = _mm512_fmadd_ps(w[ky * K + kx], v, acc[r]);
@@ -171,7 +171,7 @@ LUODI_ALWAYS_INLINE void dw_small_single_block(const DwSmallGeo& g, const float*
     }
   }
   const __mmask16 om = dw_small_lanes<Arch>(g.Wo);
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r)
     if (r < n) dw_small_store<Arch, ACT>(acc[r], yc + (oy + r) * g.Wo, rc ? rc + (oy + r) * g.Wo : nullptr, om, ap);
 }
@@ -187,17 +187,17 @@ LUODI_ALWAYS_INLINE void dw_small_packed1_block(const DwSmallGeo& g, const float
                                                 const ActivationParams& ap) noexcept {
   const std::int64_t W = g.W, G = g.G;
   __m512 acc[U];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r) acc[r] = bias;
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
   for (int ky = 0; ky < K; ++ky)
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
     for (int kx = 0; kx < K; ++kx)
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
       for (int r = 0; r < U; ++r)
         acc[r] = _mm512_fmadd_ps(w[ky * K + kx], _mm512_maskz_loadu_ps(g.mk[v + r][ky][kx], xc + g.off[v + r][ky] + kx),
                                  acc[r]);
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r) {
     if (r >= n) break;
     const std::int64_t oy = (v + r) * G, rows = g.Ho - oy < G ? g.Ho - oy : G;
@@ -215,14 +215,14 @@ LUODI_ALWAYS_INLINE void dw_small_packed1_block_x2(const DwSmallGeo& g, const fl
                                                    const ActivationParams& ap) noexcept {
   const std::int64_t W = g.W, G = g.G;
   __m512 a0[U], a1[U];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r) a0[r] = b0, a1[r] = b1;
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
   for (int ky = 0; ky < K; ++ky)
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
     for (int kx = 0; kx < K; ++kx) {
       const __m512 wa = _mm512_set1_ps(w0[ky * K + kx]), wb = _mm512_set1_ps(w1[ky * K + kx]);
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
       for (int r = 0; r < U; ++r) {
         const __mmask16 m = g.mk[v + r][ky][kx];
         const std::int64_t o = g.off[v + r][ky] + kx;
@@ -230,7 +230,7 @@ LUODI_ALWAYS_INLINE void dw_small_packed1_block_x2(const DwSmallGeo& g, const fl
         a1[r] = _mm512_fmadd_ps(wb, _mm512_maskz_loadu_ps(m, x1 + o), a1[r]);
       }
     }
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r) {
     if (r >= n) break;
     const std::int64_t oy = (v + r) * G, rows = g.Ho - oy < G ? g.Ho - oy : G;
@@ -249,24 +249,24 @@ LUODI_ALWAYS_INLINE void dw_small_packed2_block(const DwSmallGeo& g, const float
                                                 float* yc, const float* rc, std::int64_t v, std::int64_t n,
                                                 const ActivationParams& ap) noexcept {
   __m512 acc[U];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r) acc[r] = bias;
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
   for (int ky = 0; ky < K; ++ky) {
     __m512 a[U], b[U];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
     for (int r = 0; r < U; ++r) {
       a[r] = _mm512_maskz_loadu_ps(g.m1[v + r][ky], xc + g.off[v + r][ky]);
       b[r] = _mm512_maskz_loadu_ps(g.m2[v + r][ky], xc + g.off2[v + r][ky]);
     }
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
     for (int kx = 0; kx < K; ++kx)
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
       for (int r = 0; r < U; ++r)
         acc[r] = _mm512_fmadd_ps(w[ky * K + kx], _mm512_maskz_permutex2var_ps(g.km[kx], a[r], g.idx[kx], b[r]), acc[r]);
   }
   const std::int64_t Wo = g.Wo;
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < U; ++r) {
     if (r >= n) break;
     const std::int64_t oy = 2 * (v + r), rows = g.Ho - oy < 2 ? g.Ho - oy : 2;
@@ -297,7 +297,7 @@ template <class Arch, int K, int S, ActivationKind ACT>
 void dw_small_plane(const DwSmallGeo& g, const float* xc, const float* wc, float bv, float* yc, const float* rc,
                     const ActivationParams& ap) noexcept {
   __m512 w[K * K];
-#pragma GCC unroll 25
+LUODI_UNROLL(25)
   for (int t = 0; t < K * K; ++t) w[t] = _mm512_set1_ps(wc[t]);
   const __m512 bias = _mm512_set1_ps(bv);
   if (g.mode == 0) {

@@ -118,39 +118,39 @@ LUODI_ALWAYS_INLINE void direct_rows_block(const float* in, std::int64_t cs, std
   using B = simd::fbatch<Arch>;
   constexpr std::int64_t L = static_cast<std::int64_t>(B::size);
   B acc[MC][NV];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int m = 0; m < MC; ++m) {
     const B b(bias[m]);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int j = 0; j < NV; ++j) acc[m][j] = b;
   }
   for (int ci = 0; ci < cin; ++ci) {
     for (int ky = 0; ky < kh; ++ky) {
-#pragma GCC unroll 2
+LUODI_UNROLL(2)
       for (int ph = 0; ph < S; ++ph) {  // tap kx = ph + S*t reads phase row ph at column t
         const float* src = in + ci * cs + ky * rp + ph * Wq;
         const float* end = src + (kw - ph + S - 1) / S;
         for (; src < end; ++src, w += MC) {
           B v[NV];
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
           for (int j = 0; j < NV; ++j) {
             v[j] = B::load_unaligned(src + j * L);
             dw_pin_register(v[j]);
           }
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
           for (int m = 0; m < MC; ++m) {
             const B wb(w[m]);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
             for (int j = 0; j < NV; ++j) acc[m][j] = xsimd::fma(wb, v[j], acc[m][j]);
           }
         }
       }
     }
   }
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int m = 0; m < MC; ++m) {
     if (m >= mvalid) break;
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int j = 0; j < NV; ++j) {
       float* d = y + m * HWo + j * L;
       const bool last = PARTIAL && j == NV - 1;

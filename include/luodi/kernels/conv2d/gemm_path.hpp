@@ -188,7 +188,7 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
               const float* src = xg + k0 * HW + q;
               if (q + MR <= P) {
                 for (std::int64_t k = 0; k < kc; ++k, d += MR, src += HW)
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
                   for (int r = 0; r < MR; ++r) d[r] = src[r];
               } else {
                 const int valid = static_cast<int>(P - q);
@@ -201,7 +201,7 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
             for (std::int64_t k = 0; k < kc; ++k, d += MR) {
               const float* src = xg + ci * HW;
               const std::int32_t* o = offs + tap * P_pad + q;
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
               for (int r = 0; r < MR; ++r) d[r] = o[r] >= 0 ? src[o[r]] : 0.0f;
               if (++tap == khw) {
                 tap = 0;

@@ -88,7 +88,7 @@ void pack_im2col_panels(const Conv2dPlan& plan, const float* x, std::int64_t k0,
       const float* src = x + k0 * H * W + jp;
       if (valid == PW && PW % L == 0) {
         for (std::int64_t k = 0; k < kc; ++k, src += H * W, d += PW)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
           for (int v = 0; v < PW / L; ++v) B::load_unaligned(src + v * L).store_unaligned(d + v * L);
       } else {
         for (std::int64_t k = 0; k < kc; ++k, src += H * W, d += PW) {

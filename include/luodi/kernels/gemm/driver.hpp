@@ -154,7 +154,7 @@ void pack_b_row_major(const float* b, std::int64_t ldb, std::int64_t N, std::int
     const float* src = b + k0 * ldb + j;
     if (w == NR) {
       for (std::int64_t k = 0; k < kc; ++k) {
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NR / L; ++v) B::load_unaligned(src + v * L).store_aligned(dst + v * L);
         src += ldb;
         dst += NR;

@@ -44,9 +44,9 @@ void gemv_panels(std::int64_t K, std::int64_t N, const float* LUODI_RESTRICT x, 
   for (std::int64_t jp = p0; jp < p1; ++jp) {
     const float* wp = w + jp * K * NR;
     B acc[4][NRV];
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int u = 0; u < 4; ++u)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int v = 0; v < NRV; ++v) acc[u][v] = B(0.0f);
     std::int64_t k = 0;
     for (; k + 4 <= K; k += 4) {
@@ -54,16 +54,16 @@ void gemv_panels(std::int64_t K, std::int64_t N, const float* LUODI_RESTRICT x, 
       // one prefetch per cache line of the 4 rows
       for (int b = 0; b < 4 * NR; b += 64 / static_cast<int>(sizeof(float)))
         if (q + ahead + b < wend) __builtin_prefetch(q + ahead + b, 0, 1);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int u = 0; u < 4; ++u) {
         const B xk(x[k + u]);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[u][v] = xsimd::fma(xk, B::load_aligned(q + u * NR + v * L), acc[u][v]);
       }
     }
     for (; k < K; ++k) {
       const B xk(x[k]);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int v = 0; v < NRV; ++v) acc[0][v] = xsimd::fma(xk, B::load_aligned(wp + k * NR + v * L), acc[0][v]);
     }
     const std::int64_t j0 = jp * NR;
@@ -83,7 +83,7 @@ void gemv_panels(std::int64_t K, std::int64_t N, const float* LUODI_RESTRICT x, 
       }
     }
     alignas(64) float out[NR];
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int v = 0; v < NRV; ++v) {
       B s = (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]);
       if (bj) s += B::load_unaligned(bj + v * L);

@@ -117,24 +117,24 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
   constexpr int BS = PV * L;  // floats per k row of the B panel
   static_assert(PV >= NRV, "the tile cannot be wider than the B panel");
   B acc[MR][NRV];
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
   for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int v = 0; v < NRV; ++v) acc[i][v] = B(0.0f);
   // Ask for the C tile (and the residual tile) now, so that the epilogue does not wait for them:
   // a tile is MR rows far apart in memory, which the hardware prefetchers do not follow when
   // consecutive calls walk down the rows of a column panel.
   if (n_valid == NR) {
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
     for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int v = 0; v < NRV; ++v) __builtin_prefetch(c + i * ldc + v * L, 1, 3);
       __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
     }
     if ((flags & kUkFinal) && ep.residual) {
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) __builtin_prefetch(ep.residual + i * ep.ld_residual + v * L, 0, 3);
         __builtin_prefetch(ep.residual + i * ep.ld_residual + NR - 1, 0, 3);
       }
@@ -143,16 +143,16 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
 
   if (A_ROWMAJOR) {
     const float* ar[MR];
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
     for (int i = 0; i < MR; ++i) ar[i] = a + i * a_stride;
     for (std::int64_t k = 0; k < kc; ++k) {
       B bv[NRV];
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int v = 0; v < NRV; ++v) bv[v] = B::load_aligned(b + v * L);
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i) {
         const B ai(ar[i][k]);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
       }
       b += BS;
@@ -160,12 +160,12 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
   } else {
     for (std::int64_t k = 0; k < kc; ++k) {
       B bv[NRV];
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int v = 0; v < NRV; ++v) bv[v] = B::load_aligned(b + v * L);
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i) {
         const B ai(a[i]);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
       }
       b += BS;
@@ -213,65 +213,65 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
   }
 
   if (flags & kUkLoadC) {
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
     for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int v = 0; v < NRV; ++v) acc[i][v] += B::load_unaligned(cp + i * ldcp + v * L);
   }
   if (flags & kUkFinal) {
     if (ep.alpha != 1.0f) {
       const B al(ep.alpha);
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] *= al;
     }
     const B bs(ep.bias_scale);
     if (ep.bias_row) {
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i) {
         const B bi(ep.bias_scale * ep.bias_row[i]);
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] += bi;
       }
     }
     if (bcol) {
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
       for (int v = 0; v < NRV; ++v) {
         const B bj = bs * B::load_unaligned(bcol + v * L);
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
         for (int i = 0; i < MR; ++i) acc[i][v] += bj;
       }
     }
     if (ep.bias_scalar) {
       const B s(ep.bias_scale * ep.bias_scalar[0]);
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] += s;
     }
     if (add) {
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(bs, B::load_unaligned(add + i * lda + v * L), acc[i][v]);
     }
     if (res) {
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] += B::load_unaligned(res + i * ldr + v * L);
     }
     if (ep.act != ActivationKind::Identity && uk_inline_act<Arch>(ep.act)) {
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] = uk_act_inline<Arch>(ep.act, acc[i][v], ep.act_params);
     }
   }
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
   for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int v = 0; v < NRV; ++v) acc[i][v].store_unaligned(cp + i * ldcp + v * L);
   if ((flags & kUkFinal) && !uk_inline_act<Arch>(ep.act)) uk_act_rows<Arch>(ep.act, ep.act_params, cp, ldcp, MR, NRV);
   if (!full)
