@@ -16,7 +16,9 @@
 # asan       clang, ASan + UBSan, libFuzzer targets   unit kernels image runtime   unit fuzz
 #                                                     onnx fuzz
 # aarch64    g++-aarch64-linux-gnu, NEON, qemu-user   unit kernels image runtime   unit
-# cortex-m4  arm-none-eabi, bare metal                the embedded runtime check   (build only)
+# cortex-m4  arm-none-eabi, bare metal, reference      the embedded programs, for   embedded
+#            kernels, on QEMU's mps2-an386 board       the board (+ a host
+#                                                      luodi-convert)
 # clang and asan together put every file through clang with -Werror.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,7 @@ declare -A labels=(
   [noexcept]="unit"
   [asan]="unit|fuzz"
   [aarch64]="unit"
-  [cortex-m4]=""
+  [cortex-m4]="embedded"
 )
 # What each variant compiles beyond the library: the test folders (LUODI_TEST_AREAS; empty =
 # all), and whether the tools and examples are built (see the table above). On 2 cores every
@@ -43,12 +45,23 @@ declare -A extra=(
   [noexcept]="-DLUODI_TEST_AREAS=unit;runtime;tools"
   [asan]="-DLUODI_BUILD_FUZZERS=ON -DLUODI_TEST_AREAS=unit;kernels;image;runtime;onnx;fuzz -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
   [aarch64]="-DLUODI_TEST_AREAS=unit;kernels;image;runtime -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
+  [cortex-m4]="-DLUODI_HOST_CONVERT=$PWD/build/host-convert/bin/luodi-convert"
 )
+# The cortex-m4 variant converts the embedded example's model on the host: a luodi-convert with
+# the reference kernels only (its output does not depend on the kernels), which builds in about
+# a minute.
+host_convert() {
+  cmake -S . -B build/host-convert -G Ninja -DCMAKE_BUILD_TYPE=Release -DLUODI_WITH_XSIMD=OFF \
+    -DLUODI_WITH_EIGEN=OFF -DLUODI_BUILD_TESTS=OFF -DLUODI_BUILD_BENCH=OFF -DLUODI_BUILD_EXAMPLES=OFF \
+    -DLUODI_INSTALL=OFF >/dev/null
+  cmake --build build/host-convert -j "$jobs" --target luodi-convert
+}
 summary=()
 for v in $variants; do
   [ -n "${labels[$v]+set}" ] || { echo "unknown variant '$v'" >&2; exit 2; }
   echo "=== $v ==="
   start=$(date +%s)
+  [ "$v" = cortex-m4 ] && host_convert
   cmake --preset "$v" -DLUODI_WERROR=ON ${extra[$v]:-} >/dev/null
   cmake --build --preset "$v" -j "$jobs"
   if [ -n "${labels[$v]}" ]; then

@@ -2,16 +2,22 @@
 include(luodiEmbed)
 set(LUODI_EMBEDDED_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
-# luodi_tiny_shapes_luodi(<out var>): converts model/tiny_shapes.onnx into this directory's build
-# tree with its preprocessing contract, labels and a golden pair; <out var> is the .luodi path.
+# luodi_tiny_shapes_luodi(<out var> [converter]): converts model/tiny_shapes.onnx into this
+# directory's build tree with its preprocessing contract, labels and a golden pair; <out var> is
+# the .luodi path. The converter is this build's luodi-convert target, or the given host program
+# (a cross build).
 function(luodi_tiny_shapes_luodi out)
   set(_src "${LUODI_EMBEDDED_DIR}/model")
   set(_dst "${CMAKE_CURRENT_BINARY_DIR}/tiny_shapes.luodi")
+  set(_conv luodi-convert)
+  if(ARGC GREATER 1)
+    set(_conv "${ARGV1}")
+  endif()
   add_custom_command(OUTPUT "${_dst}"
-    COMMAND luodi-convert "${_src}/tiny_shapes.onnx" "${_dst}"
+    COMMAND "${_conv}" "${_src}/tiny_shapes.onnx" "${_dst}"
             --preprocess "order=gray,size=32x32,pixel_scale=1/255,mean=0.5,std=0.25" --labels "${_src}/labels.txt"
             --golden --quiet
-    DEPENDS luodi-convert "${_src}/tiny_shapes.onnx" "${_src}/labels.txt"
+    DEPENDS "${_conv}" "${_src}/tiny_shapes.onnx" "${_src}/labels.txt"
     COMMENT "luodi-convert tiny_shapes.onnx" VERBATIM)
   set(${out} "${_dst}" PARENT_SCOPE)
 endfunction()

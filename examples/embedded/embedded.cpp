@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
   const bool longer = read(fd, &extra, 1) > 0;
   close(fd);
   if (got != sizeof g_frame || longer) {
-    std::snprintf(line, sizeof line, "embedded: %s is not a %d x %d frame (%zu bytes expected)\n", argv[1], kFrameSide,
-                  kFrameSide, sizeof g_frame);
+    std::snprintf(line, sizeof line, "embedded: %s is not a %d x %d frame (%lu bytes expected)\n", argv[1], kFrameSide,
+                  kFrameSide, static_cast<unsigned long>(sizeof g_frame));
     say(line);
     return 1;
   }
@@ -136,11 +136,13 @@ int main(int argc, char** argv) {
     say(line);
     return 1;
   }
+  // %lu, not %zu: newlib as Debian builds it for arm-none-eabi has no C99 size modifiers.
   std::snprintf(line, sizeof line,
-                "%s (class %d, logit %.3f); model %zu bytes in place; arena %zu of %zu bytes used (%zu packed weights, "
-                "%zu activations and scratch)\n",
-                a.label, a.cls, static_cast<double>(a.logit), static_cast<std::size_t>(tiny_shapes_model_size), a.arena_used,
-                sizeof g_arena, a.packed, a.activations);
+                "%s (class %d, logit %.3f); model %lu bytes in place; arena %lu of %lu bytes used (%lu packed weights, "
+                "%lu activations and scratch)\n",
+                a.label, a.cls, static_cast<double>(a.logit), static_cast<unsigned long>(tiny_shapes_model_size),
+                static_cast<unsigned long>(a.arena_used), static_cast<unsigned long>(sizeof g_arena),
+                static_cast<unsigned long>(a.packed), static_cast<unsigned long>(a.activations));
   say(line);
   int k = std::snprintf(line, sizeof line, "logits:");
   for (int i = 0; i < a.classes && k > 0 && k < static_cast<int>(sizeof line) - 20; ++i)
