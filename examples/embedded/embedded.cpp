@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   say(line);
   int k = std::snprintf(line, sizeof line, "logits:");
   for (int i = 0; i < a.classes && k > 0 && k < static_cast<int>(sizeof line) - 20; ++i)
-    k += std::snprintf(line + k, sizeof line - static_cast<std::size_t>(k), " %.6g", static_cast<double>(a.logits[i]));
+    k += std::snprintf(line + k, sizeof line - static_cast<std::size_t>(k), " %.9g", static_cast<double>(a.logits[i]));
   std::snprintf(line + k, sizeof line - static_cast<std::size_t>(k), "\n");
   say(line);
   return 0;
