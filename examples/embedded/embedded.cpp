@@ -39,8 +39,13 @@ constexpr int kFrameSide = 32;
 // BufferTooSmall message of a smaller arena). It depends on the ISA the kernels are compiled
 // for, because the convolution paths differ: measured with this model, 1201 KiB with the
 // x86-64 baseline (SSE2: 120 KiB repacked weights, 1076 KiB activations and scratch), 690 KiB
-// with AVX2, 436 KiB with AVX-512, 108 KiB with the scalar reference kernels.
+// with AVX2, 436 KiB with AVX-512, 108 KiB with the scalar reference kernels. A build with the
+// reference kernels only (no xsimd: a Cortex-M) reserves just what those need.
+#if LUODI_HAS_XSIMD
 alignas(64) std::uint8_t g_arena[1216 * 1024];
+#else
+alignas(64) std::uint8_t g_arena[112 * 1024];
+#endif
 std::uint8_t g_frame[kFrameSide * kFrameSide];
 
 struct Answer {
