@@ -9,8 +9,8 @@
 // one pair of 16-float loads, and tap column kx is one two-source permute (vpermt2ps) of that
 // pair, lane i taking window column kx + 2i. Per input row and output vector: 2 loads and K
 // permutes, no store. (With Q = 16 the taps need 33..35 columns, a second pair of loads per row
-// and vector: measured 1.2-1.3x slower. At the MobileNet widths Q costs no extra vectors: 56 and
-// 28 columns are 4 and 2 vectors either way.) The loads are masked to the columns inside the
+// and vector: measured 1.19-1.26x slower for 3x3, 1.05x for 5x5. At the MobileNet widths Q costs
+// no extra vectors: 56 and 28 columns are 4 and 2 vectors either way.) The loads are masked to the columns inside the
 // row: a lane in the left or right padding loads zero and is never read, so a load that starts
 // before the row or ends past the plane cannot fault; each vector's load offset, load masks
 // and store mask are computed once per run (DwS2Geo), since every channel has the same
