@@ -12,7 +12,8 @@
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
 // Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise),
 // DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
-// the same for output rows <= 16 wide, AVX-512), DirectRows
+// the same for output rows <= 16 wide, AVX-512), DepthwiseS2 (depthwise_s2.hpp: 3x3/5x5 at
+// stride 2, NCHW read in place, AVX-512), DirectRows
 // (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
@@ -27,6 +28,7 @@
 #include "../gemm/gemm.hpp"
 #include "depthwise.hpp"
 #include "depthwise_rows.hpp"
+#include "depthwise_s2.hpp"
 #include "depthwise_small.hpp"
 #include "direct_rows.hpp"
 #include "gemm_path.hpp"
@@ -65,7 +67,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -76,7 +78,7 @@ struct Conv2dFamily {
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
                                    &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>(),
-                                   &simd_impl::conv2d_run_direct_rows<Arch>}};
+                                   &simd_impl::conv2d_run_direct_rows<Arch>, simd_impl::dw_s2_entry<Arch>()}};
       return t;
 #else
       return table<simd::scalar>();
@@ -107,6 +109,8 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
              p.dilation_h == 1 && p.dilation_w == 1;
     case Conv2dAlgo::DepthwiseSmall:
       return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && conv2d_out_w(p) <= 16 && (p.stride_w == 1 || p.W <= 32);
+    case Conv2dAlgo::DepthwiseS2:
+      return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && p.stride_h == 2 && conv2d_out_w(p) <= kDwS2MaxWo;
     case Conv2dAlgo::DirectRows:
       return p.groups == 1 && p.C_in <= kDirectRowsMaxCin && p.kernel_h <= kDirectRowsMaxK && p.kernel_w <= kDirectRowsMaxK &&
              (p.stride_h == 1 || p.stride_h == 2) && (p.stride_w == 1 || p.stride_w == 2) && p.dilation_h == 1 &&
@@ -125,13 +129,16 @@ inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
 // The automatic choice. The thresholds come from bench/kernels/bench_conv2d.cpp on a Zen 4 core
 // (docs/performance.md, "Kernel layout and algorithms").
 inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr, int lanes,
-                                bool has_dw_small, bool allow_winograd = true) noexcept {
+                                bool has_dw_small, bool has_dw_s2, bool allow_winograd = true) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
-  // Depthwise (docs/performance.md, "Conv2D algorithm choice"): register-blocked rows for
-  // output rows of >= 48 columns, and of >= 24 for 3x3 at stride 1 with 16-lane vectors; output
-  // rows in vectors (depthwise_small.hpp, AVX-512) for <= 16 columns; the flat kernel in between
-  // (5x5 at 28x28: flat 94 us, rows 101-119 us on avx512f, bench_conv2d mnv3_dw5_28_120_s1) and
-  // for everything else.
+  // Depthwise (docs/performance.md, "Conv2D algorithm choice"): at stride 2 with output rows of
+  // 17..128 columns, the in-place stride-2 kernel (depthwise_s2.hpp, AVX-512: 1.4-1.8x the
+  // rows and flat kernels at 56 and 28 columns; level with depthwise_small at 14, which keeps
+  // <= 16); register-blocked rows for output rows of >= 48 columns, and of >= 24 for 3x3 at
+  // stride 1 with 16-lane vectors; output rows in vectors (depthwise_small.hpp, AVX-512) for
+  // <= 16 columns; the flat kernel in between (5x5 at 28x28: flat 94 us, rows 101-119 us on
+  // avx512f, bench_conv2d mnv3_dw5_28_120_s1) and for everything else.
+  if (has_dw_s2 && Wo > 16 && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS2)) return Conv2dAlgo::DepthwiseS2;
   if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
       (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && p.kernel_w == 3 && Wo >= 24)))
     return Conv2dAlgo::DepthwiseRows;
@@ -195,7 +202,8 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
   }
   if (algo == Conv2dAlgo::Auto)
     algo = detail::conv2d_choose(p, plan.out_h, plan.out_w, k.nr, k.lanes,
-                                 k.run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr, allow_winograd);
+                                 k.run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr,
+                                 k.run[static_cast<int>(Conv2dAlgo::DepthwiseS2)] != nullptr, allow_winograd);
   if (algo == Conv2dAlgo::Reference) plan.isa = Isa::scalar;  // the reference lives in the scalar table
   if (!conv2d_algo_applies(p, algo))
     return Status::error(StatusCode::Unsupported, "Conv2D algorithm %s does not apply to this convolution",
@@ -261,7 +269,9 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
     case Conv2dAlgo::Depthwise:
     case Conv2dAlgo::DepthwiseRows:
     case Conv2dAlgo::DepthwiseSmall:
+    case Conv2dAlgo::DepthwiseS2:
       dw_plan(&plan);
+      if (algo == Conv2dAlgo::DepthwiseS2) plan.scratch_per_thread = 0;  // reads x in place
       weight_floats = plan.group_floats;
       break;
     case Conv2dAlgo::DirectRows:
@@ -323,6 +333,7 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
     case Conv2dAlgo::Depthwise:
     case Conv2dAlgo::DepthwiseRows:
     case Conv2dAlgo::DepthwiseSmall:
+    case Conv2dAlgo::DepthwiseS2:
       dw_pack_weights(plan, w, dst);
       break;
     case Conv2dAlgo::DirectRows:
