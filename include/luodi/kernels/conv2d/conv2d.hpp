@@ -131,14 +131,16 @@ inline std::int64_t conv_bytes(std::int64_t floats) noexcept {
 inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int64_t Wo, int nr, int lanes,
                                 bool has_dw_small, bool has_dw_s2, bool allow_winograd = true) noexcept {
   const std::int64_t cin_g = p.C_in / p.groups, cout_g = p.C_out / p.groups;
-  // Depthwise (docs/performance.md, "Conv2D algorithm choice"): at stride 2 with output rows of
-  // 17..128 columns, the in-place stride-2 kernel (depthwise_s2.hpp, AVX-512: 1.4-1.8x the
-  // rows and flat kernels at 56 and 28 columns; level with depthwise_small at 14, which keeps
-  // <= 16); register-blocked rows for output rows of >= 48 columns, and of >= 24 for 3x3 at
-  // stride 1 with 16-lane vectors; output rows in vectors (depthwise_small.hpp, AVX-512) for
-  // <= 16 columns; the flat kernel in between (5x5 at 28x28: flat 94 us, rows 101-119 us on
-  // avx512f, bench_conv2d mnv3_dw5_28_120_s1) and for everything else.
-  if (has_dw_s2 && Wo > 16 && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS2)) return Conv2dAlgo::DepthwiseS2;
+  // Depthwise (docs/performance.md, "Conv2D algorithm choice"): at stride 2 the in-place
+  // stride-2 kernel (depthwise_s2.hpp, AVX-512) from 17 output columns, up to 128 for 3x3 and
+  // 64 for 5x5 (1.2-1.8x the rows and flat kernels at 20..75 columns; level with
+  // depthwise_small at 14, which keeps <= 16; 5x5 at 112 columns 0.8-1.07x rows, so not there);
+  // register-blocked rows for output rows of >= 48 columns, and of >= 24 for 3x3 at stride 1
+  // with 16-lane vectors; output rows in vectors (depthwise_small.hpp, AVX-512) for <= 16
+  // columns; the flat kernel in between (5x5 at 28x28: flat 94 us, rows 101-119 us on avx512f,
+  // bench_conv2d mnv3_dw5_28_120_s1) and for everything else.
+  if (has_dw_s2 && Wo > 16 && (p.kernel_w == 3 || Wo <= 64) && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS2))
+    return Conv2dAlgo::DepthwiseS2;
   if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
       (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && p.kernel_w == 3 && Wo >= 24)))
     return Conv2dAlgo::DepthwiseRows;

@@ -1,6 +1,7 @@
 // Depthwise Conv2D at stride 2 reading NCHW in place (algorithm DepthwiseS2, AVX-512): 3x3 and
-// 5x5, dilation 1, any pads, output rows up to kDwS2MaxWo wide (chosen for 17..128 columns:
-// MobileNet's 112 -> 56 and 56 -> 28 layers; depthwise_small keeps <= 16).
+// 5x5, dilation 1, any pads, output rows up to kDwS2MaxWo wide (chosen from 17 columns, up to
+// 128 for 3x3 and 64 for 5x5: MobileNet's 112 -> 56 and 56 -> 28 layers; depthwise_small keeps
+// <= 16).
 //
 // The other stride-2 kernels split each input row into its even and odd columns through memory
 // first (phase_rows.hpp): a copy of the input, written and read back, before any FMA. Here the
