@@ -11,8 +11,8 @@
 //   avx512f  8 x 32  (16 of 32 zmm; on Zen 4 a zmm FMA is double-pumped, so 16 chains of
 //                     512 bits keep both pipes busy with half the loads of 6 x 16)
 //   neon64   8 x 12  (24 of 32 q registers)
-// B is always a packed panel: kc rows of NR floats, vector aligned, zero-padded past the last
-// column. A is read in place, in one of two layouts:
+// B is a packed panel: kc rows of NR floats, vector aligned, zero-padded past the last column;
+// or (B_ROWS, for a 1x1 convolution's input) NR columns of a row-major matrix read in place. A is read in place, in one of two layouts:
 //   row-major  a[i*stride + k]  (an activation matrix, or Winograd's transformed tiles)
 //   k-major    a[k*stride + i]  (packed weight panels with stride = MR, or a transposed A)
 // so that no operand that changes per run needs an extra copy besides the B panel.
