@@ -8,8 +8,11 @@
 #include <benchmark/benchmark.h>
 #include <luodi/kernels/conv2d/conv2d.hpp>
 
+#include <time.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -95,6 +98,18 @@ const Layer kLayers[] = {
     // MobileNetV3-large 1x1 (hardswish where the network has it) and its squeeze-excitation FCs
     // (1x1 convs on a 1x1 plane: GEMVs)
     {"mnv3_1x1_112_16_64", 16, 112, 64, 1, 1, 1, false},
+    // the 112x112 1x1 layers with the models' own activations: MobileNetV2 features.1 project
+    // (none) and features.2 expand (relu6), MobileNetV3-large features.1 (none, residual)
+    {"mnv2_1x1_112_32_16p", 32, 112, 16, 1, 1, 1, false, static_cast<int>(ActivationKind::Identity)},
+    {"mnv2_1x1_112_16_96c", 16, 112, 96, 1, 1, 1, false, static_cast<int>(ActivationKind::Clip)},
+    {"mnv3_1x1_112_16_16r", 16, 112, 16, 1, 1, 1, true, static_cast<int>(ActivationKind::Identity)},
+    // MobileNetV3-large at 14x14: expand (hardswish), project (none; residual where the block has one)
+    {"mnv3_1x1_14_80_200", 80, 14, 200, 1, 1, 1, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_1x1_14_80_480", 80, 14, 480, 1, 1, 1, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_1x1_14_480_112", 480, 14, 112, 1, 1, 1, false, static_cast<int>(ActivationKind::Identity)},
+    {"mnv3_1x1_14_112_672", 112, 14, 672, 1, 1, 1, false, static_cast<int>(ActivationKind::HardSwish)},
+    {"mnv3_1x1_14_672_112r", 672, 14, 112, 1, 1, 1, true, static_cast<int>(ActivationKind::Identity)},
+    {"mnv3_1x1_14_184_80r", 184, 14, 80, 1, 1, 1, true, static_cast<int>(ActivationKind::Identity)},
     {"mnv3_1x1_14_672_112", 672, 14, 112, 1, 1, 1, false, static_cast<int>(ActivationKind::Identity)},
     {"mnv3_1x1_7_160_960", 160, 7, 960, 1, 1, 1, false, static_cast<int>(ActivationKind::HardSwish)},
     {"mnv3_1x1_7_960_160r", 960, 7, 160, 1, 1, 1, true, static_cast<int>(ActivationKind::Identity)},
@@ -163,16 +178,38 @@ std::vector<float> rnd(std::size_t n, unsigned seed) {
 
 void BM_conv(benchmark::State& state, Layer l, Conv2dPlan plan) {
   const Conv2dParams& p = plan.p;
-  const auto x = rnd(static_cast<std::size_t>(p.C_in * p.H * p.W), 1);
+  auto x = rnd(static_cast<std::size_t>(p.C_in * p.H * p.W), 1);
   const auto w = rnd(static_cast<std::size_t>(p.C_out * (p.C_in / p.groups) * p.kernel_h * p.kernel_w), 2);
   const auto b = rnd(static_cast<std::size_t>(p.C_out), 3);
   const std::size_t ny = static_cast<std::size_t>(p.C_out * plan.out_h * plan.out_w);
-  const auto r = rnd(ny, 4);
+  auto r = rnd(ny, 4);
   std::vector<float> y(ny);
   auto packed = AlignedBuffer::create(static_cast<std::size_t>(plan.packed_bytes)).value();
   auto scratch = AlignedBuffer::create(conv2d_scratch_bytes(plan, 1) + 64).value();
   conv2d_pack(plan, w.data(), b.data(), packed.data());
+  // LUODI_BENCH_FLUSH=BYTES: write a buffer that large between runs, then rewrite the input and
+  // residual (as the layers before would have), and time each run alone (thread CPU time,
+  // reported as manual time): weights and output start outside the caches (64 MiB: in DRAM),
+  // the input where a previous layer's output would be.
+  static const long flush_bytes = std::getenv("LUODI_BENCH_FLUSH") ? std::atol(std::getenv("LUODI_BENCH_FLUSH")) : 0;
+  std::vector<char> flush(static_cast<std::size_t>(flush_bytes > 0 ? flush_bytes : 0));
+  const std::vector<float> x0 = x, r0 = r;
   for (auto _ : state) {
+    if (flush_bytes > 0) {
+      for (std::size_t i = 0; i < flush.size(); i += 64) flush[i] = static_cast<char>(flush[i] + 1);
+      // the input (and residual) were just written by the layers before, as in a model
+      std::memcpy(x.data(), x0.data(), x.size() * sizeof(float));
+      if (p.has_residual) std::memcpy(r.data(), r0.data(), r.size() * sizeof(float));
+      benchmark::ClobberMemory();
+      timespec t0, t1;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+      conv2d_run(plan, x.data(), packed.data(), p.has_residual ? r.data() : nullptr, y.data(), scratch.data());
+      benchmark::DoNotOptimize(y.data());
+      benchmark::ClobberMemory();
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+      state.SetIterationTime(double(t1.tv_sec - t0.tv_sec) + 1e-9 * double(t1.tv_nsec - t0.tv_nsec));
+      continue;
+    }
     conv2d_run(plan, x.data(), packed.data(), p.has_residual ? r.data() : nullptr, y.data(), scratch.data());
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
@@ -200,7 +237,29 @@ int register_all() {
         if (!conv2d_plan_with(p, isa, static_cast<Conv2dAlgo>(a), &plan).ok()) continue;
         const std::string name = std::string("conv/") + l.name + "/" + conv2d_algo_name(plan.algo) +
                                  (plan.algo == autoplan.algo ? "*" : "") + "/" + isa_name(isa);
-        benchmark::RegisterBenchmark(name.c_str(), BM_conv, l, plan)->Unit(benchmark::kMicrosecond);
+        auto* bm = benchmark::RegisterBenchmark(name.c_str(), BM_conv, l, plan)->Unit(benchmark::kMicrosecond);
+        if (std::getenv("LUODI_BENCH_FLUSH")) bm->UseManualTime();
+        // Research: LUODI_BENCH_CONV_PACKB=1 adds the gemm algorithm of a 1x1 stride-1 layer with
+        // the other B source: "gemm@packb" (input packed into B panels) where the plan reads it
+        // in place, "gemm@inplace" where the plan packs it.
+        if (plan.algo == Conv2dAlgo::Gemm && conv2d_gemm_b_in_place(p) && std::getenv("LUODI_BENCH_CONV_PACKB")) {
+          Conv2dPlan v = plan;
+          v.b_in_place = !plan.b_in_place;
+          v.scratch_per_thread = static_cast<std::int64_t>((plan.K < plan.kc ? plan.K : plan.kc) * plan.nc * 4 + 64);
+          const std::string vn =
+              std::string("conv/") + l.name + (v.b_in_place ? "/gemm@inplace/" : "/gemm@packb/") + isa_name(isa);
+          auto* vb = benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
+          if (std::getenv("LUODI_BENCH_FLUSH")) vb->UseManualTime();
+        }
+        // Research: LUODI_BENCH_CONV_ORDER=1 adds the gemm algorithm with the other tile order
+        // (rows_outer flipped, same blocking), "gemm@flip".
+        if (plan.algo == Conv2dAlgo::Gemm && std::getenv("LUODI_BENCH_CONV_ORDER")) {
+          Conv2dPlan v = plan;
+          v.rows_outer = !plan.rows_outer;
+          const std::string vn = std::string("conv/") + l.name + "/gemm@flip/" + isa_name(isa);
+          auto* vb = benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
+          if (std::getenv("LUODI_BENCH_FLUSH")) vb->UseManualTime();
+        }
         // Research: LUODI_BENCH_CONV_BLK="kc:mc:nc,kc:mc:nc" adds the gemm algorithm with each
         // cache blocking (0 keeps the planned value), to sweep blocking in one interleaved run.
         if (plan.algo == Conv2dAlgo::Gemm || plan.algo == Conv2dAlgo::GemmT)

@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -286,6 +287,92 @@ TEST_CASE("conv2d: GEMM paths at odd channel and pixel counts around the tile") 
   CHECK(bad == 0);
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
   MESSAGE(ran << " fast-path runs");
+}
+
+// Gemm for a 1x1 stride-1 unpadded conv reads the input in place as B (plan.b_in_place, unless
+// the short-K order runs): full NR-column panels straight from the channel rows, a ragged last
+// panel packed. Against the reference (check_all_algos: the planned choice), and, with B in
+// place forced, bit for bit against the same plan with B packed (the arithmetic is the same),
+// in both tile orders (rows_outer flipped), on every ISA.
+TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every activation") {
+  int ran = 0, bad = 0, same = 0;
+  std::uint32_t seed = 200;
+  auto check = [&](const Conv2dParams& p) {
+    REQUIRE_MESSAGE(validate(p).ok(), describe(p));
+    bad += check_all_algos(p, ++seed, &ran);
+    const Data d = make_data(p, seed);
+    for (Isa isa : luodi_test::simd_isas()) {
+      Conv2dPlan plan;
+      REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::Gemm, &plan).ok());
+      // the planned choice: in place unless the short-K order runs (conv2d_plan_with)
+      CHECK_MESSAGE(plan.b_in_place == !plan.rows_outer, describe(p));
+      plan.b_in_place = true;  // then forced, so that both orders are covered
+      const auto in_place = run_conv(plan, 0, d.x, d.w, d.b, d.r);
+      for (int order = 0; order < 2; ++order) {
+        Conv2dPlan packed_b = plan;
+        packed_b.b_in_place = false;
+        packed_b.rows_outer = order ? !plan.rows_outer : plan.rows_outer;
+        packed_b.scratch_per_thread = (plan.K < plan.kc ? plan.K : plan.kc) * plan.nc * 4 + 64;
+        const auto want = run_conv(packed_b, 0, d.x, d.w, d.b, d.r);
+        Conv2dPlan flipped = plan;
+        flipped.rows_outer = packed_b.rows_outer;
+        const auto got = order ? run_conv(flipped, 0, d.x, d.w, d.b, d.r) : in_place;
+        const bool eq = std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0;
+        CHECK_MESSAGE(eq, isa_name(isa) << " in place vs packed B, order " << order << " " << describe(p));
+        same += eq;
+      }
+    }
+  };
+  // pixels: 1, NR-1, NR, NR+1 and k*NR+r for NR = 8, 12, 16, 32 (sse2, neon64, avx2, avx512f),
+  // as H x W with odd widths, 14x14 (6 x 32 + 4) and larger planes
+  const std::int64_t planes[][2] = {{1, 1}, {1, 7}, {1, 8}, {3, 3}, {1, 11}, {3, 4}, {1, 13}, {1, 15}, {4, 4},
+                                    {1, 17}, {1, 31}, {4, 8}, {3, 11}, {5, 7}, {7, 9}, {14, 14}, {13, 15}, {37, 35}};
+  std::int64_t i = 0;
+  for (const auto& hw : planes)
+    for (std::int64_t cin : {1, 3, 16, 17, 32, 33})
+      for (std::int64_t cout : {5, 7, 8, 9}) {  // MR-1, MR, MR+1 for MR = 6 and 8
+        if ((++i) % 3 != 0 && hw[0] * hw[1] < 100) continue;  // a third of the small shapes
+        Conv2dParams p = conv((cin + cout) % 5 == 0 ? 2 : 1, cin, hw[0], hw[1], cout, 1, 1);
+        p.has_bias = (cin + hw[1]) % 4 != 0;
+        p.has_residual = (cout + hw[0]) % 2 == 1;
+        const ActivationKind acts[] = {ActivationKind::Identity, ActivationKind::Relu, ActivationKind::Clip,
+                                       ActivationKind::HardSwish, ActivationKind::LeakyRelu};
+        p.activation = acts[(cin + cout + hw[1]) % 5];
+        p.act_params = activation_defaults(p.activation);
+        if (p.activation == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+        check(p);
+      }
+  // every activation with a bound, with and without the residual, at a 112x112-like plane with
+  // odd width (113 x 111: 12543 pixels, the column tail 31 on avx512f), K = 16 and 32, the
+  // row-tile-outer order (cout * pixels >= 128 Ki); batch 2 and groups (per-group B rows)
+  for (int a = 0; a < kActivationCount; ++a) {
+    const auto k = static_cast<ActivationKind>(a);
+    if (!luodi_test::act_has_sum_bound(k)) continue;
+    Conv2dParams p = conv(1, a % 2 ? 16 : 32, 113, 111, a % 3 ? 16 : 17, 1, 1);
+    p.has_residual = a % 2 == 0;
+    p.activation = k;
+    p.act_params = activation_defaults(k);
+    if (k == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+    check(p);
+  }
+  {
+    Conv2dParams p = conv(2, 24, 23, 29, 18, 1, 1, 1, 0, 1, 3);  // groups 3: 8 -> 6 per group
+    p.has_residual = true;
+    p.activation = ActivationKind::Relu;
+    check(p);
+    p = conv(1, 600, 9, 11, 13, 1, 1);  // two uneven K blocks: later ones add into C
+    check(p);
+  }
+  // not in place: a padded or strided 1x1 gathers through im2col
+  for (const Conv2dParams& p : {conv(1, 8, 9, 9, 8, 1, 1, 1, 1), conv(1, 8, 9, 9, 8, 1, 1, 2, 0)})
+    for (Isa isa : luodi_test::simd_isas()) {
+      Conv2dPlan plan;
+      REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::Gemm, &plan).ok());
+      CHECK_FALSE(plan.b_in_place);
+    }
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);
+  MESSAGE(ran << " fast-path runs, " << same << " in-place/packed-B comparisons");
 }
 
 TEST_CASE("conv2d: pointwise on few pixels (GemmT's copied panels) and on one pixel (GEMV)") {

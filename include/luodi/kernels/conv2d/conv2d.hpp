@@ -240,10 +240,17 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       // driver.hpp): the cost is writing C, in longer runs per row with up to 1024 pixels.
       // Measured on avx512f with cold caches, 16->64 at 112x112: 727 us (nc 256, panel outer)
       // -> 467 (256, rows outer) -> 393 (1024); 2048 level with 1024.
-      const std::int64_t nc_max = conv2d_gemm_rows_outer(plan.cout_g, P, plan.K) ? 1024 : 256;
+      plan.rows_outer = conv2d_gemm_rows_outer(plan.cout_g, P, plan.K);
+      const std::int64_t nc_max = plan.rows_outer ? 1024 : 256;
       nc = nc < 128 ? 128 : (nc > nc_max ? nc_max : nc);
       plan.nc = detail::conv_round_up(P < nc ? P : nc, k.nr);
-      plan.scratch_per_thread = detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * plan.nc);
+      // A 1x1 stride-1 conv reads its input in place as B; only a ragged last panel is packed.
+      // Not in the short-K order: there the output stream is the cost, and with the output
+      // outside the caches (as in a model) packing the B block first measured faster
+      // (docs/performance.md, "Pointwise B in place").
+      plan.b_in_place = conv2d_gemm_b_in_place(p) && !plan.rows_outer;
+      plan.scratch_per_thread =
+          detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * (plan.b_in_place ? k.nr : plan.nc));
       break;
     }
     case Conv2dAlgo::GemmT: {

@@ -97,7 +97,7 @@ struct DwS2Weights {
   __m512 r[K == 3 ? 9 : 1];
   explicit DwS2Weights(const float* w) noexcept : p(w) {
     if constexpr (K == 3) {
-#pragma GCC unroll 9
+LUODI_UNROLL(9)
       for (int t = 0; t < 9; ++t) r[t] = _mm512_set1_ps(w[t]);
     } else {
       r[0] = _mm512_setzero_ps();
@@ -119,24 +119,24 @@ LUODI_ALWAYS_INLINE void dw_s2_block(const DwS2Geo& g, const float* xc, const Dw
                                      const float* rc, std::int64_t oy, std::int64_t n, std::int64_t j0,
                                      const ActivationParams& ap) noexcept {
   __m512 acc[R][V];
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int v = 0; v < V; ++v) acc[r][v] = bias;
-#pragma GCC unroll 16
+LUODI_UNROLL(16)
   for (int pr = 0; pr < (R - 1) * 2 + K; ++pr) {
     const std::int64_t iy = 2 * oy - g.pt + pr;
     if (iy < 0 || iy >= g.H) continue;
     const float* row = xc + iy * g.W;
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int v = 0; v < V; ++v) {
       const std::int64_t j = j0 + v;
       const float* src = row + g.off[j];
       const __m512 a = _mm512_maskz_loadu_ps(g.mlo[j], src), b = _mm512_maskz_loadu_ps(g.mhi[j], src + 16);
-#pragma GCC unroll 5
+LUODI_UNROLL(5)
       for (int kx = 0; kx < K; ++kx) {
         const __m512 t = _mm512_permutex2var_ps(a, g.idx[kx], b);
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
         for (int r = 0; r < R; ++r) {
           const int ky = pr - 2 * r;
           if (ky >= 0 && ky < K) acc[r][v] = _mm512_fmadd_ps(w[ky * K + kx], t, acc[r][v]);
@@ -144,11 +144,11 @@ LUODI_ALWAYS_INLINE void dw_s2_block(const DwS2Geo& g, const float* xc, const Dw
       }
     }
   }
-#pragma GCC unroll 8
+LUODI_UNROLL(8)
   for (int r = 0; r < R; ++r) {
     if (r >= n) break;
     const std::int64_t o = (oy + r) * g.Wo;
-#pragma GCC unroll 4
+LUODI_UNROLL(4)
     for (int v = 0; v < V; ++v) {
       const std::int64_t j = j0 + v, c = o + g.Q * j;
       dw_small_store<Arch, ACT>(acc[r][v], yc + c, rc ? rc + c : nullptr, g.st[j], ap);

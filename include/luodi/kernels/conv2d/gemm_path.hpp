@@ -3,7 +3,9 @@
 // Gemm:  C[Cout_g][HWo] = W[Cout_g][K] * im2col[K][HWo], per image and group. W is packed once
 //        as MR-row panels (A); im2col columns are packed per run, one kc x nc block at a time,
 //        as NR-wide B panels; C rows are output channels, so tiles store straight into NCHW and
-//        the residual is read in place. For 1x1 stride 1 the B panels are plain copies.
+//        the residual is read in place. For 1x1 stride 1 without pads the input of an image and
+//        group is B itself (K channel rows of HW pixels): the micro-kernels read it in place
+//        (plan.b_in_place) and only a ragged last panel (HW not a multiple of NR) is packed.
 // GemmT: C[HWo][Cout_g] = im2col^T * W^T. For layers with few pixels and many channels (7x7
 //        at the end of a CNN), where HWo would fill NR-wide panels poorly: W is packed as
 //        NR-wide B panels, the pixels become MR-row A panels (packed per K block for all pixels
@@ -39,7 +41,7 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
   blk.kc = plan.kc;
   blk.mc = plan.mc;
   blk.nc = plan.nc;
-  blk.rows_outer_max_k = conv2d_gemm_rows_outer(plan.cout_g, plan.out_h * plan.out_w, plan.K) ? kGemmRowsOuterMaxK : 0;
+  blk.rows_outer_max_k = plan.rows_outer ? kGemmRowsOuterMaxK : 0;
 
   // Items: images x groups x N blocks x M blocks; narrower blocks when there are few.
   const std::int64_t threads = nthreads;
@@ -85,8 +87,9 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
         pack_im2col_panels<Arch, NR>(plan, xg, k0, kc, j0, nc, dst);
       };
       const std::int64_t m0 = mb * m_step, n0 = nb * n_step;
+      const GemmBRows rows = {xg, HW};
       gemm_blocked<Arch>(M, N, K, A, nullptr, pack, y + yoff, N, ep, blk, m0, (m0 + m_step < M) ? m0 + m_step : M, n0,
-                         (n0 + n_step < N) ? n0 + n_step : N, buf);
+                         (n0 + n_step < N) ? n0 + n_step : N, buf, plan.b_in_place ? &rows : nullptr);
     }
   });
 }

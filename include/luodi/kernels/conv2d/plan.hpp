@@ -55,6 +55,8 @@ struct Conv2dPlan {
   std::int64_t cin_g, cout_g;  // channels per group
   std::int64_t K;              // GEMM reduction length per group: cin_g * kernel_h * kernel_w
   std::int64_t kc, mc, nc;     // GEMM cache blocking
+  bool b_in_place;             // Gemm: the input is B, read in place (conv2d_gemm_b_in_place)
+  bool rows_outer;             // Gemm: row tiles outer over column blocks (conv2d_gemm_rows_outer)
   std::int64_t cout_pad;       // cout_g rounded up to the panel width of the packed weights
   std::int64_t group_floats;   // packed weight floats per group
   std::int64_t bias_offset;    // floats from the start of the packed buffer to the bias
@@ -81,6 +83,13 @@ inline std::int64_t conv2d_gemm_t_ldc(std::int64_t cout_pad) noexcept { return c
 // function of the plan, so that conv2d_plan_with (which widens nc for it) and the run agree.
 inline bool conv2d_gemm_rows_outer(std::int64_t cout_g, std::int64_t pixels, std::int64_t K) noexcept {
   return K <= kGemmRowsOuterMaxK && cout_g * pixels >= kGemmRowsOuterMinC;
+}
+
+// Whether a Gemm plan can read its input as B in place: a 1x1, stride-1, unpadded convolution's
+// input per image and group is the K x HW row-major B itself (gemm_path.hpp).
+inline bool conv2d_gemm_b_in_place(const Conv2dParams& p) noexcept {
+  return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
+         p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
 }
 
 // GemmT's pixel count rounded up to its MR-row A panels.

@@ -68,15 +68,24 @@ struct GemmBlocking {
   std::int64_t rows_outer_max_k;
 };
 
-// C[m0:m1, n0:n1] = epilogue(A * B). B comes either pre-packed (b_packed: [N/NR][K][NR]) or from
+// A row-major B (element (k, j) at b[k*ldb + j]) that the micro-kernels read in place.
+struct GemmBRows {
+  const float* b;
+  std::int64_t ldb;
+};
+
+// C[m0:m1, n0:n1] = epilogue(A * B). B comes pre-packed (b_packed: [N/NR][K][NR]), or from
 // `pack_b(k0, kc, j0, nc, dst)`, which writes columns [j0, j0 + nc) of rows [k0, k0 + kc) as
-// panels into dst (scratch of kc * round_up(nc, NR) floats). m0 must be a multiple of MR when A
-// is packed panels; n0 a multiple of NR. An A given in place is read in place (MR row streams):
-// copying it into panels per block measured within noise of this at 512^3 and 1024^3.
+// panels into dst (scratch of kc * round_up(nc, NR) floats), or, with b_rows, in place: every
+// full NR-column panel is read from the row-major matrix and only a ragged last panel goes
+// through pack_b (scratch of kc * NR floats). m0 must be a multiple of MR when A is packed
+// panels; n0 a multiple of NR. An A given in place is read in place (MR row streams): copying
+// it into panels per block measured within noise of this at 512^3 and 1024^3.
 template <class Arch, class PackB>
 void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A, const float* b_packed, PackB&& pack_b,
                   float* C, std::int64_t ldc, const GemmEpilogue& ep, const GemmBlocking& blk, std::int64_t m0,
-                  std::int64_t m1, std::int64_t n0, std::int64_t n1, float* b_buf) noexcept {
+                  std::int64_t m1, std::int64_t n0, std::int64_t n1, float* b_buf,
+                  const GemmBRows* b_rows = nullptr) noexcept {
   using Tile = GemmTile<Arch>;
   constexpr int MR = Tile::MR;
   constexpr int NRV = Tile::NRV;
@@ -101,6 +110,12 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A
       if (b_packed) {
         bblock = b_packed + (jc / NR) * K * NR + k0 * NR;
         panel_stride = K * NR;
+      } else if (b_rows) {
+        // only the ragged last panel of the matrix (if in this block) is packed, into b_buf
+        const std::int64_t jt = jc + nc / NR * NR;
+        if (jt < jc + nc) pack_b(k0, kc, jt, jc + nc - jt, b_buf);
+        bblock = b_buf;  // used only by that panel (below)
+        panel_stride = 0;
       } else {
         pack_b(k0, kc, jc, nc, b_buf);
         bblock = b_buf;
@@ -120,7 +135,7 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A
           for (std::int64_t q = 0; q < inner_n; ++q) {
             const std::int64_t j = jc + (rows_outer ? q : o) * NR;
             const std::int64_t i = ic + (rows_outer ? o : q) * MR;
-            const float* bp = bblock + ((j - jc) / NR) * panel_stride;
+            const float* bp = bblock + ((j - jc) / NR) * panel_stride;  // (b_rows: the ragged panel)
             const int nv = static_cast<int>((N - j < NR) ? N - j : NR);
             const int mv = static_cast<int>((mc_end - i < MR) ? mc_end - i : MR);
             uk.bias_col = ep.bias_col ? ep.bias_col + j : nullptr;
@@ -131,7 +146,15 @@ void gemm_blocked(std::int64_t M, std::int64_t N, std::int64_t K, const GemmA& A
             uk.ld_residual = ep.ld_residual;
             const float* ap = A.a + i * A.row_step + k0 * A.k_step;
             const std::int64_t astride = A.row_major ? A.row_step : A.k_step;
-            if (A.row_major)
+            if (b_rows && nv == NR) {
+              const float* br = b_rows->b + k0 * b_rows->ldb + j;
+              if (A.row_major)
+                gemm_ukernel_m<Arch, NRV, true, MR, NRV, true>(mv, kc, ap, astride, br, C + i * ldc + j, ldc, nv, uk,
+                                                               flags, b_rows->ldb);
+              else
+                gemm_ukernel_m<Arch, NRV, false, MR, NRV, true>(mv, kc, ap, astride, br, C + i * ldc + j, ldc, nv, uk,
+                                                                flags, b_rows->ldb);
+            } else if (A.row_major)
               gemm_ukernel_mn<Arch, NRV, true>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);
             else
               gemm_ukernel_mn<Arch, NRV, false>(mv, kc, ap, astride, bp, C + i * ldc + j, ldc, nv, uk, flags);

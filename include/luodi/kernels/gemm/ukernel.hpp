@@ -11,8 +11,8 @@
 //   avx512f  8 x 32  (16 of 32 zmm; on Zen 4 a zmm FMA is double-pumped, so 16 chains of
 //                     512 bits keep both pipes busy with half the loads of 6 x 16)
 //   neon64   8 x 12  (24 of 32 q registers)
-// B is always a packed panel: kc rows of NR floats, vector aligned, zero-padded past the last
-// column. A is read in place, in one of two layouts:
+// B is a packed panel: kc rows of NR floats, vector aligned, zero-padded past the last column;
+// or (B_ROWS, for a 1x1 convolution's input) NR columns of a row-major matrix read in place. A is read in place, in one of two layouts:
 //   row-major  a[i*stride + k]  (an activation matrix, or Winograd's transformed tiles)
 //   k-major    a[k*stride + i]  (packed weight panels with stride = MR, or a transposed A)
 // so that no operand that changes per run needs an extra copy besides the B panel.
@@ -108,14 +108,23 @@ LUODI_NOINLINE void uk_act_rows(ActivationKind k, const ActivationParams& p, flo
 // PV is the width of the B panel in vectors (NRV by default): a narrower tile over the first NRV
 // vectors of a wider panel computes the last columns of a matrix whose width leaves a tail of at
 // most NRV vectors, with the same per-element arithmetic as the full tile.
-template <class Arch, int MR, int NRV, bool A_ROWMAJOR, int PV = NRV>
+// B_ROWS: B is not a packed panel but NR columns of a row-major matrix read in place, row k at
+// b + k*ldb (unaligned loads; all NR columns must exist). A 1x1 stride-1 convolution's input is
+// such a matrix (K channels x HW pixels), so its B needs no packing pass (conv2d/gemm_path.hpp).
+// The arithmetic is the same as over a packed copy of those columns.
+template <class Arch, int MR, int NRV, bool A_ROWMAJOR, int PV = NRV, bool B_ROWS = false>
 void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a_stride, const float* LUODI_RESTRICT b,
-                  float* c, std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags) noexcept {
+                  float* c, std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags,
+                  std::int64_t ldb = 0) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr int L = static_cast<int>(B::size);
   constexpr int NR = NRV * L;
   constexpr int BS = PV * L;  // floats per k row of the B panel
   static_assert(PV >= NRV, "the tile cannot be wider than the B panel");
+  static_assert(!B_ROWS || PV == NRV, "a B read in place has no panel padding to cover a narrower tile");
+  const std::int64_t b_step = B_ROWS ? ldb : BS;
+  (void)ldb;
+
   B acc[MR][NRV];
 LUODI_UNROLL(16)
   for (int i = 0; i < MR; ++i)
@@ -148,27 +157,27 @@ LUODI_UNROLL(16)
     for (std::int64_t k = 0; k < kc; ++k) {
       B bv[NRV];
 LUODI_UNROLL(4)
-      for (int v = 0; v < NRV; ++v) bv[v] = B::load_aligned(b + v * L);
+      for (int v = 0; v < NRV; ++v) bv[v] = B_ROWS ? B::load_unaligned(b + v * L) : B::load_aligned(b + v * L);
 LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i) {
         const B ai(ar[i][k]);
 LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
       }
-      b += BS;
+      b += b_step;
     }
   } else {
     for (std::int64_t k = 0; k < kc; ++k) {
       B bv[NRV];
 LUODI_UNROLL(4)
-      for (int v = 0; v < NRV; ++v) bv[v] = B::load_aligned(b + v * L);
+      for (int v = 0; v < NRV; ++v) bv[v] = B_ROWS ? B::load_unaligned(b + v * L) : B::load_aligned(b + v * L);
 LUODI_UNROLL(16)
       for (int i = 0; i < MR; ++i) {
         const B ai(a[i]);
 LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
       }
-      b += BS;
+      b += b_step;
       a += a_stride;
     }
   }
@@ -284,15 +293,16 @@ template <class Arch, int NRV, bool A_ROWMAJOR>
 using GemmUkernelFn = void (*)(std::int64_t, const float*, std::int64_t, const float*, float*, std::int64_t, int,
                                const UkEpilogue&, int) noexcept;
 
-template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR, int PV = NRV>
+template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR, int PV = NRV, bool B_ROWS = false>
 LUODI_ALWAYS_INLINE void gemm_ukernel_m(int m, std::int64_t kc, const float* a, std::int64_t a_stride, const float* b, float* c,
-                                        std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags) noexcept {
+                                        std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags,
+                                        std::int64_t ldb = 0) noexcept {
   if constexpr (M >= 1) {
     if (m == M) {
-      gemm_ukernel<Arch, M, NRV, A_ROWMAJOR, PV>(kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
+      gemm_ukernel<Arch, M, NRV, A_ROWMAJOR, PV, B_ROWS>(kc, a, a_stride, b, c, ldc, n_valid, ep, flags, ldb);
       return;
     }
-    gemm_ukernel_m<Arch, NRV, A_ROWMAJOR, M - 1, PV>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags);
+    gemm_ukernel_m<Arch, NRV, A_ROWMAJOR, M - 1, PV, B_ROWS>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags, ldb);
   }
 }
 
