@@ -48,8 +48,8 @@ declare -A extra=(
   [cortex-m4]="-DLUODI_HOST_CONVERT=$PWD/build/host-convert/bin/luodi-convert"
 )
 # The cortex-m4 variant converts the embedded example's model on the host: a luodi-convert with
-# the reference kernels only (its output does not depend on the kernels), which builds in about
-# a minute.
+# the reference kernels only (the board runs those too, and its test compares with PyTorch's
+# logits, not the stored golden pair), which builds in about a minute.
 host_convert() {
   cmake -S . -B build/host-convert -G Ninja -DCMAKE_BUILD_TYPE=Release -DLUODI_WITH_XSIMD=OFF \
     -DLUODI_WITH_EIGEN=OFF -DLUODI_BUILD_TESTS=OFF -DLUODI_BUILD_BENCH=OFF -DLUODI_BUILD_EXAMPLES=OFF \
