@@ -834,13 +834,13 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
   // Shapes aimed at how each kernel picks its split (gemm_path.hpp, winograd.hpp): 1x1 and 3x3
   // GEMMs with more output channels than pixels (threads take output-channel blocks), Winograd
   // with transformed weights far larger than the input (threads take NR-aligned output-channel
-  // panels; Cout ragged against NR and the vector width; 16->150 at 48x8 has two bands, so 3
+  // panels; Cout ragged against NR and the vector width; 8->150 at 48x8 has two bands, so 3
   // threads split a panel between bands) and Winograd with tile rows re-cut into
   // one band per thread (13 and 27 rows: 4 and 7 tile rows). With a residual and an activation,
   // so an output written twice differs too.
   std::vector<Conv2dParams> split_shapes;
   for (Conv2dParams p : {conv(1, 33, 5, 6, 70, 1, 1), conv(1, 20, 4, 5, 75, 3, 3, 1, 1), conv(1, 24, 6, 6, 100, 3, 3, 1, 1),
-                         conv(1, 40, 3, 3, 150, 3, 3, 1, 1), conv(1, 16, 48, 8, 150, 3, 3, 1, 1),
+                         conv(1, 40, 3, 3, 150, 3, 3, 1, 1), conv(1, 8, 48, 8, 150, 3, 3, 1, 1),
                          conv(1, 8, 13, 10, 12, 3, 3, 1, 1), conv(1, 6, 27, 9, 8, 3, 3, 1, 1)}) {
     p.has_residual = true;
     p.activation = ActivationKind::Relu;

@@ -197,16 +197,17 @@ void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* pac
   ep.act = ActivationKind::Identity;
 
   // Items: (output-channel unit, image, band), band fastest, each thread a contiguous range.
-  // The unit is all of cout_pad when the input is the larger operand. With transformed weights
-  // several times the input (the 14x14 and 7x7 layers of ResNet: 2-17 MB, from DRAM on every
-  // run) every thread reading all of them ran barely faster than one thread, so the unit is then
+  // The unit is all of cout_pad unless the transformed weights dwarf the input. With U over 16x
+  // the input (ResNet's 14x14 and 7x7 layers: 9-17 MB against 50-100 KB, U from DRAM on every
+  // run) every thread reading all of U ran 1.1-1.2x faster than one thread, so the unit is then
   // one NR panel of output channels: a thread transforms each band it touches once and runs the
   // GEMMs and output transform of its contiguous run of panels in that band, so it reads only
-  // its share of U, and 3 panels still split evenly (1.5 each, by band). docs/performance.md,
-  // "Two threads".
+  // its share of U, and 3 panels still split evenly (1.5 each, by band). At 28x28 (U 6.6x the
+  // input) splitting by output channels measured slower in the model than bands (every thread
+  // then reads all of the input and writes every row): docs/performance.md, "Two threads".
   const std::int64_t cpanels = cout_pad / plan.nr;
   const double u_floats = double(NP) * double(cin_pad) * double(cout_pad), x_floats = double(Cin) * double(H * W);
-  const bool by_cout = threads > 1 && cpanels >= 2 && u_floats > 4.0 * x_floats;
+  const bool by_cout = threads > 1 && cpanels >= 2 && u_floats > 16.0 * x_floats;
   const std::int64_t units = by_cout ? cpanels : 1, unit_w = by_cout ? plan.nr : cout_pad;
   // Bands over tile rows: by pixels with one image, as many bands as a multiple of the threads
   // (each at most band_rows rows), so 14 tile rows (56x56 outputs) go 7 + 7 rather than the
