@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <iterator>
 #include <vector>
 
 #include "../support/test_util.hpp"
@@ -830,7 +831,24 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
                                  conv(2, 7, 11, 37, 7, 3, 3, 1, 1, 1, 7), conv(1, 5, 13, 35, 5, 5, 5, 2, 2, 1, 5),
                                  conv(2, 3, 29, 41, 20, 7, 7, 2, 3), conv(1, 2, 9, 19, 9, 3, 3, 1, 1),
                                  conv(2, 40, 1, 1, 100, 1, 1), conv(1, 70, 7, 7, 72, 1, 1), conv(1, 16, 40, 41, 81, 1, 1)};
-  for (const Conv2dParams& p : shapes) {
+  // Shapes aimed at how each kernel picks its split (gemm_path.hpp, winograd.hpp): 1x1 and 3x3
+  // GEMMs with more output channels than pixels (threads take output-channel blocks), Winograd
+  // with transformed weights far larger than the input (threads take NR-aligned output-channel
+  // panels; Cout ragged against NR and the vector width; 8->150 at 48x8 has two bands, so 3
+  // threads split a panel between bands) and Winograd with tile rows re-cut into
+  // one band per thread (13 and 27 rows: 4 and 7 tile rows). With a residual and an activation,
+  // so an output written twice differs too.
+  std::vector<Conv2dParams> split_shapes;
+  for (Conv2dParams p : {conv(1, 33, 5, 6, 70, 1, 1), conv(1, 20, 4, 5, 75, 3, 3, 1, 1), conv(1, 24, 6, 6, 100, 3, 3, 1, 1),
+                         conv(1, 40, 3, 3, 150, 3, 3, 1, 1), conv(1, 8, 48, 8, 150, 3, 3, 1, 1),
+                         conv(1, 8, 13, 10, 12, 3, 3, 1, 1), conv(1, 6, 27, 9, 8, 3, 3, 1, 1)}) {
+    p.has_residual = true;
+    p.activation = ActivationKind::Relu;
+    split_shapes.push_back(p);
+  }
+  std::vector<Conv2dParams> all(std::begin(shapes), std::end(shapes));
+  all.insert(all.end(), split_shapes.begin(), split_shapes.end());
+  for (const Conv2dParams& p : all) {
     const Data d = make_data(p, 77);
     for (Isa isa : luodi_test::available_isas())
       for (int a = static_cast<int>(Conv2dAlgo::Reference); a < kConv2dAlgoCount; ++a) {
@@ -840,7 +858,7 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
         for (int t : {2, 3}) {
           const auto many = run_conv(plan, t, d.x, d.w, d.b, d.r);
           CHECK_MESSAGE(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0,
-                        isa_name(isa) << " " << conv2d_algo_name(plan.algo) << " threads=" << t << " " << describe(p));
+                        std::string(isa_name(isa)) << " " << std::string(conv2d_algo_name(plan.algo)) << " threads=" << t << " " << describe(p));
         }
       }
   }

@@ -196,15 +196,45 @@ void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* pac
   ep.bias_scale = 1.0f;
   ep.act = ActivationKind::Identity;
 
-  parallel_items<Arch>(p.N * bands, thread, threads, [&](std::int64_t thr, std::int64_t b0, std::int64_t b1) {
+  // Items: (output-channel unit, image, band), band fastest, each thread a contiguous range.
+  // The unit is all of cout_pad unless the transformed weights dwarf the input. With U over 16x
+  // the input (ResNet's 14x14 and 7x7 layers: 9-17 MB against 50-100 KB, U from DRAM on every
+  // run) every thread reading all of U ran 1.1-1.2x faster than one thread, so the unit is then
+  // one NR panel of output channels: a thread transforms each band it touches once and runs the
+  // GEMMs and output transform of its contiguous run of panels in that band, so it reads only
+  // its share of U, and 3 panels still split evenly (1.5 each, by band). At 28x28 (U 6.6x the
+  // input) splitting by output channels measured slower in the model than bands (every thread
+  // then reads all of the input and writes every row): docs/performance.md, "Two threads".
+  const std::int64_t cpanels = cout_pad / plan.nr;
+  const double u_floats = double(NP) * double(cin_pad) * double(cout_pad), x_floats = double(Cin) * double(H * W);
+  const bool by_cout = threads > 1 && cpanels >= 2 && u_floats > 16.0 * x_floats;
+  const std::int64_t units = by_cout ? cpanels : 1, unit_w = by_cout ? plan.nr : cout_pad;
+  // Bands over tile rows: by pixels with one image, as many bands as a multiple of the threads
+  // (each at most band_rows rows), so 14 tile rows (56x56 outputs) go 7 + 7 rather than the
+  // 6 + 8 that 7 bands of 2 gave.
+  std::int64_t chunks = bands;
+  if (!by_cout && p.N == 1 && threads > 1) {
+    chunks = (bands + threads - 1) / threads * threads;
+    if (chunks > th) chunks = th;
+  }
+  const std::int64_t NB = p.N * chunks;
+  parallel_items<Arch>(units * NB, thread, threads, [&](std::int64_t thr, std::int64_t b0, std::int64_t b1) {
     float* base = static_cast<float*>(scratch) + thr * slot;
     float* band = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(base) + 63) & ~std::uintptr_t(63));
     float* V = band + bh * bw * cin_pad;
     float* Mb = V + NP * T * cin_pad;
     float* obuf = Mb + NP * T * cout_pad;  // TM*TM pixels x L channels
-    for (std::int64_t bi = b0; bi < b1; ++bi) {
-      const std::int64_t img = bi / bands, ty0 = (bi % bands) * band_rows;
-      const std::int64_t rows = (th - ty0 < band_rows) ? th - ty0 : band_rows;
+    for (std::int64_t bi = 0; bi < NB; ++bi) {
+      // this thread's units in band bi: u with b0 <= u * NB + bi < b1, a contiguous run
+      const std::int64_t u0 = b0 <= bi ? 0 : (b0 - bi + NB - 1) / NB;
+      std::int64_t u1 = b1 <= bi ? 0 : (b1 - bi + NB - 1) / NB;
+      if (u1 > units) u1 = units;
+      if (u0 >= u1) continue;
+      // output channels [co0, co1) of cout_pad (NR-aligned: whole GEMM panels and L-vectors)
+      const std::int64_t co0 = u0 * unit_w, co1 = u1 * unit_w < cout_pad ? u1 * unit_w : cout_pad;
+      // tile rows [ty0, ty0 + rows): at most band_rows (see chunks)
+      const std::int64_t img = bi / chunks, ty0 = th * (bi % chunks) / chunks;
+      const std::int64_t rows = th * (bi % chunks + 1) / chunks - ty0;
       const std::int64_t nt = rows * tw;
       const float* xi = x + img * Cin * H * W;
       // 1. NCHW -> zero-padded NHWC band: band pixel (r, c) is input (ty0*TM - pt + r, c - pl)
@@ -249,7 +279,7 @@ void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* pac
         const GemmA Am = {V + pos * T * cin_pad, cin_pad, 1, true};
         auto no_pack = [](std::int64_t, std::int64_t, std::int64_t, std::int64_t, float*) {};
         gemm_blocked<Arch>(nt, cout_pad, Cin, Am, U + pos * Cin * cout_pad, no_pack, Mb + pos * T * cout_pad, cout_pad,
-                           ep, blk, 0, nt, 0, cout_pad, nullptr);
+                           ep, blk, 0, nt, co0, co1, nullptr);
       }
       // 4. output transform + bias, scattered to NCHW
       float* yi = y + img * Cout * Ho * Wo;
@@ -257,7 +287,7 @@ void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* pac
         const std::int64_t ty = ty0 + t / tw, tx = t % tw;
         const std::int64_t oy0 = ty * TM, ox0 = tx * TM;
         const std::int64_t vr = (Ho - oy0 < TM) ? Ho - oy0 : TM, vc = (Wo - ox0 < TM) ? Wo - ox0 : TM;
-        for (std::int64_t cv = 0; cv < Cout; cv += L) {
+        for (std::int64_t cv = co0; cv < co1 && cv < Cout; cv += L) {
           B m[A][A], sm[TM][A];
           for (int pos = 0; pos < NP; ++pos) m[pos / A][pos % A] = B::load_aligned(Mb + (pos * T + t) * cout_pad + cv);
           for (int j = 0; j < A; ++j) {  // columns: A^T m
@@ -285,7 +315,7 @@ void conv2d_run_winograd(const Conv2dPlan& plan, const float* x, const void* pac
       // residual and activation over the band's output rows
       const std::int64_t r0 = ty0 * TM, r1 = ((ty0 + rows) * TM < Ho) ? (ty0 + rows) * TM : Ho;
       if (residual || p.activation != ActivationKind::Identity) {
-        for (std::int64_t co = 0; co < Cout; ++co) {
+        for (std::int64_t co = co0; co < co1 && co < Cout; ++co) {
           float* yr = yi + (co * Ho + r0) * Wo;
           const std::int64_t n = (r1 - r0) * Wo;
           if (residual) {
