@@ -231,14 +231,9 @@ void conv2d_run_depthwise_s2(const Conv2dPlan& plan, const float* x, const void*
     const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
     const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
     parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
-      if (k == 3 && s == 2)
-        dw_s2_run_avx512<Arch, 3, 2>(plan, x, w, bias, residual, y, b, e);
-      else if (k == 3)
-        dw_s2_run_avx512<Arch, 3, 1>(plan, x, w, bias, residual, y, b, e);
-      else if (s == 2)
-        dw_s2_run_avx512<Arch, 5, 2>(plan, x, w, bias, residual, y, b, e);
-      else
-        dw_s2_run_avx512<Arch, 5, 1>(plan, x, w, bias, residual, y, b, e);
+      dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
+        dw_s2_run_avx512<Arch, decltype(kt)::value, decltype(st)::value>(plan, x, w, bias, residual, y, b, e);
+      });
     });
     return;
   }

@@ -388,14 +388,9 @@ void conv2d_run_depthwise_small(const Conv2dPlan& plan, const float* x, const vo
     const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
     const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
     parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
-      if (k == 3 && s == 1)
-        dw_small_run_avx512<Arch, 3, 1>(plan, x, w, bias, residual, y, b, e);
-      else if (k == 3)
-        dw_small_run_avx512<Arch, 3, 2>(plan, x, w, bias, residual, y, b, e);
-      else if (s == 1)
-        dw_small_run_avx512<Arch, 5, 1>(plan, x, w, bias, residual, y, b, e);
-      else
-        dw_small_run_avx512<Arch, 5, 2>(plan, x, w, bias, residual, y, b, e);
+      dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
+        dw_small_run_avx512<Arch, decltype(kt)::value, decltype(st)::value>(plan, x, w, bias, residual, y, b, e);
+      });
     });
     return;
   }
