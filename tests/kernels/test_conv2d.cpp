@@ -631,31 +631,34 @@ TEST_CASE("conv2d: depthwise small planes, every size 1..20, pad mix, stride, ke
   MESSAGE(ran << " fast-path runs");
 }
 
-// depthwise_s2 (AVX-512, stride 2, NCHW read in place): output rows in 16-column vectors, blocks
-// of 4 rows x 2 vectors then single vectors, each tap pair two masked loads at 32j + 2m - pl and
-// an even/odd permute. So: output widths around 1, 2 and more vectors (1, 15..17, 27..29,
-// 31..33, 55..57, 64, 65, 128), odd and even input widths, pads 0..2 per side (asymmetric, and 2
-// with 3x3: past the radius), output heights 1..9 around the 4-row blocks, kernel 3 and 5,
-// channels 1, 15, 16, 17, batch 2, the multiplier, the activations fused in registers and after,
-// residual or not. Every other algorithm runs on the same shapes; on an AVX-512 machine the test
-// also insists that depthwise_s2 applies to each of them, so it cannot silently not run (one
-// channel is groups == 1, which no depthwise algorithm takes: the GEMM paths run it).
+// depthwise_s2 (AVX-512, NCHW read in place; algorithm depthwise_s2 at stride 2, depthwise_s1 at
+// stride 1): output rows in 15-, 14- (stride 2, 3x3 and 5x5) or 16-column (stride 1) vectors,
+// blocks of 4 rows x 4, 2 or 1 vectors, each stride-2 tap pair two masked loads at 2Qj - pl and
+// an even/odd permute, each stride-1 tap a masked load at 16j + kx - pl. So: output widths around
+// 1, 2 and more vectors (1, 15..17, 27..29, 31..33, 55..57, 64, 65, 128), odd and even input
+// widths, pads 0..2 per side (asymmetric, and 2 with 3x3: past the radius), output heights 1..9
+// around the 4-row blocks, kernel 3 and 5, channels 1, 15, 16, 17, batch 2, the multiplier, the
+// activations fused in registers and after, residual or not. Every other algorithm runs on the
+// same shapes; on an AVX-512 machine the test also insists that the in-place kernel applies to
+// each of them, so it cannot silently not run (one channel is groups == 1, which no depthwise
+// algorithm takes: the GEMM paths run it).
 int check_dw_s2_applies(const Conv2dParams& p) {
   int bad = 0;
   if (p.groups == 1) return 0;
+  const Conv2dAlgo algo = p.stride_h == 2 ? Conv2dAlgo::DepthwiseS2 : Conv2dAlgo::DepthwiseS1;
   for (Isa isa : luodi_test::simd_isas()) {
     if (isa != Isa::avx512f) continue;
     Conv2dPlan plan;
-    const Status s = conv2d_plan_with(p, isa, Conv2dAlgo::DepthwiseS2, &plan);
+    const Status s = conv2d_plan_with(p, isa, algo, &plan);
     if (!s.ok()) {
-      FAIL_CHECK(describe(p) << ": depthwise_s2 does not apply: " << std::string(s.message()));
+      FAIL_CHECK(describe(p) << ": " << conv2d_algo_name(algo) << " does not apply: " << std::string(s.message()));
       ++bad;
     }
   }
   return bad;
 }
 
-TEST_CASE("conv2d: depthwise stride 2 in place at widths around its vectors, pads, heights, channels, batch") {
+TEST_CASE("conv2d: depthwise stride 1 and 2 in place at widths around its vectors, pads, heights, channels, batch") {
   int ran = 0, bad = 0;
   std::uint32_t seed = 7100;
   const ActivationKind acts[] = {ActivationKind::Clip, ActivationKind::Relu, ActivationKind::HardSwish,
@@ -663,18 +666,19 @@ TEST_CASE("conv2d: depthwise stride 2 in place at widths around its vectors, pad
   const std::int64_t chans[] = {1, 15, 16, 17};
   const std::int64_t widths[] = {1, 15, 16, 17, 27, 28, 29, 31, 32, 33, 55, 56, 57, 64, 65, 128};
   int i = 0;
+  for (std::int64_t s : {2, 1})
   for (std::int64_t k : {3, 5})
     for (std::int64_t wo : widths) {
       const std::int64_t c = chans[i % 4], ho = 1 + (3 * i + k) % 9;
-      Conv2dParams p = conv(1 + (i % 3 == 0), c, 1, 1, c, k, k, 2, 0, 1, c);
+      Conv2dParams p = conv(1 + (i % 3 == 0), c, 1, 1, c, k, k, s, 0, 1, c);
       p.pad_left = i % 3;  // 0, 1, 2: for 3x3 also past the radius
       p.pad_right = (i / 3) % 3;
       p.pad_top = (i + 1) % 3;
       p.pad_bottom = (i / 2) % 3;
-      // the input extent that gives `wo` (and `ho`) outputs, plus one column (row) every other
-      // shape, which changes nothing but the parity of W (H)
-      p.W = 2 * (wo - 1) + k - p.pad_left - p.pad_right + (i % 2);
-      p.H = 2 * (ho - 1) + k - p.pad_top - p.pad_bottom + ((i / 2) % 2);
+      // the input extent that gives `wo` (and `ho`) outputs; at stride 2 plus one column (row)
+      // every other shape, which changes nothing but the parity of W (H)
+      p.W = s * (wo - 1) + k - p.pad_left - p.pad_right + (s == 2 ? i % 2 : 0);
+      p.H = s * (ho - 1) + k - p.pad_top - p.pad_bottom + (s == 2 ? (i / 2) % 2 : 0);
       if (p.W < 1) p.pad_right -= 1 - p.W, p.W = 1;
       if (p.H < 1) p.pad_bottom -= 1 - p.H, p.H = 1;
       REQUIRE(conv2d_out_w(p) == wo);
@@ -703,6 +707,15 @@ TEST_CASE("conv2d: depthwise stride 2 in place at widths around its vectors, pad
       bad += check_dw_s2_applies(p);
       bad += check_all_algos(p, ++seed, &ran);
     }
+  }
+  // stride 1 at MobileNetV3's 28x28 5x5 (features.5, 6) and 3x3 (V2) shapes, with the residual
+  for (std::int64_t k : {3, 5}) {
+    Conv2dParams p = conv(1, 5, 28, 28, 5, k, k, 1, k / 2, 1, 5);
+    p.has_residual = k == 3;
+    p.activation = k == 3 ? ActivationKind::Clip : ActivationKind::Relu;
+    p.act_params = activation_defaults(p.activation);
+    bad += check_dw_s2_applies(p);
+    bad += check_all_algos(p, ++seed, &ran);
   }
   CHECK(bad == 0);
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run

@@ -13,7 +13,7 @@
 // Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise),
 // DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
 // the same for output rows <= 16 wide, AVX-512), DepthwiseS2 (depthwise_s2.hpp: 3x3/5x5 at
-// stride 2, NCHW read in place, AVX-512), DirectRows
+// stride 2, NCHW read in place, AVX-512; DepthwiseS1 the same kernel at stride 1), DirectRows
 // (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
@@ -67,7 +67,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -78,7 +78,8 @@ struct Conv2dFamily {
                                    &simd_impl::conv2d_run_gemm_t<Arch>, &simd_impl::conv2d_run_winograd43<Arch>,
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
                                    &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>(),
-                                   &simd_impl::conv2d_run_direct_rows<Arch>, simd_impl::dw_s2_entry<Arch>()}};
+                                   &simd_impl::conv2d_run_direct_rows<Arch>, simd_impl::dw_s2_entry<Arch>(),
+                                   simd_impl::dw_s2_entry<Arch>()}};
       return t;
 #else
       return table<simd::scalar>();
@@ -110,7 +111,9 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
     case Conv2dAlgo::DepthwiseSmall:
       return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && conv2d_out_w(p) <= 16 && (p.stride_w == 1 || p.W <= 32);
     case Conv2dAlgo::DepthwiseS2:
-      return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && p.stride_h == 2 && conv2d_out_w(p) <= kDwS2MaxWo;
+    case Conv2dAlgo::DepthwiseS1:
+      return conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) && p.stride_h == (algo == Conv2dAlgo::DepthwiseS2 ? 2 : 1) &&
+             conv2d_out_w(p) <= kDwS2MaxWo;
     case Conv2dAlgo::DirectRows:
       return p.groups == 1 && p.C_in <= kDirectRowsMaxCin && p.kernel_h <= kDirectRowsMaxK && p.kernel_w <= kDirectRowsMaxK &&
              (p.stride_h == 1 || p.stride_h == 2) && (p.stride_w == 1 || p.stride_w == 2) && p.dilation_h == 1 &&
@@ -135,12 +138,15 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   // stride-2 kernel (depthwise_s2.hpp, AVX-512) from 17 output columns, up to 128 for 3x3 and
   // 64 for 5x5 (1.2-1.8x the rows and flat kernels at 20..75 columns; level with
   // depthwise_small at 14, which keeps <= 16; 5x5 at 112 columns 0.8-1.07x rows, so not there);
+  // at stride 1 the same kernel from 17 columns, up to 128 for 3x3 (1.0-1.24x rows at 28..112
+  // columns) and 47 for 5x5 (1.4x the flat kernel at 28x28; wider 5x5 not measured);
   // register-blocked rows for output rows of >= 48 columns, and of >= 24 for 3x3 at stride 1
-  // with 16-lane vectors; output rows in vectors (depthwise_small.hpp, AVX-512) for <= 16
-  // columns; the flat kernel in between (5x5 at 28x28: flat 94 us, rows 101-119 us on avx512f,
-  // bench_conv2d mnv3_dw5_28_120_s1) and for everything else.
+  // with 16-lane vectors (without AVX-512); output rows in vectors (depthwise_small.hpp,
+  // AVX-512) for <= 16 columns; the flat kernel in between and for everything else.
   if (has_dw_s2 && Wo > 16 && (p.kernel_w == 3 || Wo <= 64) && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS2))
     return Conv2dAlgo::DepthwiseS2;
+  if (has_dw_s2 && Wo > 16 && (p.kernel_w == 3 || Wo < 48) && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS1))
+    return Conv2dAlgo::DepthwiseS1;
   if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
       (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && p.kernel_w == 3 && Wo >= 24)))
     return Conv2dAlgo::DepthwiseRows;
@@ -279,8 +285,9 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
     case Conv2dAlgo::DepthwiseRows:
     case Conv2dAlgo::DepthwiseSmall:
     case Conv2dAlgo::DepthwiseS2:
+    case Conv2dAlgo::DepthwiseS1:
       dw_plan(&plan);
-      if (algo == Conv2dAlgo::DepthwiseS2) plan.scratch_per_thread = 0;  // reads x in place
+      if (algo == Conv2dAlgo::DepthwiseS2 || algo == Conv2dAlgo::DepthwiseS1) plan.scratch_per_thread = 0;  // reads x in place
       weight_floats = plan.group_floats;
       break;
     case Conv2dAlgo::DirectRows:
@@ -343,6 +350,7 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
     case Conv2dAlgo::DepthwiseRows:
     case Conv2dAlgo::DepthwiseSmall:
     case Conv2dAlgo::DepthwiseS2:
+    case Conv2dAlgo::DepthwiseS1:
       dw_pack_weights(plan, w, dst);
       break;
     case Conv2dAlgo::DirectRows:

@@ -120,6 +120,24 @@ LUODI_ALWAYS_INLINE void dw_rows_strip(const float* ph, std::int64_t pf, std::in
     dw_rows_block<Arch, K, S, R, 1, ACT, true>(ph + x, pf, Wq, w, bias, y + x, res ? res + x : nullptr, Wo, Wo - x, ap);
 }
 
+// Calls f(std::integral_constant<int, K>{}, std::integral_constant<int, S>{}) for a depthwise
+// plan's kernel k (3 or 5) and stride s (1 or 2): the plane kernels are instantiated per (K, S).
+template <class F>
+LUODI_ALWAYS_INLINE void dw_with_kernel_stride(int k, int s, F&& f) noexcept {
+  using C3 = std::integral_constant<int, 3>;
+  using C5 = std::integral_constant<int, 5>;
+  using S1 = std::integral_constant<int, 1>;
+  using S2 = std::integral_constant<int, 2>;
+  if (k == 3 && s == 1)
+    f(C3{}, S1{});
+  else if (k == 3)
+    f(C3{}, S2{});
+  else if (s == 1)
+    f(C5{}, S1{});
+  else
+    f(C5{}, S2{});
+}
+
 // Output rows per strip: the strip buffer (dw_strip_floats, dw_plan) is sized for this many.
 inline constexpr std::int64_t kDwRowsMaxR = 4;
 
@@ -252,14 +270,9 @@ void conv2d_run_depthwise_rows(const Conv2dPlan& plan, const float* x, const voi
       const float* bc = bias ? bias + co0 : nullptr;
       float* yc = y + (img * p.C_out + co0) * HWo;
       const float* rc = residual ? residual + (img * p.C_out + co0) * HWo : nullptr;
-      if (k == 3 && s == 1)
-        dw_rows_plane_act<Arch, 3, 1>(plan, xc, wc, bc, yc, rc, buf, whole);
-      else if (k == 3)
-        dw_rows_plane_act<Arch, 3, 2>(plan, xc, wc, bc, yc, rc, buf, whole);
-      else if (s == 1)
-        dw_rows_plane_act<Arch, 5, 1>(plan, xc, wc, bc, yc, rc, buf, whole);
-      else
-        dw_rows_plane_act<Arch, 5, 2>(plan, xc, wc, bc, yc, rc, buf, whole);
+      dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
+        dw_rows_plane_act<Arch, decltype(kt)::value, decltype(st)::value>(plan, xc, wc, bc, yc, rc, buf, whole);
+      });
     }
   });
 }

@@ -1,7 +1,11 @@
 // Depthwise Conv2D at stride 2 reading NCHW in place (algorithm DepthwiseS2, AVX-512): 3x3 and
 // 5x5, dilation 1, any pads, output rows up to kDwS2MaxWo wide (chosen from 17 columns, up to
 // 128 for 3x3 and 64 for 5x5: MobileNet's 112 -> 56 and 56 -> 28 layers; depthwise_small keeps
-// <= 16).
+// <= 16). The same kernel runs stride 1 (algorithm DepthwiseS1, template parameter S = 1):
+// there a vector holds Q = 16 output columns and tap column kx is one masked load at
+// 16j + kx - pad_left (the mask drops the lanes in the padding), so no permute and no padded
+// copy; the blocks below are otherwise the same (docs/performance.md, "Depthwise stride 1 in
+// place").
 //
 // The other stride-2 kernels split each input row into its even and odd columns through memory
 // first (phase_rows.hpp): a copy of the input, written and read back, before any FMA. Here the
@@ -53,6 +57,7 @@ struct DwS2Geo {
   __mmask16 mlo[kDwS2MaxV], mhi[kDwS2MaxV];  // ... masked to the columns inside the row
   __mmask16 st[kDwS2MaxV];              // and stores these lanes
   __m512i idx[5];                       // tap column kx: lane i takes window column kx + 2i
+  __mmask16 tap[kDwS2MaxV][5];          // stride 1: vector j loads tap kx at x[row + off[j] + kx]
 };
 
 template <class Arch>
@@ -64,7 +69,8 @@ DwS2Geo dw_s2_geometry(const Conv2dPlan& plan) noexcept {
   g.Ho = plan.out_h;
   g.Wo = plan.out_w;
   g.pt = p.pad_top;
-  g.Q = (33 - p.kernel_w) / 2;
+  const std::int64_t S = p.stride_w;
+  g.Q = S == 1 ? 16 : (33 - p.kernel_w) / 2;
   g.nv = (g.Wo + g.Q - 1) / g.Q;
   const auto in_row = [&](std::int64_t c0) {  // lanes whose column c0 + l is in [0, W)
     unsigned m = 0;
@@ -73,10 +79,11 @@ DwS2Geo dw_s2_geometry(const Conv2dPlan& plan) noexcept {
     return static_cast<__mmask16>(m);
   };
   for (std::int64_t j = 0; j < g.nv && j < kDwS2MaxV; ++j) {
-    const std::int64_t c0 = 2 * g.Q * j - p.pad_left;
+    const std::int64_t c0 = S * g.Q * j - p.pad_left;
     g.off[j] = static_cast<std::int32_t>(c0);
     g.mlo[j] = in_row(c0);
     g.mhi[j] = in_row(c0 + 16);
+    for (std::int64_t kx = 0; kx < p.kernel_w; ++kx) g.tap[j][kx] = in_row(c0 + kx);
     const std::int64_t n = g.Wo - g.Q * j;
     g.st[j] = dw_small_lanes<Arch>(n < g.Q ? n : g.Q);
   }
@@ -112,9 +119,10 @@ LUODI_UNROLL(9)
 };
 
 // Output rows [oy, oy + n) (n <= R; rows past n are computed from whatever input rows exist and
-// dropped), vectors [j0, j0 + V) of each. Input row pr of the block is padded row 2 oy + pr: it
-// is loaded and split once and feeds output row r at tap row ky = pr - 2r.
-template <class Arch, int K, int R, int V, ActivationKind ACT>
+// dropped), vectors [j0, j0 + V) of each. Input row pr of the block is padded row S oy + pr: its
+// taps are loaded (stride 1) or loaded and split (stride 2) once and feed output row r at tap
+// row ky = pr - S r.
+template <class Arch, int K, int S, int R, int V, ActivationKind ACT>
 LUODI_ALWAYS_INLINE void dw_s2_block(const DwS2Geo& g, const float* xc, const DwS2Weights<Arch, K>& w, __m512 bias, float* yc,
                                      const float* rc, std::int64_t oy, std::int64_t n, std::int64_t j0,
                                      const ActivationParams& ap) noexcept {
@@ -124,21 +132,26 @@ LUODI_UNROLL(8)
 LUODI_UNROLL(4)
     for (int v = 0; v < V; ++v) acc[r][v] = bias;
 LUODI_UNROLL(16)
-  for (int pr = 0; pr < (R - 1) * 2 + K; ++pr) {
-    const std::int64_t iy = 2 * oy - g.pt + pr;
+  for (int pr = 0; pr < (R - 1) * S + K; ++pr) {
+    const std::int64_t iy = S * oy - g.pt + pr;
     if (iy < 0 || iy >= g.H) continue;
     const float* row = xc + iy * g.W;
 LUODI_UNROLL(4)
     for (int v = 0; v < V; ++v) {
       const std::int64_t j = j0 + v;
       const float* src = row + g.off[j];
-      const __m512 a = _mm512_maskz_loadu_ps(g.mlo[j], src), b = _mm512_maskz_loadu_ps(g.mhi[j], src + 16);
+      __m512 a = _mm512_setzero_ps(), b = a;
+      if constexpr (S == 2) a = _mm512_maskz_loadu_ps(g.mlo[j], src), b = _mm512_maskz_loadu_ps(g.mhi[j], src + 16);
 LUODI_UNROLL(5)
       for (int kx = 0; kx < K; ++kx) {
-        const __m512 t = _mm512_permutex2var_ps(a, g.idx[kx], b);
+        __m512 t;
+        if constexpr (S == 2)
+          t = _mm512_permutex2var_ps(a, g.idx[kx], b);
+        else
+          t = _mm512_maskz_loadu_ps(g.tap[j][kx], src + kx);
 LUODI_UNROLL(8)
         for (int r = 0; r < R; ++r) {
-          const int ky = pr - 2 * r;
+          const int ky = pr - S * r;
           if (ky >= 0 && ky < K) acc[r][v] = _mm512_fmadd_ps(w[ky * K + kx], t, acc[r][v]);
         }
       }
@@ -156,8 +169,9 @@ LUODI_UNROLL(4)
   }
 }
 
-// Accumulators per block: R = 4 rows x up to V vectors. 3x3: 16 accumulators, 9 weights, 3
-// permute indices, the two loaded vectors and one split one take 31 of the 32 zmm registers;
+// Accumulators per block: R = 4 rows x up to V vectors, at both strides. 3x3: 16 accumulators,
+// 9 weights, 3 permute indices, the two loaded vectors and one split one take 31 of the 32 zmm
+// registers (stride 1 needs no indices);
 // 5x5 (weights from memory, 5 indices) stops at 2 vectors. Measured on the MobileNet shapes
 // (docs/performance.md, "Depthwise stride 2 in place"): R = 6 or 8 rows and V = 2 for 3x3 were
 // within noise or slower.
@@ -167,7 +181,7 @@ struct DwS2Tile {
   static constexpr int V = K == 3 ? 4 : 2;
 };
 
-template <class Arch, int K, ActivationKind ACT>
+template <class Arch, int K, int S, ActivationKind ACT>
 void dw_s2_plane(const DwS2Geo& g, const float* xc, const float* wc, float bv, float* yc, const float* rc,
                  const ActivationParams& ap) noexcept {
   constexpr int R = DwS2Tile<K>::R, V = DwS2Tile<K>::V;
@@ -176,13 +190,13 @@ void dw_s2_plane(const DwS2Geo& g, const float* xc, const float* wc, float bv, f
   for (std::int64_t oy = 0; oy < g.Ho; oy += R) {
     std::int64_t j = 0;
     if constexpr (V >= 4)
-      for (; j + 4 <= g.nv; j += 4) dw_s2_block<Arch, K, R, 4, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
-    for (; j + 2 <= g.nv; j += 2) dw_s2_block<Arch, K, R, 2, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
-    if (j < g.nv) dw_s2_block<Arch, K, R, 1, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
+      for (; j + 4 <= g.nv; j += 4) dw_s2_block<Arch, K, S, R, 4, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
+    for (; j + 2 <= g.nv; j += 2) dw_s2_block<Arch, K, S, R, 2, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
+    if (j < g.nv) dw_s2_block<Arch, K, S, R, 1, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
   }
 }
 
-template <class Arch, int K>
+template <class Arch, int K, int S>
 void dw_s2_run_avx512(const Conv2dPlan& plan, const float* x, const float* w, const float* bias, const float* residual,
                       float* y, std::int64_t b, std::int64_t e) noexcept {
   const Conv2dParams& p = plan.p;
@@ -199,16 +213,8 @@ void dw_s2_run_avx512(const Conv2dPlan& plan, const float* x, const float* w, co
       const float bv = bias ? bias[co] : 0.0f;
       float* yc = y + (img * p.C_out + co) * HWo;
       const float* rc = residual ? residual + (img * p.C_out + co) * HWo : nullptr;
-      if (act == ActivationKind::Relu) {
-        dw_s2_plane<Arch, K, ActivationKind::Relu>(g, xc, wc, bv, yc, rc, ap);
-      } else if (act == ActivationKind::Clip) {
-        dw_s2_plane<Arch, K, ActivationKind::Clip>(g, xc, wc, bv, yc, rc, ap);
-      } else if (act == ActivationKind::HardSwish) {
-        dw_s2_plane<Arch, K, ActivationKind::HardSwish>(g, xc, wc, bv, yc, rc, ap);
-      } else {
-        dw_s2_plane<Arch, K, ActivationKind::Identity>(g, xc, wc, bv, yc, rc, ap);
-        if (act != ActivationKind::Identity) act_array<xsimd::avx512f>(act, ap, yc, HWo);
-      }
+      if (dw_with_fused_act(act, [&](auto a) { dw_s2_plane<Arch, K, S, decltype(a)::value>(g, xc, wc, bv, yc, rc, ap); }))
+        act_array<xsimd::avx512f>(act, ap, yc, HWo);
     }
   }
 }
@@ -223,12 +229,11 @@ void conv2d_run_depthwise_s2(const Conv2dPlan& plan, const float* x, const void*
     const Conv2dParams& p = plan.p;
     const float* w = static_cast<const float*>(packed);
     const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
-    const int k = static_cast<int>(p.kernel_h);
+    const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
     parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
-      if (k == 3)
-        dw_s2_run_avx512<Arch, 3>(plan, x, w, bias, residual, y, b, e);
-      else
-        dw_s2_run_avx512<Arch, 5>(plan, x, w, bias, residual, y, b, e);
+      dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
+        dw_s2_run_avx512<Arch, decltype(kt)::value, decltype(st)::value>(plan, x, w, bias, residual, y, b, e);
+      });
     });
     return;
   }

@@ -132,6 +132,26 @@ LUODI_ALWAYS_INLINE void dw_small_store(__m512 acc, float* y, const float* res, 
   _mm512_mask_storeu_ps(y, m, activate<xsimd::avx512f, ACT>(B(acc), ap));
 }
 
+// Calls f(std::integral_constant<ActivationKind, A>{}), A the activation a plane kernel applies
+// in registers before its store: relu, clip and hardswish as themselves, any other as Identity.
+// Returns whether `act` must still run over the output afterwards (those others), so that the
+// plane kernels are instantiated 4 times, not once per activation.
+template <class F>
+LUODI_ALWAYS_INLINE bool dw_with_fused_act(ActivationKind act, F&& f) noexcept {
+  using A = ActivationKind;
+  if (act == A::Relu) {
+    f(std::integral_constant<A, A::Relu>{});
+  } else if (act == A::Clip) {
+    f(std::integral_constant<A, A::Clip>{});
+  } else if (act == A::HardSwish) {
+    f(std::integral_constant<A, A::HardSwish>{});
+  } else {
+    f(std::integral_constant<A, A::Identity>{});
+    return act != A::Identity;
+  }
+  return false;
+}
+
 // Single: output rows [oy, oy + n) (n <= U; rows past n are computed from whatever input rows
 // exist and dropped). Input row j of the block is padded row oy*S + j; it is loaded once and
 // feeds output row r at tap row ky = j - r*S.
@@ -337,16 +357,8 @@ void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w,
       const float* wc = w + (i % p.C_in) * K * K;
       const float* bc = bias ? bias + (i % p.C_in) : nullptr;
       if ((i % p.C_in) + 1 == p.C_in) break;  // the pair would span two images' weights
-      if (act == ActivationKind::Relu) {
-        dw_small_plane_x2<Arch, K, ActivationKind::Relu>(g, xc, HW, wc, bc, yc, rc, ap);
-      } else if (act == ActivationKind::Clip) {
-        dw_small_plane_x2<Arch, K, ActivationKind::Clip>(g, xc, HW, wc, bc, yc, rc, ap);
-      } else if (act == ActivationKind::HardSwish) {
-        dw_small_plane_x2<Arch, K, ActivationKind::HardSwish>(g, xc, HW, wc, bc, yc, rc, ap);
-      } else {
-        dw_small_plane_x2<Arch, K, ActivationKind::Identity>(g, xc, HW, wc, bc, yc, rc, ap);
-        if (act != ActivationKind::Identity) act_array<xsimd::avx512f>(act, ap, yc, 2 * HWo);
-      }
+      if (dw_with_fused_act(act, [&](auto a) { dw_small_plane_x2<Arch, K, decltype(a)::value>(g, xc, HW, wc, bc, yc, rc, ap); }))
+        act_array<xsimd::avx512f>(act, ap, yc, 2 * HWo);
     }
   }
   for (; i < e; ++i) {
@@ -358,16 +370,8 @@ void dw_small_run_avx512(const Conv2dPlan& plan, const float* x, const float* w,
       const float bv = bias ? bias[co] : 0.0f;
       float* yc = y + (img * p.C_out + co) * HWo;
       const float* rc = residual ? residual + (img * p.C_out + co) * HWo : nullptr;
-      if (act == ActivationKind::Relu) {
-        dw_small_plane<Arch, K, S, ActivationKind::Relu>(g, xc, wc, bv, yc, rc, ap);
-      } else if (act == ActivationKind::Clip) {
-        dw_small_plane<Arch, K, S, ActivationKind::Clip>(g, xc, wc, bv, yc, rc, ap);
-      } else if (act == ActivationKind::HardSwish) {
-        dw_small_plane<Arch, K, S, ActivationKind::HardSwish>(g, xc, wc, bv, yc, rc, ap);
-      } else {
-        dw_small_plane<Arch, K, S, ActivationKind::Identity>(g, xc, wc, bv, yc, rc, ap);
-        if (act != ActivationKind::Identity) act_array<xsimd::avx512f>(act, ap, yc, HWo);
-      }
+      if (dw_with_fused_act(act, [&](auto a) { dw_small_plane<Arch, K, S, decltype(a)::value>(g, xc, wc, bv, yc, rc, ap); }))
+        act_array<xsimd::avx512f>(act, ap, yc, HWo);
     }
   }
 }
@@ -384,14 +388,9 @@ void conv2d_run_depthwise_small(const Conv2dPlan& plan, const float* x, const vo
     const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
     const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
     parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
-      if (k == 3 && s == 1)
-        dw_small_run_avx512<Arch, 3, 1>(plan, x, w, bias, residual, y, b, e);
-      else if (k == 3)
-        dw_small_run_avx512<Arch, 3, 2>(plan, x, w, bias, residual, y, b, e);
-      else if (s == 1)
-        dw_small_run_avx512<Arch, 5, 1>(plan, x, w, bias, residual, y, b, e);
-      else
-        dw_small_run_avx512<Arch, 5, 2>(plan, x, w, bias, residual, y, b, e);
+      dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
+        dw_small_run_avx512<Arch, decltype(kt)::value, decltype(st)::value>(plan, x, w, bias, residual, y, b, e);
+      });
     });
     return;
   }

@@ -22,7 +22,8 @@ namespace kernels {
   X(DepthwiseRows, "depthwise_rows") /* groups == C_in, 3x3/5x5, stride 1/2: register-blocked rows */ \
   X(DepthwiseSmall, "depthwise_small") /* the same, output rows <= 16 wide: rows in vectors (AVX-512) */ \
   X(DirectRows, "direct_rows")     /* groups == 1, C_in <= 4 (the stem), kernel <= 7, stride 1/2: direct, rows in vectors */ \
-  X(DepthwiseS2, "depthwise_s2")   /* groups == C_in, 3x3/5x5, stride 2: NCHW read in place, even/odd split in registers (AVX-512) */
+  X(DepthwiseS2, "depthwise_s2")   /* groups == C_in, 3x3/5x5, stride 2: NCHW read in place, even/odd split in registers (AVX-512) */ \
+  X(DepthwiseS1, "depthwise_s1")   /* the same kernel at stride 1: taps as masked loads (AVX-512) */
 
 enum class Conv2dAlgo : std::uint8_t {
 #define LUODI_X(e, name) e,
