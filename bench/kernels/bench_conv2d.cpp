@@ -281,7 +281,8 @@ int register_all() {
               const std::string vn = std::string("conv/") + l.name + "/" + conv2d_algo_name(plan.algo) + "@" +
                                      std::to_string(kc) + "," +
                                      std::to_string(mc) + "," + std::to_string(nc) + "/" + isa_name(isa);
-              benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
+              auto* vb = benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
+              if (std::getenv("LUODI_BENCH_FLUSH")) vb->UseManualTime();
             }
           }
       }

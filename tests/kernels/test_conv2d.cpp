@@ -466,6 +466,87 @@ TEST_CASE("conv2d: every pad, stride, dilation, group mix; batch; Conv1D") {
   MESSAGE(ran << " fast-path runs");
 }
 
+// The strided im2col packing (conv2d/im2col.hpp) copies each NR-pixel panel row as runs within
+// one output row, finding the first and last column inside the input per run, and copies stride
+// 2 with Stride2Copy (vector permutes on AVX2 and AVX-512). So: 3x3 stride 2 at output widths
+// that put 1..NR runs in a panel (widths 1..33 around NR = 8, 16, 32), odd and even input widths
+// (whether the last tap reaches past the input), pads 0, 1 and asymmetric, K across the conv
+// GEMM's 512-deep blocks (a block starting mid-tap), 1x1 stride 2 (ResNet's downsample), stride
+// 3 and dilation 2 (the division path), batch 2, residual, every activation with a sum bound;
+// and the 14x14 shapes whose plan changes with K (GemmT from K >= 1024, Gemm's single column
+// block up to 256 pixels). Every applicable algorithm on every ISA against the reference.
+TEST_CASE("conv2d: strided im2col, 3x3 and 1x1 stride 2, widths around the panel; 14x14 plans") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 700;
+  int i = 0;
+  for (std::int64_t wo : {1, 2, 3, 5, 7, 8, 9, 14, 15, 16, 17, 28, 31, 32, 33}) {
+    for (std::int64_t odd : {0, 1}) {
+      ++i;
+      Conv2dParams p = conv(1 + (i % 4 == 0), 2 + (i % 3), 1 + (i % 5) * 2, 2 * wo - odd + 1, 5 + (i % 7) * 4, 3, 3, 2, 1);
+      if (i % 6 == 5) p.pad_left = 0;    // no left pad: the first tap starts inside
+      if (i % 5 == 3) p.pad_right = 2;   // past the kernel radius
+      if (i % 7 == 2) p.pad_bottom = 0;
+      p.has_residual = (i % 3) == 0;
+      p.activation = (i % 2) ? ActivationKind::Relu : ActivationKind::Identity;
+      if (conv2d_out_w(p) < 1 || conv2d_out_h(p) < 1) continue;
+      bad += check_all_algos(p, ++seed, &ran);
+    }
+  }
+  // 1x1 stride 2, no pads (downsample) and with pads; K across blocks (600 = two of 300)
+  for (std::int64_t cin : {3, 17, 600}) {
+    Conv2dParams p = conv(cin == 17 ? 2 : 1, cin, 9, 13 + (cin % 2), 12, 1, 1, 2, 0);
+    p.has_residual = true;
+    p.activation = ActivationKind::Relu;
+    bad += check_all_algos(p, ++seed, &ran);
+    p.pad_left = p.pad_top = 1;
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  // 3x3 stride 2 with K = 66 * 9 = 594 (two K blocks, the second starting at tap 6 of a channel)
+  {
+    Conv2dParams p = conv(1, 66, 11, 19, 10, 3, 3, 2, 1);
+    p.has_residual = true;
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  // stride 3 and dilation 2 (bounds by division)
+  for (std::int64_t s : {2, 3}) {
+    Conv2dParams p = conv(1, 3, 13, 23, 7, 3, 3, s, 2, 2);
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  // every activation with a sum bound, 3x3 stride 2, residual or not
+  for (int a = 0; a < kActivationCount; ++a) {
+    const auto act = static_cast<ActivationKind>(a);
+    if (!luodi_test::act_has_sum_bound(act)) continue;
+    Conv2dParams p = conv(2, 5, 9, 30, 13, 3, 3, 2, 1);
+    p.has_residual = (a % 2) == 0;
+    p.activation = act;
+    p.act_params = activation_defaults(act);
+    if (act == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+    bad += check_all_algos(p, ++seed, &ran);
+  }
+  // 14x14 outputs (196 pixels: one Gemm column block of 224 on avx512f, two of 128 before) with
+  // K = 1024 (1x1) and 1152 (3x3 stride 2 from 28x28), where Auto plans GemmT
+  {
+    Conv2dParams p = conv(1, 1024, 14, 14, 32, 1, 1);
+    p.has_residual = true;
+    p.activation = ActivationKind::Relu;
+    Conv2dParams q = conv(1, 128, 28, 28, 32, 3, 3, 2, 1);
+    Conv2dParams r = conv(1, 300, 14, 14, 9, 1, 1);  // K = 300: Gemm, one column block
+    for (Isa isa : luodi_test::simd_isas()) {
+      CHECK(conv2d_plan(p, isa).algo == Conv2dAlgo::GemmT);
+      CHECK(conv2d_plan(q, isa).algo == Conv2dAlgo::GemmT);
+      const Conv2dPlan rp = conv2d_plan(r, isa);
+      CHECK(rp.algo == Conv2dAlgo::Gemm);
+      CHECK(rp.nc >= 196);
+    }
+    bad += check_all_algos(p, ++seed, &ran);
+    bad += check_all_algos(q, ++seed, &ran);
+    bad += check_all_algos(r, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
+  MESSAGE(ran << " fast-path runs");
+}
+
 TEST_CASE("conv2d: every activation and the residual in the epilogue") {
   int ran = 0, bad = 0;
   std::uint32_t seed = 900;

@@ -177,6 +177,15 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   // wins only when the pixel panels would be mostly padding (measured on avx512f: 7x7 -> GemmT
   // by 10-25%, 14x14 (196 = 87.5% of 7 x 32) -> Gemm by 10-40%).
   if (eff_t > eff_gemm + 0.15 && P <= 1024) return Conv2dAlgo::GemmT;
+  // A long K over at most 256 pixels (ResNet's 14x14 layers with 1024 or more inputs per pixel:
+  // the 1x1s after stage 3, the 3x3 stride-2 28 -> 14): GemmT streams the weights once for all
+  // pixels, in NR-wide panels of output channels that fill their vectors. Measured on avx512f
+  // with the weights in DRAM (bench_conv2d, LUODI_BENCH_FLUSH, 5 interleaved runs, medians):
+  // 1x1 1024 -> 256 at 14x14 1063 us against 1143 (Gemm with all pixels in one block), 1024 ->
+  // 512 2086 against 2246, 3x3/2 256 -> 256 2465 against 2711, 128 -> 256 1263 against 1359;
+  // at K = 256 and 512 the two were level or Gemm ahead (1x1 256 -> 1024, 512 -> 1024 /2).
+  const std::int64_t K = cin_g * p.kernel_h * p.kernel_w;
+  if (P <= 256 && K >= 1024 && eff_t >= eff_gemm) return Conv2dAlgo::GemmT;
   return Conv2dAlgo::Gemm;
 }
 
@@ -249,6 +258,12 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       plan.rows_outer = conv2d_gemm_rows_outer(plan.cout_g, P, plan.K);
       const std::int64_t nc_max = plan.rows_outer ? 1024 : 256;
       nc = nc < 128 ? 128 : (nc > nc_max ? nc_max : nc);
+      // Up to 256 pixels all go in one block, however long K: a second column block would
+      // stream the weights from memory a second time, which costs more than the larger B
+      // block (measured on avx512f with the weights in DRAM, LUODI_BENCH_FLUSH: 1x1 at 14x14,
+      // 256 -> 1024 1179 us against 1202 and 1024 -> 256 1143 against 1217; 1x1/2 512 -> 1024
+      // 28 -> 14 2165 against 2261; MobileNet 14x14 1x1s with K = 480..672 level or 2-5% ahead).
+      if (P <= nc_max && P > nc) nc = P;
       plan.nc = detail::conv_round_up(P < nc ? P : nc, k.nr);
       // A 1x1 stride-1 conv reads its input in place as B; only a ragged last panel is packed.
       // Not in the short-K order: there the output stream is the cost, and with the output
