@@ -15,7 +15,19 @@
 #include "../config.hpp"
 
 #if LUODI_HAS_XSIMD
+// GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized on its own _mm512_undefined_*() once
+// inlined into AVX-512 code (a compiler bug, not luodi's or the user's). The warning is located
+// in the intrinsics header, so silencing it where that header is first included keeps a user's
+// -Wall -march=native build quiet without touching the user's own diagnostics. If the user's
+// TU included <immintrin.h> before luodi, the warning shows; -Wno-maybe-uninitialized hides it.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <xsimd/xsimd.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif
 
 namespace luodi {
@@ -27,8 +39,16 @@ struct scalar {
 };
 
 #if LUODI_HAS_XSIMD && !defined(LUODI_FORCE_REFERENCE)
+// xsimd names the best arch the -m flags enable; luodi's kernels are written for the float
+// arches of its dispatch set. xsimd's avx512cd/dq/bw add integer and conflict-detection
+// instructions but nothing a float kernel uses, and the AVX-512 specialisations (the GEMM tile,
+// the depthwise and im2col kernels) are keyed on exactly xsimd::avx512f. So any AVX-512 level
+// maps to avx512f: under -march=native on an AVX-512 CPU (xsimd says avx512bw) the kernels
+// otherwise fell back to their generic code (tests/support/native_arch_check.cpp).
+template <class XArch>
+using normalized_arch = std::conditional_t<std::is_base_of<xsimd::avx512f, XArch>::value, xsimd::avx512f, XArch>;
 using default_arch = std::conditional_t<std::is_same<xsimd::default_arch, xsimd::unavailable>::value, scalar,
-                                        xsimd::default_arch>;
+                                        normalized_arch<xsimd::default_arch>>;
 #else
 using default_arch = scalar;
 #endif
