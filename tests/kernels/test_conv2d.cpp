@@ -524,12 +524,15 @@ TEST_CASE("conv2d: strided im2col, 3x3 and 1x1 stride 2, widths around the panel
     bad += check_all_algos(p, ++seed, &ran);
   }
   // 14x14 outputs (196 pixels: one Gemm column block of 224 on avx512f, two of 128 before) with
-  // K = 1024 (1x1) and 1152 (3x3 stride 2 from 28x28), where Auto plans GemmT
+  // K = 1024 (1x1) and 1152 (3x3 stride 2 from 28x28), where Auto plans GemmT. 96 output
+  // channels fill whole NR panels on every ISA (NR 8, 12, 16, 32), so GemmT's panels are at
+  // least as full as Gemm's pixel panels, the rule's condition; with 32 channels NEON's NR = 12
+  // leaves its panels 89% full and Gemm is (rightly) kept there.
   {
-    Conv2dParams p = conv(1, 1024, 14, 14, 32, 1, 1);
+    Conv2dParams p = conv(1, 1024, 14, 14, 96, 1, 1);
     p.has_residual = true;
     p.activation = ActivationKind::Relu;
-    Conv2dParams q = conv(1, 128, 28, 28, 32, 3, 3, 2, 1);
+    Conv2dParams q = conv(1, 128, 28, 28, 96, 3, 3, 2, 1);
     Conv2dParams r = conv(1, 300, 14, 14, 9, 1, 1);  // K = 300: Gemm, one column block
     for (Isa isa : luodi_test::simd_isas()) {
       CHECK(conv2d_plan(p, isa).algo == Conv2dAlgo::GemmT);
