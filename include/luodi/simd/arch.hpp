@@ -39,12 +39,13 @@ struct scalar {
 };
 
 #if LUODI_HAS_XSIMD && !defined(LUODI_FORCE_REFERENCE)
-// xsimd names the best arch the -m flags enable; luodi's kernels are written for the float
-// arches of its dispatch set. xsimd's avx512cd/dq/bw add integer and conflict-detection
-// instructions but nothing a float kernel uses, and the AVX-512 specialisations (the GEMM tile,
-// the depthwise and im2col kernels) are keyed on exactly xsimd::avx512f. So any AVX-512 level
-// maps to avx512f: under -march=native on an AVX-512 CPU (xsimd says avx512bw) the kernels
-// otherwise fell back to their generic code (tests/support/native_arch_check.cpp).
+// xsimd names the best arch the -m flags enable; luodi's kernels are written for the arches of
+// its dispatch set, and the AVX-512 specialisations (the GEMM tile, the depthwise and im2col
+// kernels) are keyed on exactly xsimd::avx512f. xsimd's avx512cd/dq/bw add integer, conflict-
+// detection and a few float instructions (DQ's float and/or/xor, which AVX-512F does with its
+// integer ones). So any AVX-512 level maps to avx512f, which is also what the runtime-dispatch
+// build runs: under -march=native on an AVX-512 CPU (xsimd says avx512bw) the kernels otherwise
+// fell back to their generic code (tests/support/native_arch_check.cpp checks the mapping).
 template <class XArch>
 using normalized_arch = std::conditional_t<std::is_base_of<xsimd::avx512f, XArch>::value, xsimd::avx512f, XArch>;
 using default_arch = std::conditional_t<std::is_same<xsimd::default_arch, xsimd::unavailable>::value, scalar,
