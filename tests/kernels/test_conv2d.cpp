@@ -15,8 +15,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <iterator>
+#include <string>
 #include <vector>
 
 #include "../support/test_util.hpp"
@@ -750,32 +750,33 @@ TEST_CASE("conv2d: depthwise stride 1 and 2 in place at widths around its vector
   const std::int64_t chans[] = {1, 15, 16, 17};
   const std::int64_t widths[] = {1, 15, 16, 17, 27, 28, 29, 31, 32, 33, 55, 56, 57, 64, 65, 128};
   int i = 0;
-  for (std::int64_t s : {2, 1})
-  for (std::int64_t k : {3, 5})
-    for (std::int64_t wo : widths) {
-      const std::int64_t c = chans[i % 4], ho = 1 + (3 * i + k) % 9;
-      Conv2dParams p = conv(1 + (i % 3 == 0), c, 1, 1, c, k, k, s, 0, 1, c);
-      p.pad_left = i % 3;  // 0, 1, 2: for 3x3 also past the radius
-      p.pad_right = (i / 3) % 3;
-      p.pad_top = (i + 1) % 3;
-      p.pad_bottom = (i / 2) % 3;
-      // the input extent that gives `wo` (and `ho`) outputs; at stride 2 plus one column (row)
-      // every other shape, which changes nothing but the parity of W (H)
-      p.W = s * (wo - 1) + k - p.pad_left - p.pad_right + (s == 2 ? i % 2 : 0);
-      p.H = s * (ho - 1) + k - p.pad_top - p.pad_bottom + (s == 2 ? (i / 2) % 2 : 0);
-      if (p.W < 1) p.pad_right -= 1 - p.W, p.W = 1;
-      if (p.H < 1) p.pad_bottom -= 1 - p.H, p.H = 1;
-      REQUIRE(conv2d_out_w(p) == wo);
-      REQUIRE(conv2d_out_h(p) == ho);
-      if (i % 5 == 2) p.C_out = 2 * c;  // multiplier 2
-      p.has_residual = (i % 2) == 1;
-      p.activation = acts[i % 6];
-      p.act_params = activation_defaults(p.activation);
-      if (p.activation == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
-      ++i;
-      bad += check_dw_s2_applies(p);
-      bad += check_all_algos(p, ++seed, &ran);
-    }
+  for (std::int64_t s : {2, 1}) {
+    for (std::int64_t k : {3, 5})
+      for (std::int64_t wo : widths) {
+        const std::int64_t c = chans[i % 4], ho = 1 + (3 * i + k) % 9;
+        Conv2dParams p = conv(1 + (i % 3 == 0), c, 1, 1, c, k, k, s, 0, 1, c);
+        p.pad_left = i % 3;  // 0, 1, 2: for 3x3 also past the radius
+        p.pad_right = (i / 3) % 3;
+        p.pad_top = (i + 1) % 3;
+        p.pad_bottom = (i / 2) % 3;
+        // the input extent that gives `wo` (and `ho`) outputs; at stride 2 plus one column (row)
+        // every other shape, which changes nothing but the parity of W (H)
+        p.W = s * (wo - 1) + k - p.pad_left - p.pad_right + (s == 2 ? i % 2 : 0);
+        p.H = s * (ho - 1) + k - p.pad_top - p.pad_bottom + (s == 2 ? (i / 2) % 2 : 0);
+        if (p.W < 1) p.pad_right -= 1 - p.W, p.W = 1;
+        if (p.H < 1) p.pad_bottom -= 1 - p.H, p.H = 1;
+        REQUIRE(conv2d_out_w(p) == wo);
+        REQUIRE(conv2d_out_h(p) == ho);
+        if (i % 5 == 2) p.C_out = 2 * c;  // multiplier 2
+        p.has_residual = (i % 2) == 1;
+        p.activation = acts[i % 6];
+        p.act_params = activation_defaults(p.activation);
+        if (p.activation == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+        ++i;
+        bad += check_dw_s2_applies(p);
+        bad += check_all_algos(p, ++seed, &ran);
+      }
+  }
   // every activation with a sum bound, fused or not, with and without the residual, at the
   // MobileNet widths (28 from 56 with 3x3, 56 from 112 with 5x5 and TF-style pads (0, 1))
   for (int a = 0; a < kActivationCount; ++a) {
