@@ -6,6 +6,8 @@
 //   LUODI_NO_EIGEN          do not use Eigen even if it is found.
 //   LUODI_NO_THREADS        leave out the built-in std::thread pool (bare-metal targets).
 //   LUODI_NO_FILESYSTEM     leave out file and mmap helpers (bare-metal targets).
+//   LUODI_NO_HUGE_PAGES     do not ask Linux for transparent huge pages on large allocations
+//                           (core/memory.hpp, default_allocate).
 //   LUODI_RUNTIME_DISPATCH  set by luodi_enable_runtime_dispatch(): kernels come from per-arch
 //                           translation units chosen at run time instead of from the flags of
 //                           the including translation unit. See simd/dispatch.hpp.

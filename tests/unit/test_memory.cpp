@@ -3,6 +3,10 @@
 #include <luodi/core/tensor.hpp>
 
 #include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 using namespace luodi;
 
@@ -68,3 +72,50 @@ TEST_CASE("allocation failures become OutOfMemory statuses, never crashes") {
   CHECK(fa.calls == 3);
   set_allocator(old);
 }
+
+#if LUODI_HUGE_PAGES
+namespace {
+// The VmFlags of the mapping in /proc/self/smaps that contains `p` ("" if none is found).
+std::string vm_flags_of(const void* p) {
+  std::ifstream in("/proc/self/smaps");
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    unsigned long lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream ls(line);
+    if (line.find("VmFlags:") == 0) {
+      if (inside) return line;
+    } else if (ls >> std::hex >> lo >> dash >> hi && dash == '-') {
+      inside = a >= lo && a < hi;
+    }
+  }
+  return "";
+}
+bool has_flag(const std::string& vm_flags, const char* flag) {
+  std::istringstream ls(vm_flags);
+  for (std::string f; ls >> f;)
+    if (f == flag) return true;
+  return false;
+}
+}  // namespace
+
+TEST_CASE("large blocks are 2 MiB aligned and advised for transparent huge pages (Linux)") {
+  if (!std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled")) {
+    MESSAGE("no transparent huge pages on this kernel: skipped");
+    return;
+  }
+  // 6 MiB + 12 KiB: two whole 2 MiB pages and a ragged tail, through the default allocator
+  const std::size_t bytes = (std::size_t(6) << 20) + 12288;
+  void* p = detail::default_allocate(bytes, 64, nullptr);
+  REQUIRE(p != nullptr);
+  CHECK(is_aligned(p, detail::kHugePageBytes));
+  std::memset(p, 1, bytes);  // usable to the last byte
+  auto* b = static_cast<unsigned char*>(p);
+  CHECK(has_flag(vm_flags_of(b), "hg"));
+  CHECK(has_flag(vm_flags_of(b + (std::size_t(4) << 20)), "hg"));
+  // the tail past the last whole 2 MiB page is not advised
+  CHECK_FALSE(has_flag(vm_flags_of(b + (std::size_t(6) << 20)), "hg"));
+  detail::default_deallocate(p, nullptr);
+}
+#endif
