@@ -934,14 +934,12 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
   // with transformed weights far larger than the input (threads take NR-aligned output-channel
   // panels; Cout ragged against NR and the vector width; 8->150 at 48x8 has two bands, so 3
   // threads split a panel between bands) and Winograd with tile rows re-cut into
-  // one band per thread (13 and 27 rows: 4 and 7 tile rows). One image split by row bands
-  // (plan.hpp, conv2d_band_row): GEMMs with more pixels than output channels (band edges rounded
-  // to NR panels, in the middle of a row; 1x1 in place, the short-K order, a packed 3x3/2) and
-  // depthwise at 3x3/5x5, stride 1/2, multiplier 1/2, 12 output rows (bands of 4 at 3 threads;
-  // 8 rows: bands at 2 threads, planes at 3), so every depthwise algorithm that applies runs
-  // bands whose edges fall inside its register blocks of rows. With a residual and an
-  // activation, so an output written twice differs too, and outputs start at -777, so a row no
-  // band computes differs.
+  // one band per thread (13 and 27 rows: 4 and 7 tile rows). GEMMs of one image with more
+  // pixels than output channels, split by row bands (plan.hpp, conv2d_band_row; edges rounded to
+  // NR panels, in the middle of a row): 1x1 in place, the short-K order, a packed 3x3/2; and
+  // one-image depthwise at 3x3/5x5, stride 1/2, multiplier 1/2 on every algorithm that applies.
+  // With a residual and an activation, so an output written twice differs too, and outputs
+  // start at -777, so one no thread computes differs (a band edge moved by one NR panel fails).
   std::vector<Conv2dParams> split_shapes;
   for (Conv2dParams p : {conv(1, 33, 5, 6, 70, 1, 1), conv(1, 20, 4, 5, 75, 3, 3, 1, 1), conv(1, 24, 6, 6, 100, 3, 3, 1, 1),
                          conv(1, 40, 3, 3, 150, 3, 3, 1, 1), conv(1, 8, 48, 8, 150, 3, 3, 1, 1),

@@ -212,21 +212,17 @@ constexpr std::int64_t dw_whole_floats(std::int64_t Ho, std::int64_t k, std::int
 // at 56x56 and below (per-strip setup), strips at 112x112 (52 KB, more than L1 holds).
 inline constexpr std::int64_t kDwWholePlaneBytes = 24 * 1024;
 
-// Output rows [oy, Ho) of one plane (a whole plane, or a thread's row band); `whole`: all the
-// padded rows they read are copied first. An output's arithmetic does not depend on where its
-// block starts, so bands give the same bits as planes.
 template <class Arch, int K, int S, ActivationKind ACT>
 void dw_rows_plane(const Conv2dPlan& plan, const float* xc, const float* w, const float* bias, float* y, const float* res,
-                   float* buf, bool whole, ActivationKind post, std::int64_t oy, std::int64_t Ho) noexcept {
+                   float* buf, bool whole, ActivationKind post) noexcept {
   constexpr int R = DwRowsTile<Arch, K>::R;
   static_assert(R <= kDwRowsMaxR, "the strip buffer holds kDwRowsMaxR output rows");
-  const std::int64_t Wq = plan.dw_plane_w, row = S * Wq;
+  const std::int64_t Ho = plan.out_h, Wq = plan.dw_plane_w, row = S * Wq;
+  std::int64_t oy = 0;
   if (whole) {
-    const std::int64_t oy0 = oy;
-    dw_strip_rows<Arch, S>(plan.p, xc, oy0 * S, static_cast<int>((Ho - oy0 - 1) * S + K), buf, Wq);
-    for (; oy + R <= Ho; oy += R)
-      dw_rows_strip_all<Arch, K, S, R, ACT>(plan, buf + (oy - oy0) * S * row, oy, w, bias, y, res, post);
-    for (; oy < Ho; ++oy) dw_rows_strip_all<Arch, K, S, 1, ACT>(plan, buf + (oy - oy0) * S * row, oy, w, bias, y, res, post);
+    dw_strip_rows<Arch, S>(plan.p, xc, 0, static_cast<int>((Ho - 1) * S + K), buf, Wq);
+    for (; oy + R <= Ho; oy += R) dw_rows_strip_all<Arch, K, S, R, ACT>(plan, buf + oy * S * row, oy, w, bias, y, res, post);
+    for (; oy < Ho; ++oy) dw_rows_strip_all<Arch, K, S, 1, ACT>(plan, buf + oy * S * row, oy, w, bias, y, res, post);
     return;
   }
   for (; oy + R <= Ho; oy += R) {
@@ -241,16 +237,14 @@ void dw_rows_plane(const Conv2dPlan& plan, const float* xc, const float* w, cons
 
 template <class Arch, int K, int S>
 LUODI_ALWAYS_INLINE void dw_rows_plane_act(const Conv2dPlan& plan, const float* xc, const float* w, const float* bias,
-                                           float* y, const float* res, float* buf, bool whole, std::int64_t oy0,
-                                           std::int64_t oy1) noexcept {
+                                           float* y, const float* res, float* buf, bool whole) noexcept {
   const ActivationKind act = plan.p.activation;
-  constexpr ActivationKind I = ActivationKind::Identity;
   if (act == ActivationKind::Relu)
-    dw_rows_plane<Arch, K, S, ActivationKind::Relu>(plan, xc, w, bias, y, res, buf, whole, I, oy0, oy1);
+    dw_rows_plane<Arch, K, S, ActivationKind::Relu>(plan, xc, w, bias, y, res, buf, whole, ActivationKind::Identity);
   else if (act == ActivationKind::Clip)
-    dw_rows_plane<Arch, K, S, ActivationKind::Clip>(plan, xc, w, bias, y, res, buf, whole, I, oy0, oy1);
+    dw_rows_plane<Arch, K, S, ActivationKind::Clip>(plan, xc, w, bias, y, res, buf, whole, ActivationKind::Identity);
   else
-    dw_rows_plane<Arch, K, S, I>(plan, xc, w, bias, y, res, buf, whole, act, oy0, oy1);
+    dw_rows_plane<Arch, K, S, ActivationKind::Identity>(plan, xc, w, bias, y, res, buf, whole, act);
 }
 
 template <class Arch>
@@ -266,12 +260,7 @@ void conv2d_run_depthwise_rows(const Conv2dPlan& plan, const float* x, const voi
   const std::int64_t whole_floats = dw_whole_floats<Arch>(plan.out_h, k, s, Wq);
   const bool whole = whole_floats * static_cast<std::int64_t>(sizeof(float)) <= kDwWholePlaneBytes;
   const std::int64_t pfl = whole ? whole_floats : dw_strip_floats<Arch>(k, s, Wq);
-  // One image: each thread takes a band of output rows of every channel (conv2d_band_row),
-  // the rows the 1x1s before and after it compute on the same thread; otherwise planes.
-  const bool bands = conv2d_dw_row_bands(plan, threads);
-  const std::int64_t oy0 = bands ? conv2d_band_row(plan.out_h, thread, threads) : 0;
-  const std::int64_t oy1 = bands ? conv2d_band_row(plan.out_h, thread + 1, threads) : plan.out_h;
-  const auto planes = [&](std::int64_t t, std::int64_t b, std::int64_t e) {
+  parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
     float* buf = static_cast<float*>(scratch) + t * slot;
     std::memset(buf, 0, static_cast<std::size_t>(pfl) * sizeof(float));
     for (std::int64_t idx = b; idx < e; ++idx) {
@@ -282,14 +271,10 @@ void conv2d_run_depthwise_rows(const Conv2dPlan& plan, const float* x, const voi
       float* yc = y + (img * p.C_out + co0) * HWo;
       const float* rc = residual ? residual + (img * p.C_out + co0) * HWo : nullptr;
       dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
-        dw_rows_plane_act<Arch, decltype(kt)::value, decltype(st)::value>(plan, xc, wc, bc, yc, rc, buf, whole, oy0, oy1);
+        dw_rows_plane_act<Arch, decltype(kt)::value, decltype(st)::value>(plan, xc, wc, bc, yc, rc, buf, whole);
       });
     }
-  };
-  if (bands)
-    planes(thread, 0, p.C_in);
-  else
-    parallel_items<Arch>(p.N * p.C_in, thread, threads, planes);
+  });
 }
 
 }  // namespace simd_impl

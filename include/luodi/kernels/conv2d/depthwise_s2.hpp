@@ -181,27 +181,24 @@ struct DwS2Tile {
   static constexpr int V = K == 3 ? 4 : 2;
 };
 
-// Output rows [oy0, oy1) of one plane (a whole plane, or a thread's row band). An output's
-// arithmetic does not depend on where its block starts, so bands give the same bits as planes.
 template <class Arch, int K, int S, ActivationKind ACT>
 void dw_s2_plane(const DwS2Geo& g, const float* xc, const float* wc, float bv, float* yc, const float* rc,
-                 const ActivationParams& ap, std::int64_t oy0, std::int64_t oy1) noexcept {
+                 const ActivationParams& ap) noexcept {
   constexpr int R = DwS2Tile<K>::R, V = DwS2Tile<K>::V;
   const DwS2Weights<Arch, K> w(wc);
   const __m512 bias = _mm512_set1_ps(bv);
-  for (std::int64_t oy = oy0; oy < oy1; oy += R) {
+  for (std::int64_t oy = 0; oy < g.Ho; oy += R) {
     std::int64_t j = 0;
     if constexpr (V >= 4)
-      for (; j + 4 <= g.nv; j += 4) dw_s2_block<Arch, K, S, R, 4, ACT>(g, xc, w, bias, yc, rc, oy, oy1 - oy, j, ap);
-    for (; j + 2 <= g.nv; j += 2) dw_s2_block<Arch, K, S, R, 2, ACT>(g, xc, w, bias, yc, rc, oy, oy1 - oy, j, ap);
-    if (j < g.nv) dw_s2_block<Arch, K, S, R, 1, ACT>(g, xc, w, bias, yc, rc, oy, oy1 - oy, j, ap);
+      for (; j + 4 <= g.nv; j += 4) dw_s2_block<Arch, K, S, R, 4, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
+    for (; j + 2 <= g.nv; j += 2) dw_s2_block<Arch, K, S, R, 2, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
+    if (j < g.nv) dw_s2_block<Arch, K, S, R, 1, ACT>(g, xc, w, bias, yc, rc, oy, g.Ho - oy, j, ap);
   }
 }
 
-// Planes [b, e) of (image, input channel), output rows [oy0, oy1) of each.
 template <class Arch, int K, int S>
 void dw_s2_run_avx512(const Conv2dPlan& plan, const float* x, const float* w, const float* bias, const float* residual,
-                      float* y, std::int64_t b, std::int64_t e, std::int64_t oy0, std::int64_t oy1) noexcept {
+                      float* y, std::int64_t b, std::int64_t e) noexcept {
   const Conv2dParams& p = plan.p;
   const std::int64_t HW = p.H * p.W, HWo = plan.out_h * plan.out_w, mult = plan.dw_multiplier;
   const DwS2Geo g = dw_s2_geometry<Arch>(plan);
@@ -216,10 +213,8 @@ void dw_s2_run_avx512(const Conv2dPlan& plan, const float* x, const float* w, co
       const float bv = bias ? bias[co] : 0.0f;
       float* yc = y + (img * p.C_out + co) * HWo;
       const float* rc = residual ? residual + (img * p.C_out + co) * HWo : nullptr;
-      if (dw_with_fused_act(act, [&](auto a) {
-            dw_s2_plane<Arch, K, S, decltype(a)::value>(g, xc, wc, bv, yc, rc, ap, oy0, oy1);
-          }))
-        act_array<xsimd::avx512f>(act, ap, yc + oy0 * plan.out_w, (oy1 - oy0) * plan.out_w);
+      if (dw_with_fused_act(act, [&](auto a) { dw_s2_plane<Arch, K, S, decltype(a)::value>(g, xc, wc, bv, yc, rc, ap); }))
+        act_array<xsimd::avx512f>(act, ap, yc, HWo);
     }
   }
 }
@@ -235,21 +230,9 @@ void conv2d_run_depthwise_s2(const Conv2dPlan& plan, const float* x, const void*
     const float* w = static_cast<const float*>(packed);
     const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
     const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
-    // One image: each thread takes a band of output rows of every channel (conv2d_band_row),
-    // the rows the 1x1s before and after it compute on the same thread; otherwise planes.
-    if (conv2d_dw_row_bands(plan, threads)) {
-      const std::int64_t oy0 = conv2d_band_row(plan.out_h, thread, threads);
-      const std::int64_t oy1 = conv2d_band_row(plan.out_h, thread + 1, threads);
-      dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
-        dw_s2_run_avx512<Arch, decltype(kt)::value, decltype(st)::value>(plan, x, w, bias, residual, y, 0, p.C_in, oy0,
-                                                                         oy1);
-      });
-      return;
-    }
     parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
       dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
-        dw_s2_run_avx512<Arch, decltype(kt)::value, decltype(st)::value>(plan, x, w, bias, residual, y, b, e, 0,
-                                                                         plan.out_h);
+        dw_s2_run_avx512<Arch, decltype(kt)::value, decltype(st)::value>(plan, x, w, bias, residual, y, b, e);
       });
     });
     return;

@@ -89,8 +89,8 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
     m_blocks = (M + m_step - 1) / m_step;
   } else if (threads > 1 && outer == 1 && panels >= 2 * threads && plan.out_h >= threads) {
     // One image, pixels split: by row bands (conv2d_band_row), each edge rounded to the nearest
-    // NR panel, so that this thread's pixels are the rows the depthwise before or after it
-    // computes on this thread. Each thread's range in nearly equal blocks of at most nc.
+    // NR panel, so the threads' shares are equal; each thread's range in nearly equal blocks of
+    // at most nc.
     const auto edge = [&](std::int64_t t) {
       if (t >= threads) return N;
       const std::int64_t px = plan.out_w * conv2d_band_row(plan.out_h, t, threads);

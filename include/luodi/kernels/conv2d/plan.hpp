@@ -93,26 +93,16 @@ inline bool conv2d_gemm_b_in_place(const Conv2dParams& p) noexcept {
          p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
 }
 
-// Row bands: the one spatial split that the GEMM path's pixel split (gemm_path.hpp) and the
-// depthwise kernels at large planes (depthwise_s2.hpp, depthwise_rows.hpp) share, so that in a
-// MobileNet block (1x1 expand, depthwise, 1x1 project) thread t writes and reads the same rows
-// of each tensor: its depthwise reads the rows its expand wrote (plus a halo of (K - 1) / 2
-// rows) and its project reads the rows its depthwise wrote. With each kernel splitting its own
-// way (pixels, then channels, then pixels) half of every input came from the other core's
-// cache, which on vCPUs with separate L3s made MobileNets' depthwise nodes 0.5-0.6x as fast at
-// two threads as at one (docs/performance.md, "Two threads"). Thread t of T takes output rows
-// [conv2d_band_row(rows, t, T), conv2d_band_row(rows, t + 1, T)) of every channel; the GEMM path
-// rounds the pixel at that row to its NR panel (a block edge must be one), so the two agree to
-// within NR / 2 pixels.
+// Row bands: the GEMM path's pixel split with one image (gemm_path.hpp). Thread t of T takes
+// output rows [conv2d_band_row(rows, t, T), conv2d_band_row(rows, t + 1, T)) of every output
+// channel, its edges rounded to the nearest NR panel (a block edge must be one), so threads get
+// equal shares (the former split cut nc-wide blocks first and gave a 56x56 short-K 1x1 2048 and
+// 1088 pixels) and a 1x1 -> 1x1 chain at the same plane keeps each thread on the rows it wrote.
+// The depthwise kernels keep splitting (image, channel) planes: with row bands there (each
+// thread all channels over its rows, the rows its expand 1x1 wrote) the depthwise nodes ran
+// 1.3-3.6x slower at two threads while the 1x1 after them gained less than that, on near and
+// far vCPUs alike (docs/performance.md, "Two threads: one split for a MobileNet block").
 inline std::int64_t conv2d_band_row(std::int64_t rows, std::int64_t t, std::int64_t T) noexcept { return rows * t / T; }
-
-// Whether a depthwise run splits by row bands rather than (image, channel) planes: one image
-// (with more, threads take whole images, which is as local), and at least kDwBandMinRows output
-// rows per thread (a band of fewer rows re-reads a halo as large as itself).
-inline constexpr std::int64_t kDwBandMinRows = 4;
-inline bool conv2d_dw_row_bands(const Conv2dPlan& plan, std::int64_t threads) noexcept {
-  return threads > 1 && plan.p.N == 1 && plan.out_h >= kDwBandMinRows * threads;
-}
 
 // GemmT's pixel count rounded up to its MR-row A panels.
 inline std::int64_t conv2d_gemm_t_rows_pad(std::int64_t P, std::int64_t mr) noexcept { return (P + mr - 1) / mr * mr; }
