@@ -934,12 +934,20 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
   // with transformed weights far larger than the input (threads take NR-aligned output-channel
   // panels; Cout ragged against NR and the vector width; 8->150 at 48x8 has two bands, so 3
   // threads split a panel between bands) and Winograd with tile rows re-cut into
-  // one band per thread (13 and 27 rows: 4 and 7 tile rows). With a residual and an activation,
-  // so an output written twice differs too.
+  // one band per thread (13 and 27 rows: 4 and 7 tile rows). GEMMs of one image with more
+  // pixels than output channels, split by row bands (plan.hpp, conv2d_band_row; edges rounded to
+  // NR panels, in the middle of a row): 1x1 in place, the short-K order, a packed 3x3/2; and
+  // one-image depthwise at 3x3/5x5, stride 1/2, multiplier 1/2 on every algorithm that applies.
+  // With a residual and an activation, so an output written twice differs too, and outputs
+  // start at -777, so one no thread computes differs (a band edge moved by one NR panel fails).
   std::vector<Conv2dParams> split_shapes;
   for (Conv2dParams p : {conv(1, 33, 5, 6, 70, 1, 1), conv(1, 20, 4, 5, 75, 3, 3, 1, 1), conv(1, 24, 6, 6, 100, 3, 3, 1, 1),
                          conv(1, 40, 3, 3, 150, 3, 3, 1, 1), conv(1, 8, 48, 8, 150, 3, 3, 1, 1),
-                         conv(1, 8, 13, 10, 12, 3, 3, 1, 1), conv(1, 6, 27, 9, 8, 3, 3, 1, 1)}) {
+                         conv(1, 8, 13, 10, 12, 3, 3, 1, 1), conv(1, 6, 27, 9, 8, 3, 3, 1, 1),
+                         conv(1, 24, 28, 28, 40, 1, 1), conv(1, 16, 60, 60, 48, 1, 1), conv(1, 8, 30, 31, 20, 3, 3, 2, 1),
+                         conv(1, 5, 28, 30, 5, 3, 3, 1, 1, 1, 5), conv(1, 6, 23, 41, 6, 3, 3, 2, 1, 1, 6),
+                         conv(1, 4, 12, 50, 8, 5, 5, 1, 2, 1, 4), conv(1, 3, 24, 60, 3, 5, 5, 2, 2, 1, 3),
+                         conv(1, 4, 8, 52, 4, 3, 3, 1, 1, 1, 4)}) {
     p.has_residual = true;
     p.activation = ActivationKind::Relu;
     split_shapes.push_back(p);

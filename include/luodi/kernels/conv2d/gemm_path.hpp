@@ -43,6 +43,33 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
   blk.nc = plan.nc;
   blk.rows_outer_max_k = plan.rows_outer ? kGemmRowsOuterMaxK : 0;
 
+  const std::int64_t threads = nthreads;
+  const std::int64_t outer = p.N * p.groups;
+  const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
+  float* const slots = static_cast<float*>(scratch) + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float));
+  // Output channels [m0, m1) x pixels [n0, n1) of image and group r (n0 and n1 on NR panel edges,
+  // or n1 = N).
+  auto block = [&](std::int64_t r, std::int64_t m0, std::int64_t m1, std::int64_t n0, std::int64_t n1, float* buf) {
+    const std::int64_t g = r % p.groups, img = r / p.groups;
+    const float* xg = x + (img * p.C_in + g * plan.cin_g) * HW;
+    const std::int64_t yoff = (img * p.C_out + g * plan.cout_g) * N;
+    GemmEpilogue ep = {};
+    ep.alpha = 1.0f;
+    ep.bias_scale = 1.0f;
+    ep.bias_row = bias ? bias + g * plan.cout_g : nullptr;
+    ep.residual = residual ? residual + yoff : nullptr;
+    ep.ld_residual = N;
+    ep.act = p.activation;
+    ep.act_params = p.act_params;
+    const GemmA A = {w + g * plan.group_floats, K, MR, false};
+    auto pack = [&](std::int64_t k0, std::int64_t kc, std::int64_t j0, std::int64_t nc, float* dst) {
+      pack_im2col_panels<Arch, NR>(plan, xg, k0, kc, j0, nc, dst);
+    };
+    const GemmBRows rows = {xg, HW};
+    gemm_blocked<Arch>(M, N, K, A, nullptr, pack, y + yoff, N, ep, blk, m0, m1, n0, n1, buf,
+                       plan.b_in_place ? &rows : nullptr);
+  };
+
   // Items: images x groups x M blocks x N blocks (N fastest, so a thread's items are contiguous
   // columns, or whole row blocks); narrower blocks when there are few. Which dimension to split:
   // a thread reads all of the operand it does not split. Splitting pixels (N) makes every thread
@@ -51,18 +78,32 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
   // MobileNet), threads take output channels. Measured on ResNet-50 at 2 threads, where these
   // weights come from DRAM (too many for the caches) and two threads reading all of them ran
   // 1.1-1.5x faster than one instead of ~1.9x: docs/performance.md, "Two threads".
-  const std::int64_t threads = nthreads;
-  const std::int64_t outer = p.N * p.groups;
   std::int64_t n_step = plan.nc, m_step = M;
   std::int64_t n_blocks = (N + n_step - 1) / n_step, m_blocks = 1;
   const std::int64_t mpanels = (M + MR - 1) / MR;
+  const std::int64_t panels = (N + NR - 1) / NR;
   if (threads > 1 && outer < threads && M > N && mpanels >= 2) {
     const std::int64_t mwant = (threads + outer - 1) / outer;
     const std::int64_t mper = (mpanels + mwant - 1) / mwant;
     m_step = mper * MR;
     m_blocks = (M + m_step - 1) / m_step;
+  } else if (threads > 1 && outer == 1 && panels >= 2 * threads && plan.out_h >= threads) {
+    // One image, pixels split: by row bands (conv2d_band_row), each edge rounded to the nearest
+    // NR panel, so the threads' shares are equal; each thread's range in nearly equal blocks of
+    // at most nc.
+    const auto edge = [&](std::int64_t t) {
+      if (t >= threads) return N;
+      const std::int64_t px = plan.out_w * conv2d_band_row(plan.out_h, t, threads);
+      const std::int64_t e = (px + NR / 2) / NR * NR;
+      return e < N ? e : N;
+    };
+    const std::int64_t n0 = edge(thread), n1 = edge(thread + 1);
+    if (n0 >= n1) return;
+    const std::int64_t nb = (n1 - n0 + plan.nc - 1) / plan.nc;
+    const std::int64_t step = ((n1 - n0 + nb - 1) / nb + NR - 1) / NR * NR;
+    for (std::int64_t j = n0; j < n1; j += step) block(0, 0, M, j, j + step < n1 ? j + step : n1, slots + thread * slot);
+    return;
   } else if (threads > 1 && outer * n_blocks < 2 * threads) {
-    const std::int64_t panels = (N + NR - 1) / NR;
     const std::int64_t want = (2 * threads + outer - 1) / outer;
     std::int64_t per = (panels + want - 1) / want;
     n_step = (per < 1 ? 1 : per) * NR;
@@ -74,34 +115,15 @@ void conv2d_run_gemm(const Conv2dPlan& plan, const float* x, const void* packed,
       m_blocks = (M + m_step - 1) / m_step;
     }
   }
-  const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
   parallel_items<Arch>(outer * n_blocks * m_blocks, thread, threads, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
-    float* buf = static_cast<float*>(scratch) + plan.scratch_shared / static_cast<std::int64_t>(sizeof(float)) + t * slot;
     for (std::int64_t idx = b; idx < e; ++idx) {
       std::int64_t r = idx;
       const std::int64_t nb = r % n_blocks;
       r /= n_blocks;
       const std::int64_t mb = r % m_blocks;
       r /= m_blocks;
-      const std::int64_t g = r % p.groups, img = r / p.groups;
-      const float* xg = x + (img * p.C_in + g * plan.cin_g) * HW;
-      const std::int64_t yoff = (img * p.C_out + g * plan.cout_g) * N;
-      GemmEpilogue ep = {};
-      ep.alpha = 1.0f;
-      ep.bias_scale = 1.0f;
-      ep.bias_row = bias ? bias + g * plan.cout_g : nullptr;
-      ep.residual = residual ? residual + yoff : nullptr;
-      ep.ld_residual = N;
-      ep.act = p.activation;
-      ep.act_params = p.act_params;
-      const GemmA A = {w + g * plan.group_floats, K, MR, false};
-      auto pack = [&](std::int64_t k0, std::int64_t kc, std::int64_t j0, std::int64_t nc, float* dst) {
-        pack_im2col_panels<Arch, NR>(plan, xg, k0, kc, j0, nc, dst);
-      };
       const std::int64_t m0 = mb * m_step, n0 = nb * n_step;
-      const GemmBRows rows = {xg, HW};
-      gemm_blocked<Arch>(M, N, K, A, nullptr, pack, y + yoff, N, ep, blk, m0, (m0 + m_step < M) ? m0 + m_step : M, n0,
-                         (n0 + n_step < N) ? n0 + n_step : N, buf, plan.b_in_place ? &rows : nullptr);
+      block(r, m0, (m0 + m_step < M) ? m0 + m_step : M, n0, (n0 + n_step < N) ? n0 + n_step : N, slots + t * slot);
     }
   });
 }

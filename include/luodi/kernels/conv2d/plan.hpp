@@ -93,6 +93,16 @@ inline bool conv2d_gemm_b_in_place(const Conv2dParams& p) noexcept {
          p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
 }
 
+// Row bands: the GEMM path's pixel split with one image (gemm_path.hpp). Thread t of T takes
+// output rows [conv2d_band_row(rows, t, T), conv2d_band_row(rows, t + 1, T)) of every output
+// channel, its edges rounded to the nearest NR panel (a block edge must be one), so threads get
+// equal shares (the former split cut nc-wide blocks first and gave a 56x56 short-K 1x1 2048 and
+// 1088 pixels). The depthwise kernels keep splitting (image, channel) planes: with these row
+// bands there too (each thread all channels over its rows, the rows its expand 1x1 wrote) the
+// depthwise nodes ran 1.3-3.6x slower at two threads, on near and far vCPUs alike, and whole
+// MobileNets were no faster (docs/performance.md, "One split for a MobileNet block").
+inline std::int64_t conv2d_band_row(std::int64_t rows, std::int64_t t, std::int64_t T) noexcept { return rows * t / T; }
+
 // GemmT's pixel count rounded up to its MR-row A panels.
 inline std::int64_t conv2d_gemm_t_rows_pad(std::int64_t P, std::int64_t mr) noexcept { return (P + mr - 1) / mr * mr; }
 
