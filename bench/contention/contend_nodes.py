@@ -19,17 +19,9 @@ import subprocess
 import sys
 import time
 
-MODELS = "/work/bench-models"
+from contend_models import MODELS, opt  # same folder: the model paths and the option parser
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def opt(args, name, default):
-    if name in args:
-        i = args.index(name)
-        v = args[i + 1]
-        del args[i:i + 2]
-        return v
-    return default
 
 
 def prod(v):
