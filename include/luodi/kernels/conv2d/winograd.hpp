@@ -39,8 +39,8 @@ namespace detail {
 // V and M (36 x tiles x channels each) stay in L2. Every band streams all of U, so where U is
 // past L2 (ResNet's 3x3 layers from 28x28 x 128 on: 2.4-17 MB) and a whole image's V and M fit
 // in 2 MiB (few tiles, many channels), one band reads U once instead of 2-4 times: ResNet-18
-// 0.88-0.90x the CPU time at one thread, quiet or beside a streaming neighbour, ResNet-50 level
-// (docs/performance.md, "ResNet under a neighbour").
+// 0.88-0.94x the CPU time at one thread, quiet or beside a streaming neighbour, ResNet-50
+// 0.97-1.00x (docs/performance.md, "ResNet under a neighbour").
 inline std::int64_t wino_band_rows(std::int64_t tiles_w, std::int64_t tiles_h, std::int64_t cin_pad,
                                    std::int64_t cout_pad, std::int64_t npos) noexcept {
   const std::int64_t per_tile = npos * (cin_pad + cout_pad);
