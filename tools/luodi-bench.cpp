@@ -3,7 +3,12 @@
 // compare.sh runs against ONNX Runtime.
 //
 // Timing: `warmup` untimed runs, then `runs` runs each timed on its own with steady_clock; the
-// median is the headline (robust on a shared machine), min and max show the spread. The profile
+// median is the headline (robust on a shared machine), min and max show the spread. Each run's
+// process CPU time (std::clock) is kept too: on a shared 2-vCPU VM the guest or the host takes
+// this CPU away for milliseconds at a time whenever the other vCPU is busy, which doubles wall
+// times but not CPU times (docs/performance.md, "ResNet under a neighbour"). At one thread it is
+// the time the run had the CPU; with more it sums every thread, spinning pool threads included.
+// The profile
 // (--profile) comes from a second session with SessionOptions::profile set, created after the
 // timed runs and after peak RSS is read, so neither the clock calls per node nor its arena touch
 // the headline figures. Per node it reports the median over the profiled runs.
@@ -16,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
@@ -211,7 +217,7 @@ int main(int argc, char** argv) {
   so.input_shapes = Span<const Shape>(shapes.data(), shapes.size());
 
   // Headline: latency without the profiler.
-  std::vector<double> ms;
+  std::vector<double> ms, cpu_ms;
   std::int64_t total_flops = 0;
   std::vector<std::int64_t> flops(static_cast<std::size_t>(model->reader().num_nodes()), -1);
   MemoryStats mem;
@@ -226,9 +232,11 @@ int main(int argc, char** argv) {
     }
     for (std::int64_t r = 0; r < warmup; ++r) session.run();
     for (std::int64_t r = 0; r < runs; ++r) {
+      const std::clock_t c0 = std::clock();
       const auto t0 = std::chrono::steady_clock::now();
       session.run();
       ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      cpu_ms.push_back(1000.0 * static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
     }
     mem = session.memory();
   }
@@ -236,6 +244,7 @@ int main(int argc, char** argv) {
   const double med = median(ms);
   const double lo = *std::min_element(ms.begin(), ms.end());
   const double hi = *std::max_element(ms.begin(), ms.end());
+  const double cpu_med = median(cpu_ms), cpu_lo = *std::min_element(cpu_ms.begin(), cpu_ms.end());
   const double gflops = med > 0 ? static_cast<double>(total_flops) / (med * 1e6) : 0.0;
   const std::uint64_t weight_bytes = model->reader().data_bytes();
 
@@ -278,6 +287,8 @@ int main(int argc, char** argv) {
     o += ",\"median_ms\":" + fmt("%.6g", med);
     o += ",\"min_ms\":" + fmt("%.6g", lo);
     o += ",\"max_ms\":" + fmt("%.6g", hi);
+    o += ",\"cpu_median_ms\":" + fmt("%.6g", cpu_med);
+    o += ",\"cpu_min_ms\":" + fmt("%.6g", cpu_lo);
     o += ",\"flops\":" + std::to_string(total_flops);
     o += ",\"gflops_per_s\":" + fmt("%.6g", gflops);
     o += ",\"weight_bytes\":" + std::to_string(weight_bytes);
@@ -314,6 +325,7 @@ int main(int argc, char** argv) {
   std::printf("kernels   %s, %lld thread%s\n", isa_name(isa), static_cast<long long>(threads), threads == 1 ? "" : "s");
   std::printf("latency   median %.3f ms, min %.3f, max %.3f over %lld runs (%lld warm-up)\n", med, lo, hi,
               static_cast<long long>(runs), static_cast<long long>(warmup));
+  std::printf("cpu time  median %.3f ms, min %.3f (process CPU time per run)\n", cpu_med, cpu_lo);
   if (total_flops > 0)
     std::printf("compute   %.3f GFLOP (Conv, ConvTranspose, Gemm, MatMul), %.2f GFLOP/s at the median\n", total_flops / 1e9, gflops);
   std::printf("memory    weights %llu B, arena %llu B (packed %llu, activations %llu), peak RSS %llu B\n",

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../support/test_util.hpp"
@@ -922,6 +923,29 @@ TEST_CASE("conv2d: Winograd F(4x4,3x3) at odd sizes around its 4x4 tiles") {
   MESSAGE(ran << " fast-path runs");
 }
 
+TEST_CASE("conv2d: Winograd with transformed weights past L2 runs one band over the whole image") {
+  // wino_band_rows: U over 2 MiB (F(4x4) 128 -> 128: 2.4 MB; F(2x2) 384 -> 384: 9.4 MB) and the
+  // whole image's V and M under 2 MiB (16 tiles each) take every tile row in one band, where the
+  // 512 KiB band budget alone would cut them into two (3 + 1 and 2 + 2 tile rows).
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 1800;
+  Conv2dParams f4 = conv(1, 128, 14, 14, 128, 3, 3, 1, 1), f2 = conv(1, 384, 7, 7, 384, 3, 3, 1, 1);
+  f4.has_residual = true;
+  f4.activation = ActivationKind::Relu;
+  const std::pair<Conv2dParams, Conv2dAlgo> cases[] = {{f4, Conv2dAlgo::Winograd43}, {f2, Conv2dAlgo::Winograd23}};
+  for (const auto& c : cases) {
+    for (Isa isa : luodi_test::simd_isas()) {
+      Conv2dPlan plan;
+      REQUIRE(conv2d_plan_with(c.first, isa, c.second, &plan).ok());
+      CHECK_MESSAGE(plan.tile_block == plan.tiles_h,
+                    std::string(isa_name(isa)) << " " << std::string(conv2d_algo_name(c.second)) << " " << describe(c.first));
+    }
+    bad += check_all_algos(c.first, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);
+}
+
 #if LUODI_HAS_THREADS
 TEST_CASE("conv2d: results do not depend on the thread count") {
   const Conv2dParams shapes[] = {conv(1, 16, 14, 15, 40, 3, 3, 1, 1), conv(2, 24, 9, 9, 30, 1, 1),
@@ -934,7 +958,8 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
   // with transformed weights far larger than the input (threads take NR-aligned output-channel
   // panels; Cout ragged against NR and the vector width; 8->150 at 48x8 has two bands, so 3
   // threads split a panel between bands) and Winograd with tile rows re-cut into
-  // one band per thread (13 and 27 rows: 4 and 7 tile rows). GEMMs of one image with more
+  // one band per thread (13 and 27 rows: 4 and 7 tile rows; 128 -> 128 at 14x14 plans one band
+  // for its 2.4 MB of U, wino_band_rows). GEMMs of one image with more
   // pixels than output channels, split by row bands (plan.hpp, conv2d_band_row; edges rounded to
   // NR panels, in the middle of a row): 1x1 in place, the short-K order, a packed 3x3/2; and
   // one-image depthwise at 3x3/5x5, stride 1/2, multiplier 1/2 on every algorithm that applies.
@@ -947,7 +972,7 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
                          conv(1, 24, 28, 28, 40, 1, 1), conv(1, 16, 60, 60, 48, 1, 1), conv(1, 8, 30, 31, 20, 3, 3, 2, 1),
                          conv(1, 5, 28, 30, 5, 3, 3, 1, 1, 1, 5), conv(1, 6, 23, 41, 6, 3, 3, 2, 1, 1, 6),
                          conv(1, 4, 12, 50, 8, 5, 5, 1, 2, 1, 4), conv(1, 3, 24, 60, 3, 5, 5, 2, 2, 1, 3),
-                         conv(1, 4, 8, 52, 4, 3, 3, 1, 1, 1, 4)}) {
+                         conv(1, 4, 8, 52, 4, 3, 3, 1, 1, 1, 4), conv(1, 128, 14, 14, 128, 3, 3, 1, 1)}) {
     p.has_residual = true;
     p.activation = ActivationKind::Relu;
     split_shapes.push_back(p);

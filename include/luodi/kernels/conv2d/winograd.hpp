@@ -36,11 +36,17 @@ namespace kernels {
 
 namespace detail {
 // Bands of whole tile rows; enough tiles per band to keep the GEMMs efficient, few enough that
-// V and M (36 x tiles x channels each) stay in L2.
+// V and M (36 x tiles x channels each) stay in L2. Every band streams all of U, so where U is
+// past L2 (ResNet's 3x3 layers from 28x28 x 128 on: 2.4-17 MB) and a whole image's V and M fit
+// in 2 MiB (few tiles, many channels), one band reads U once instead of 2-4 times: ResNet-18
+// 0.88-0.94x the CPU time at one thread, quiet or beside a streaming neighbour, ResNet-50
+// 0.97-1.00x (docs/performance.md, "ResNet under a neighbour").
 inline std::int64_t wino_band_rows(std::int64_t tiles_w, std::int64_t tiles_h, std::int64_t cin_pad,
                                    std::int64_t cout_pad, std::int64_t npos) noexcept {
-  const std::int64_t budget = 512 * 1024 / 4;  // floats for V + M
   const std::int64_t per_tile = npos * (cin_pad + cout_pad);
+  const std::int64_t two_mib = std::int64_t(2) << 20;
+  if (npos * cin_pad * cout_pad * 4 > two_mib && tiles_w * tiles_h * per_tile * 4 <= two_mib) return tiles_h;
+  const std::int64_t budget = 512 * 1024 / 4;  // floats for V + M
   std::int64_t tiles = budget / per_tile;
   if (tiles < 8) tiles = 8;
   std::int64_t rows = tiles / tiles_w;
