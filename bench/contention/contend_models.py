@@ -21,6 +21,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+from node_compare import opt  # noqa: E402  (bench/models: the option parser both drivers use)
+
 MODELS = "/work/bench-models"
 ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ort_cpu.js")
 
@@ -34,15 +37,6 @@ def cpu_ticks(cpu):
                 idle = v[3] + v[4]
                 return sum(v) - idle, sum(v)
     return 0, 1
-
-
-def opt(args, name, default):
-    if name in args:
-        i = args.index(name)
-        v = args[i + 1]
-        del args[i:i + 2]
-        return v
-    return default
 
 
 def main():

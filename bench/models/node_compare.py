@@ -41,18 +41,20 @@ def blocked(dims):
     return "x".join(d)
 
 
+def opt(args, name, default):
+    """Removes `name VALUE` from the list args and returns VALUE, or default if name is absent
+    (also used by bench/contention's drivers)."""
+    if name in args:
+        i = args.index(name)
+        v = args[i + 1]
+        del args[i:i + 2]
+        return v
+    return default
+
+
 def main():
     args = sys.argv[1:]
-
-    def opt(name, default):
-        if name in args:
-            i = args.index(name)
-            v = args[i + 1]
-            del args[i:i + 2]
-            return v
-        return default
-
-    runs, top, threads = opt("--runs", "20"), int(opt("--top", "20")), opt("--threads", "1")
+    runs, top, threads = opt(args, "--runs", "20"), int(opt(args, "--top", "20")), opt(args, "--threads", "1")
     if len(args) != 3:
         print(__doc__)
         sys.exit(2)
