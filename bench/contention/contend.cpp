@@ -46,12 +46,15 @@ int main(int argc, char** argv) {
   const std::string mode = argv[1];
   double seconds = 10, gbps = 0;
   long mib = -1;
+  if ((argc - 2) % 2 != 0) return usage();  // every option takes a value
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
-    if (k == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (k == "--mib") mib = std::atol(argv[i + 1]);
-    else if (k == "--gbps") gbps = std::atof(argv[i + 1]);
+    char* end = nullptr;
+    if (k == "--seconds") seconds = std::strtod(argv[i + 1], &end);
+    else if (k == "--mib") mib = std::strtol(argv[i + 1], &end, 10);
+    else if (k == "--gbps") gbps = std::strtod(argv[i + 1], &end);
     else return usage();
+    if (end == argv[i + 1] || *end != '\0') return usage();  // not a number
   }
   if (mode != "stream" && mode != "read" && mode != "cache" && mode != "compute" && mode != "probe") return usage();
   if (mib < 0) mib = mode == "cache" ? 24 : 256;
