@@ -961,8 +961,9 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
   // one band per thread (13 and 27 rows: 4 and 7 tile rows; 128 -> 128 at 14x14 plans one band
   // for its 2.4 MB of U, wino_band_rows). GEMMs of one image with more
   // pixels than output channels, split by row bands (plan.hpp, conv2d_band_row; edges rounded to
-  // NR panels, in the middle of a row): 1x1 in place, the short-K order, a packed 3x3/2; and
-  // one-image depthwise at 3x3/5x5, stride 1/2, multiplier 1/2 on every algorithm that applies.
+  // NR panels, in the middle of a row): 1x1 in place, the short-K order, a packed 3x3/2. And
+  // one-image depthwise at 3x3/5x5, stride 1/2, multiplier 1/2 on every algorithm that applies
+  // (those split (image, channel) planes).
   // With a residual and an activation, so an output written twice differs too, and outputs
   // start at -777, so one no thread computes differs (a band edge moved by one NR panel fails).
   std::vector<Conv2dParams> split_shapes;
