@@ -70,7 +70,7 @@ def main():
             venv = dict(env, **dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("--")))
             runners.append((tag + ("" if v == "default" else " " + v), b, extra, venv))
 
-    res = {}  # (model, mode, label) -> list of (median, min)
+    res = {}  # (model, mode, label) -> per round: (wall median, wall min, other CPU's busy share, CPU median, CPU min)
     for r in range(rounds):
         for mode in modes:
             proc = None
@@ -118,6 +118,7 @@ def main():
                 f = [statistics.median(x[0] for x in v), min(x[1] for x in v), statistics.median(x[3] for x in v), min(x[4] for x in v)]
                 print(f"{m:9s} {mode:9s} {label:22s} {f[0]:8.1f} {f[1]:6.1f} {f[0] / o[0]:8.2f} {f[1] / o[1]:8.2f} | "
                       f"{f[2]:7.1f} {f[3]:6.1f} {f[2] / o[2]:8.2f} {f[3] / o[3]:8.2f}")
+
 
 if __name__ == "__main__":
     main()

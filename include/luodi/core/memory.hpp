@@ -52,9 +52,9 @@ inline void* default_allocate(std::size_t bytes, std::size_t alignment, void*) n
   // front to back on every run; with 4 KiB pages that is one TLB miss and page walk per 4 KiB,
   // and on a system whose THP mode is `madvise` (Debian's default) nothing else gives the
   // arena huge pages. Measured on Zen 4, MobileNetV3-large at one thread: 4-7% less time per
-  // run (docs/performance.md, "MobileNetV3-large at one thread: ..."). Only the whole 2 MiB pages inside
-  // the block are marked, so the hint never reaches memory outside it; it is only a hint, and
-  // its failure (THP off, an old kernel) changes nothing else.
+  // run (docs/performance.md, "MobileNetV3-large at one thread: ..."). Only the whole 2 MiB
+  // pages inside the block are marked, so the hint never reaches memory outside it; it is only
+  // a hint, and its failure (THP off, an old kernel) changes nothing else.
   const bool huge = bytes >= kHugePageMinBytes;
   if (huge && alignment < kHugePageBytes) alignment = kHugePageBytes;
 #endif
