@@ -203,6 +203,7 @@ void conv2d_run_gemm_t(const Conv2dPlan& plan, const float* x, const void* packe
   const std::int64_t kblocks = (K + plan.kc - 1) / plan.kc;
   const std::int64_t kc_even = (K + kblocks - 1) / kblocks;
   const std::int64_t panels = plan.cout_pad / NR;
+  const std::int64_t tiles = P_pad / MR;
   for (std::int64_t img = 0; img < p.N; ++img) {
     for (std::int64_t g = 0; g < p.groups; ++g) {
       const float* xg = x + (img * p.C_in + g * plan.cin_g) * HW;
@@ -251,10 +252,26 @@ LUODI_UNROLL(8)
             const int nv = static_cast<int>((plan.cout_g - j < NR) ? plan.cout_g - j : NR);
             const float* bp = wg + jp * K * NR + k0 * NR;
             uk.bias_col = bias ? bias + g * plan.cout_g + j : nullptr;
-            for (std::int64_t i = 0; i < P; i += MR) {
+            // The weights the next pass of this loop reads (the next panel's rows k0..k0+kc, or
+            // after this thread's last panel its first panel's next K block), prefetched evenly
+            // over all the pixel tiles of this panel (ukernel.hpp, PF), so that the weights
+            // stream from DRAM at the average rate instead of at the first tile's FMA rate.
+            const float* next = bp;
+            std::int64_t next_floats = 0;
+            if (jp + 1 < pe) {
+              next = bp + K * NR;
+              next_floats = kc * NR;
+            } else if (k0 + kc < K) {
+              next = wg + pb * K * NR + (k0 + kc) * NR;
+              next_floats = ((K - k0 - kc < kc_even) ? K - k0 - kc : kc_even) * NR;
+            }
+            const std::int64_t pf_step =
+                (next_floats * static_cast<std::int64_t>(sizeof(float)) + tiles * kc - 1) / (tiles * kc);
+            const char* pf = reinterpret_cast<const char*>(next);
+            for (std::int64_t i = 0; i < P; i += MR, pf += pf_step * kc) {
               const int mv = static_cast<int>((P - i < MR) ? P - i : MR);
-              gemm_ukernel_m<Arch, Tile::NRV, false>(mv, kc, abuf + i * kc, MR, bp, ct + i * ldct + j, ldct, nv, uk,
-                                                     flags);
+              gemm_ukernel_m<Arch, Tile::NRV, false, MR, Tile::NRV, false, true>(
+                  mv, kc, abuf + i * kc, MR, bp, ct + i * ldct + j, ldct, nv, uk, flags, 0, pf, pf_step);
             }
           }
         }

@@ -112,10 +112,15 @@ LUODI_NOINLINE void uk_act_rows(ActivationKind k, const ActivationParams& p, flo
 // b + k*ldb (unaligned loads; all NR columns must exist). A 1x1 stride-1 convolution's input is
 // such a matrix (K channels x HW pixels), so its B needs no packing pass (conv2d/gemm_path.hpp).
 // The arithmetic is the same as over a packed copy of those columns.
-template <class Arch, int MR, int NRV, bool A_ROWMAJOR, int PV = NRV, bool B_ROWS = false>
+// PF: each k step also prefetches (into L2) the byte at pf, then advances pf by pf_step. GemmT
+// (conv2d/gemm_path.hpp) uses it to spread the fetch of the next weight panel over all the pixel
+// tiles of the current one: without it the first tile of each panel demands its weights from
+// DRAM at the FMA rate (~32 GB/s at 8 B/cycle), more than DRAM gives, while the other tiles leave
+// DRAM idle. It changes no arithmetic.
+template <class Arch, int MR, int NRV, bool A_ROWMAJOR, int PV = NRV, bool B_ROWS = false, bool PF = false>
 void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a_stride, const float* LUODI_RESTRICT b,
                   float* c, std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags,
-                  std::int64_t ldb = 0) noexcept {
+                  std::int64_t ldb = 0, const char* pf = nullptr, std::int64_t pf_step = 0) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr int L = static_cast<int>(B::size);
   constexpr int NR = NRV * L;
@@ -124,6 +129,8 @@ void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a
   static_assert(!B_ROWS || PV == NRV, "a B read in place has no panel padding to cover a narrower tile");
   const std::int64_t b_step = B_ROWS ? ldb : BS;
   (void)ldb;
+  (void)pf;
+  (void)pf_step;
 
   B acc[MR][NRV];
 LUODI_UNROLL(16)
@@ -165,6 +172,10 @@ LUODI_UNROLL(4)
         for (int v = 0; v < NRV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
       }
       b += b_step;
+      if constexpr (PF) {
+        __builtin_prefetch(pf, 0, 2);
+        pf += pf_step;
+      }
     }
   } else {
     for (std::int64_t k = 0; k < kc; ++k) {
@@ -179,6 +190,10 @@ LUODI_UNROLL(4)
       }
       b += b_step;
       a += a_stride;
+      if constexpr (PF) {
+        __builtin_prefetch(pf, 0, 2);
+        pf += pf_step;
+      }
     }
   }
 
@@ -293,16 +308,20 @@ template <class Arch, int NRV, bool A_ROWMAJOR>
 using GemmUkernelFn = void (*)(std::int64_t, const float*, std::int64_t, const float*, float*, std::int64_t, int,
                                const UkEpilogue&, int) noexcept;
 
-template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR, int PV = NRV, bool B_ROWS = false>
+template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR, int PV = NRV, bool B_ROWS = false,
+          bool PF = false>
 LUODI_ALWAYS_INLINE void gemm_ukernel_m(int m, std::int64_t kc, const float* a, std::int64_t a_stride, const float* b, float* c,
                                         std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags,
-                                        std::int64_t ldb = 0) noexcept {
+                                        std::int64_t ldb = 0, const char* pf = nullptr,
+                                        std::int64_t pf_step = 0) noexcept {
   if constexpr (M >= 1) {
     if (m == M) {
-      gemm_ukernel<Arch, M, NRV, A_ROWMAJOR, PV, B_ROWS>(kc, a, a_stride, b, c, ldc, n_valid, ep, flags, ldb);
+      gemm_ukernel<Arch, M, NRV, A_ROWMAJOR, PV, B_ROWS, PF>(kc, a, a_stride, b, c, ldc, n_valid, ep, flags, ldb, pf,
+                                                             pf_step);
       return;
     }
-    gemm_ukernel_m<Arch, NRV, A_ROWMAJOR, M - 1, PV, B_ROWS>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags, ldb);
+    gemm_ukernel_m<Arch, NRV, A_ROWMAJOR, M - 1, PV, B_ROWS, PF>(m, kc, a, a_stride, b, c, ldc, n_valid, ep, flags, ldb,
+                                                                 pf, pf_step);
   }
 }
 
