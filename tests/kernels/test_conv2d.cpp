@@ -421,6 +421,49 @@ TEST_CASE("conv2d: pointwise on few pixels (GemmT's copied panels) and on one pi
   MESSAGE(ran << " fast-path runs");
 }
 
+// GemmT on few pixels (P = 49, 25, 9: 6 x 8 + 1, 3 x 8 + 1, 8 + 1 rows on avx512f; 8 x 6 + 1,
+// 4 x 6 + 1, 6 + 3 on the 6-row tiles), 1x1 and 3x3 kernels, with K in one block and in two and
+// three uneven ones (kc = 256 floats on avx512f, 512 on avx2, 1024 on sse2), so the prefetch of
+// the next panel and of the next K block (gemm_path.hpp) has every case; channel counts leave a
+// ragged last panel; residual and activation. Against the reference on every ISA, and bit for bit
+// across 1, 2, 3 and 5 threads (threads own panels, so a thread's next panel and its first panel's
+// next K block differ from one split to another, the results must not).
+TEST_CASE("conv2d: GemmT on 7x7, 5x5 and 3x3 planes: K blocks, ragged panels, threads") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 900;
+  std::vector<Conv2dParams> shapes;
+  for (std::int64_t hw : {7, 5, 3})
+    for (std::int64_t cin : {40, 300, 1100})
+      for (std::int64_t k : {1, 3}) {
+        if (k == 3 && cin == 1100) continue;  // K = 2700 is covered by 300 x 3 x 3
+        Conv2dParams p = conv(1, cin, hw, hw, cin == 300 ? 97 : 70, k, k, 1, k / 2);
+        p.has_residual = (hw + k) % 2 == 0;
+        const ActivationKind acts[] = {ActivationKind::Clip, ActivationKind::HardSwish, ActivationKind::Relu};
+        p.activation = acts[(hw + cin) % 3];
+        p.act_params = activation_defaults(p.activation);
+        shapes.push_back(p);
+      }
+  for (const Conv2dParams& p : shapes) {
+    bad += check_all_algos(p, ++seed, &ran);
+#if LUODI_HAS_THREADS
+    const Data d = make_data(p, seed);
+    for (Isa isa : luodi_test::simd_isas()) {
+      Conv2dPlan plan;
+      REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::GemmT, &plan).ok());
+      const auto one = run_conv(plan, 0, d.x, d.w, d.b, d.r);
+      for (int t : {1, 2, 3, 5}) {
+        const auto many = run_conv(plan, t, d.x, d.w, d.b, d.r);
+        CHECK_MESSAGE(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0,
+                      std::string(isa_name(isa)) << " gemm_t threads=" << t << " " << describe(p));
+      }
+    }
+#endif
+  }
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
+  MESSAGE(ran << " fast-path runs");
+}
+
 TEST_CASE("conv2d: every pad, stride, dilation, group mix; batch; Conv1D") {
   int ran = 0, bad = 0;
   std::uint32_t seed = 500;
