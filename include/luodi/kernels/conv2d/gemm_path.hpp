@@ -267,8 +267,8 @@ LUODI_UNROLL(8)
             }
             const std::int64_t pf_step =
                 (next_floats * static_cast<std::int64_t>(sizeof(float)) + tiles * kc - 1) / (tiles * kc);
-            const char* pf = reinterpret_cast<const char*>(next);
-            for (std::int64_t i = 0; i < P; i += MR, pf += pf_step * kc) {
+            std::uintptr_t pf = reinterpret_cast<std::uintptr_t>(next);
+            for (std::int64_t i = 0; i < P; i += MR, pf += static_cast<std::uintptr_t>(pf_step * kc)) {
               const int mv = static_cast<int>((P - i < MR) ? P - i : MR);
               gemm_ukernel_m<Arch, Tile::NRV, false, MR, Tile::NRV, false, true>(
                   mv, kc, abuf + i * kc, MR, bp, ct + i * ldct + j, ldct, nv, uk, flags, 0, pf, pf_step);

@@ -112,7 +112,9 @@ LUODI_NOINLINE void uk_act_rows(ActivationKind k, const ActivationParams& p, flo
 // b + k*ldb (unaligned loads; all NR columns must exist). A 1x1 stride-1 convolution's input is
 // such a matrix (K channels x HW pixels), so its B needs no packing pass (conv2d/gemm_path.hpp).
 // The arithmetic is the same as over a packed copy of those columns.
-// PF: each k step also prefetches (into L2) the byte at pf, then advances pf by pf_step. GemmT
+// PF: each k step also prefetches (into L2) the byte at address pf, then advances pf by pf_step
+// (an address, not a pointer: the last steps may run a little past the end of the weights, which a
+// prefetch never faults on but pointer arithmetic must not do). GemmT
 // (conv2d/gemm_path.hpp) uses it to spread the fetch of the next weight panel over all the pixel
 // tiles of the current one: without it the first tile of each panel demands its weights from
 // DRAM at the FMA rate (~32 GB/s at 8 B/cycle), more than DRAM gives, while the other tiles leave
@@ -120,7 +122,7 @@ LUODI_NOINLINE void uk_act_rows(ActivationKind k, const ActivationParams& p, flo
 template <class Arch, int MR, int NRV, bool A_ROWMAJOR, int PV = NRV, bool B_ROWS = false, bool PF = false>
 void gemm_ukernel(std::int64_t kc, const float* LUODI_RESTRICT a, std::int64_t a_stride, const float* LUODI_RESTRICT b,
                   float* c, std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags,
-                  std::int64_t ldb = 0, const char* pf = nullptr, std::int64_t pf_step = 0) noexcept {
+                  std::int64_t ldb = 0, std::uintptr_t pf = 0, std::int64_t pf_step = 0) noexcept {
   using B = simd::fbatch<Arch>;
   constexpr int L = static_cast<int>(B::size);
   constexpr int NR = NRV * L;
@@ -173,8 +175,8 @@ LUODI_UNROLL(4)
       }
       b += b_step;
       if constexpr (PF) {
-        __builtin_prefetch(pf, 0, 2);
-        pf += pf_step;
+        __builtin_prefetch(reinterpret_cast<const void*>(pf), 0, 2);
+        pf += static_cast<std::uintptr_t>(pf_step);
       }
     }
   } else {
@@ -191,8 +193,8 @@ LUODI_UNROLL(4)
       b += b_step;
       a += a_stride;
       if constexpr (PF) {
-        __builtin_prefetch(pf, 0, 2);
-        pf += pf_step;
+        __builtin_prefetch(reinterpret_cast<const void*>(pf), 0, 2);
+        pf += static_cast<std::uintptr_t>(pf_step);
       }
     }
   }
@@ -312,7 +314,7 @@ template <class Arch, int NRV, bool A_ROWMAJOR, int M = GemmTile<Arch>::MR, int 
           bool PF = false>
 LUODI_ALWAYS_INLINE void gemm_ukernel_m(int m, std::int64_t kc, const float* a, std::int64_t a_stride, const float* b, float* c,
                                         std::int64_t ldc, int n_valid, const UkEpilogue& ep, int flags,
-                                        std::int64_t ldb = 0, const char* pf = nullptr,
+                                        std::int64_t ldb = 0, std::uintptr_t pf = 0,
                                         std::int64_t pf_step = 0) noexcept {
   if constexpr (M >= 1) {
     if (m == M) {
