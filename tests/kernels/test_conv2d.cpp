@@ -831,6 +831,23 @@ int check_algo(const Conv2dParams& p, Conv2dAlgo algo, std::uint32_t seed, int* 
   return bad;
 }
 
+// Shape p with every activation that has a sum bound, with and without a residual.
+int check_every_activation(Conv2dParams p, Conv2dAlgo algo, std::uint32_t* seed, int* ran) {
+  int bad = 0;
+  for (int a = 0; a < kActivationCount; ++a) {
+    const auto act = static_cast<ActivationKind>(a);
+    if (!luodi_test::act_has_sum_bound(act)) continue;
+    for (bool res : {false, true}) {
+      p.has_residual = res;
+      p.activation = act;
+      p.act_params = activation_defaults(act);
+      if (act == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+      bad += check_algo(p, algo, ++*seed, ran);
+    }
+  }
+  return bad;
+}
+
 // direct_rows keeps MC = 8 (AVX-512) or 4 output channels x NV = 2 vectors (L = 16, 8, 4
 // lanes) in registers, then single vectors, then a masked tail; stride 2 reads even/odd phase
 // rows; the input is built a strip of 4 output rows at a time. So: output widths around L and
@@ -876,18 +893,7 @@ TEST_CASE("conv2d: direct rows (few input channels) at odd widths, channels, ker
     bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
   }
   // every activation (in registers or in the pass after each row), with and without residual
-  for (int a = 0; a < kActivationCount; ++a) {
-    const auto act = static_cast<ActivationKind>(a);
-    if (!luodi_test::act_has_sum_bound(act)) continue;
-    for (bool res : {false, true}) {
-      Conv2dParams p = conv(2, 3, 13, 37, 11, 3, 3, 2, 1);
-      p.has_residual = res;
-      p.activation = act;
-      p.act_params = activation_defaults(act);
-      if (act == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
-      bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
-    }
-  }
+  bad += check_every_activation(conv(2, 3, 13, 37, 11, 3, 3, 2, 1), Conv2dAlgo::DirectRows, &seed, &ran);
   // a ResNet-like stem at reduced size: 7x7 stride 2 pad 3, 3 -> 64, many strips
   {
     Conv2dParams p = conv(1, 3, 45, 53, 64, 7, 7, 2, 3);
@@ -934,18 +940,7 @@ TEST_CASE("conv2d: direct channels (stride 2 along W) at odd widths, channels, k
     bad += check_algo(p, Conv2dAlgo::DirectChannels, ++seed, &ran);
   }
   // every activation (applied in the tile, after the residual), with and without residual
-  for (int a = 0; a < kActivationCount; ++a) {
-    const auto act = static_cast<ActivationKind>(a);
-    if (!luodi_test::act_has_sum_bound(act)) continue;
-    for (bool res : {false, true}) {
-      Conv2dParams p = conv(2, 19, 9, 33, 35, 3, 3, 2, 1);
-      p.has_residual = res;
-      p.activation = act;
-      p.act_params = activation_defaults(act);
-      if (act == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
-      bad += check_algo(p, Conv2dAlgo::DirectChannels, ++seed, &ran);
-    }
-  }
+  bad += check_every_activation(conv(2, 19, 9, 33, 35, 3, 3, 2, 1), Conv2dAlgo::DirectChannels, &seed, &ran);
   // the ResNet-18/50 stride-2 3x3s the rule picks it for (56 -> 28 is three strips, 14x14 with
   // 512 channels two), a 1x1/2 downsample, and odd channel counts on the same planes
   const Conv2dParams resnet[] = {conv(1, 64, 56, 56, 128, 3, 3, 2, 1), conv(1, 128, 28, 28, 256, 3, 3, 2, 1),

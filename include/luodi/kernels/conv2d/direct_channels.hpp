@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "../gemm/ukernel.hpp"
 #include "phase_rows.hpp"
@@ -44,9 +45,11 @@ inline constexpr std::int64_t kDirectChMaxK = 7;
 // measured ahead of im2col GEMM at (ResNet-18/50: C_in 64..512, 7..28 output columns).
 inline constexpr std::int64_t kDirectChMinCin = 64;
 inline constexpr std::int64_t kDirectChMaxWo = 28;
-// Bytes of padded input a strip may hold: with one channel block's weights (<= 590 KB at
-// 512 -> 512 3x3) it stays within Zen 4's 1 MiB L2.
-inline constexpr std::int64_t kDirectChStripBytes = 384 * 1024;
+// Bytes of padded input a strip may hold. 512 KiB takes the whole 14x14x512 input of ResNet-50's
+// 512 -> 512 3x3/2 in one strip, so its 9.4 MB of weights are streamed from memory once, not
+// twice (with 384 KiB: two strips); a channel block's weights (<= 590 KB) are then read from
+// L2/L3 once per output row.
+inline constexpr std::int64_t kDirectChStripBytes = 512 * 1024;
 
 // Vectors of output channels per register block, and the most output pixels: MV x NP
 // accumulators + MV weight vectors + a broadcast must fit the register file (32 zmm: 2 x 14 +
@@ -139,31 +142,12 @@ template <class Arch>
 using DirectChBlockFn = void (*)(const float*, std::int64_t, std::int64_t, int, int, int, const float*, const float*,
                                  float*) noexcept;
 
-template <class Arch>
-LUODI_ALWAYS_INLINE DirectChBlockFn<Arch> direct_ch_block_fn(int np) noexcept {
-  switch (np) {
-    case 1: return &direct_ch_block<Arch, 1>;
-    case 2: return &direct_ch_block<Arch, 2>;
-    case 3: return &direct_ch_block<Arch, 3>;
-    case 4: return &direct_ch_block<Arch, 4>;
-    case 5: return &direct_ch_block<Arch, 5>;
-    default: break;
-  }
-  if constexpr (simd::fbatch<Arch>::size >= 16) {
-    switch (np) {
-      case 6: return &direct_ch_block<Arch, 6>;
-      case 7: return &direct_ch_block<Arch, 7>;
-      case 8: return &direct_ch_block<Arch, 8>;
-      case 9: return &direct_ch_block<Arch, 9>;
-      case 10: return &direct_ch_block<Arch, 10>;
-      case 11: return &direct_ch_block<Arch, 11>;
-      case 12: return &direct_ch_block<Arch, 12>;
-      case 13: return &direct_ch_block<Arch, 13>;
-      default: return &direct_ch_block<Arch, 14>;
-    }
-  } else {
-    return &direct_ch_block<Arch, 6>;
-  }
+// The block function for np pixels (1 <= np <= I's length).
+template <class Arch, std::size_t... I>
+LUODI_ALWAYS_INLINE DirectChBlockFn<Arch> direct_ch_block_fn(int np, std::index_sequence<I...>) noexcept {
+  DirectChBlockFn<Arch> f = &direct_ch_block<Arch, 1>;
+  (void)((np == static_cast<int>(I) + 1 ? (f = &direct_ch_block<Arch, static_cast<int>(I) + 1>, true) : false) || ...);
+  return f;
 }
 
 // The padded rows [py0, py0 + n) of every input channel of one image into the strip: channel
@@ -223,8 +207,9 @@ void conv2d_run_direct_ch(const Conv2dPlan& plan, const float* x, const void* pa
   const std::int64_t strips = (Ho + R - 1) / R, cblocks = plan.cout_pad / MC;
   // equal chunks of at most NPMAX pixels: np, and np - 1 for the last `short_chunks`
   const std::int64_t chunks = (Wo + NPMAX - 1) / NPMAX, np = (Wo + chunks - 1) / chunks, short_chunks = chunks * np - Wo;
-  const DirectChBlockFn<Arch> full = direct_ch_block_fn<Arch>(static_cast<int>(np));
-  const DirectChBlockFn<Arch> part = np > 1 ? direct_ch_block_fn<Arch>(static_cast<int>(np - 1)) : full;
+  const auto pixels = std::make_index_sequence<static_cast<std::size_t>(NPMAX)>{};
+  const DirectChBlockFn<Arch> full = direct_ch_block_fn<Arch>(static_cast<int>(np), pixels);
+  const DirectChBlockFn<Arch> part = np > 1 ? direct_ch_block_fn<Arch>(static_cast<int>(np - 1), pixels) : full;
   const int cin = static_cast<int>(p.C_in), kh = static_cast<int>(p.kernel_h), kw = static_cast<int>(p.kernel_w);
   const std::int64_t slot = plan.scratch_per_thread / static_cast<std::int64_t>(sizeof(float));
   parallel_items<Arch>(p.N * strips * cblocks, thread, threads, [&](std::int64_t t, std::int64_t b, std::int64_t e) {
