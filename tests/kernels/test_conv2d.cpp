@@ -941,8 +941,9 @@ TEST_CASE("conv2d: direct channels (stride 2 along W) at odd widths, channels, k
   }
   // every activation (applied in the tile, after the residual), with and without residual
   bad += check_every_activation(conv(2, 19, 9, 33, 35, 3, 3, 2, 1), Conv2dAlgo::DirectChannels, &seed, &ran);
-  // the ResNet-18/50 stride-2 3x3s the rule picks it for (56 -> 28 is three strips, 14x14 with
-  // 512 channels two), a 1x1/2 downsample, and odd channel counts on the same planes
+  // the ResNet-18/50 stride-2 3x3s the rule picks it for (56 -> 28 is two strips, 14x14 with
+  // 512 channels one: the whole input), a 1x1/2 downsample, and odd channel counts on the same
+  // planes (67 channels at 27x29: one strip; many strips are in the thread-count test)
   const Conv2dParams resnet[] = {conv(1, 64, 56, 56, 128, 3, 3, 2, 1), conv(1, 128, 28, 28, 256, 3, 3, 2, 1),
                                  conv(1, 256, 14, 14, 512, 3, 3, 2, 1), conv(1, 512, 14, 14, 40, 3, 3, 2, 1),
                                  conv(2, 256, 28, 28, 72, 1, 1, 2, 0), conv(2, 67, 27, 29, 45, 3, 3, 2, 1)};

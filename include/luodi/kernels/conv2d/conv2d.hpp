@@ -14,7 +14,8 @@
 // DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
 // the same for output rows <= 16 wide, AVX-512), DepthwiseS2 (depthwise_s2.hpp: 3x3/5x5 at
 // stride 2, NCHW read in place, AVX-512; DepthwiseS1 the same kernel at stride 1), DirectRows
-// (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
+// (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem), DirectChannels
+// (direct_channels.hpp: groups 1, stride 2 along W, kernel <= 7: ResNet's 3x3/2). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
 #pragma once

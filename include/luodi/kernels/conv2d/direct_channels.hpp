@@ -1,7 +1,8 @@
 // Direct Conv2D with output channels in the vectors (algorithm DirectChannels): groups == 1,
 // stride 2 along the width, any kernel up to 7x7, any pads. Made for the stride-2 layers of
-// ResNets (3x3/2 at 56 -> 28, 28 -> 14, 14 -> 7 with 64..512 input channels, and the 1x1/2
-// downsamples), which im2col GEMM ran at 58-69% of the FMA peak: there the K x P im2col block
+// ResNets (3x3/2 at 56 -> 28, 28 -> 14, 14 -> 7 with 64..512 input channels; it computes the
+// 1x1/2 downsamples too, but loses to GEMM there, see docs/performance.md), which im2col GEMM
+// ran at 58-79% of the FMA peak: there the K x P im2col block
 // is written and read back (~20% of the layer), and at 7 or 14 output columns the pixel panels
 // are part padding.
 //
@@ -18,7 +19,8 @@
 // read) is built per thread in scratch, sized so that it and one channel block's weights stay
 // in L2; weights are packed once as [cout/MC][ci][ky][kx][MC] (MC = MV vectors) and streamed once
 // per strip and channel block, the strip read once per channel block. At 14 -> 7 one strip is
-// the whole image, so the weights (up to 4.7 MB at 256 -> 512) are read from memory once.
+// the whole image, so the weights (4.7 MB at 256 -> 512, 9.4 MB at 512 -> 512) are read from
+// memory once.
 //
 // Output side: the accumulators are stored pixel-major to a small tile, the residual added and
 // the activation applied there, then the tile is written transposed to the NCHW rows. (This is
