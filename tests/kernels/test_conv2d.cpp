@@ -580,7 +580,9 @@ TEST_CASE("conv2d: strided im2col, 3x3 and 1x1 stride 2, widths around the panel
     Conv2dParams r = conv(1, 300, 14, 14, 9, 1, 1);  // K = 300: Gemm, one column block
     for (Isa isa : luodi_test::simd_isas()) {
       CHECK(conv2d_plan(p, isa).algo == Conv2dAlgo::GemmT);
-      CHECK(conv2d_plan(q, isa).algo == Conv2dAlgo::GemmT);
+      // the 3x3/2 goes direct where 16-lane vectors are (direct_channels.hpp), GemmT elsewhere
+      CHECK(conv2d_plan(q, isa).algo ==
+            (conv2d_kernels(isa).lanes >= 16 ? Conv2dAlgo::DirectChannels : Conv2dAlgo::GemmT));
       const Conv2dPlan rp = conv2d_plan(r, isa);
       CHECK(rp.algo == Conv2dAlgo::Gemm);
       CHECK(rp.nc >= 196);
@@ -872,6 +874,23 @@ int check_algo(const Conv2dParams& p, Conv2dAlgo algo, std::uint32_t seed, int* 
   return bad;
 }
 
+// Shape p with every activation that has a sum bound, with and without a residual.
+int check_every_activation(Conv2dParams p, Conv2dAlgo algo, std::uint32_t* seed, int* ran) {
+  int bad = 0;
+  for (int a = 0; a < kActivationCount; ++a) {
+    const auto act = static_cast<ActivationKind>(a);
+    if (!luodi_test::act_has_sum_bound(act)) continue;
+    for (bool res : {false, true}) {
+      p.has_residual = res;
+      p.activation = act;
+      p.act_params = activation_defaults(act);
+      if (act == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
+      bad += check_algo(p, algo, ++*seed, ran);
+    }
+  }
+  return bad;
+}
+
 // direct_rows keeps MC = 8 (AVX-512) or 4 output channels x NV = 2 vectors (L = 16, 8, 4
 // lanes) in registers, then single vectors, then a masked tail; stride 2 reads even/odd phase
 // rows; the input is built a strip of 4 output rows at a time. So: output widths around L and
@@ -917,18 +936,7 @@ TEST_CASE("conv2d: direct rows (few input channels) at odd widths, channels, ker
     bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
   }
   // every activation (in registers or in the pass after each row), with and without residual
-  for (int a = 0; a < kActivationCount; ++a) {
-    const auto act = static_cast<ActivationKind>(a);
-    if (!luodi_test::act_has_sum_bound(act)) continue;
-    for (bool res : {false, true}) {
-      Conv2dParams p = conv(2, 3, 13, 37, 11, 3, 3, 2, 1);
-      p.has_residual = res;
-      p.activation = act;
-      p.act_params = activation_defaults(act);
-      if (act == ActivationKind::LeakyRelu) p.act_params = {0.2f, 0.0f};
-      bad += check_algo(p, Conv2dAlgo::DirectRows, ++seed, &ran);
-    }
-  }
+  bad += check_every_activation(conv(2, 3, 13, 37, 11, 3, 3, 2, 1), Conv2dAlgo::DirectRows, &seed, &ran);
   // a ResNet-like stem at reduced size: 7x7 stride 2 pad 3, 3 -> 64, many strips
   {
     Conv2dParams p = conv(1, 3, 45, 53, 64, 7, 7, 2, 3);
@@ -938,6 +946,74 @@ TEST_CASE("conv2d: direct rows (few input channels) at odd widths, channels, ker
   CHECK(bad == 0);
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
   MESSAGE(ran << " direct_rows runs");
+}
+
+// direct_channels keeps MV = 2 vectors of output channels (MC = 32, 16, 8 for L = 16, 8, 4) x
+// up to NP = 14 (16 lanes) or 6 output pixels of one row in registers; a row of Wo pixels is cut
+// into equal chunks of np and np - 1; the padded input is built a strip of output rows at a
+// time (all channels; rows no kernel row reads are skipped). So: every output width 1..30 (every
+// chunk split for NP 14 and 6), output channels around MC, C_in from 1 to past the strip budget
+// (several strips), kernels 1x1..7x7 (square and not, kernel_h < stride_h), stride_h 1 and 2,
+// pads 0..k (asymmetric and past the kernel radius), batch 2, every activation with a sum bound,
+// residual or not, no bias; and the ResNet-18/50 stride-2 layers themselves.
+TEST_CASE("conv2d: direct channels (stride 2 along W) at odd widths, channels, kernels, pads") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 5100;
+  const std::int64_t couts[] = {1, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 40, 65};
+  const std::int64_t cins[] = {1, 3, 8, 17, 64, 70};
+  for (std::int64_t wo = 1; wo <= 30; ++wo) {
+    const int i = static_cast<int>(wo);
+    const std::int64_t kh = 1 + (i * 3) % 7, kw = (i % 4 == 0) ? 1 + (i % 7) : kh;
+    Conv2dParams p = conv(1 + (i % 5 == 0), cins[i % 6], 1, 1, couts[i % 13], kh, kw, 2, 0);
+    p.stride_h = (i % 3 == 1) ? 1 : 2;
+    p.pad_top = (i % 4 == 1) ? 0 : kh / 2;
+    p.pad_bottom = (i % 3 == 2) ? kh : (kh - 1) / 2;
+    p.pad_left = (i % 2) ? kw / 2 : (kw - 1) / 2 + (i % 3 == 0);
+    p.pad_right = (i % 5 == 1) ? 0 : kw;
+    const std::int64_t ho = 1 + (i * 7) % 6;
+    p.H = (ho - 1) * p.stride_h + kh - p.pad_top - p.pad_bottom + (i % p.stride_h);
+    p.W = (wo - 1) * 2 + kw - p.pad_left - p.pad_right + (i % 2);
+    if (p.H < 1) p.H = 1;
+    if (p.W < 1) p.W = 1;
+    if (conv2d_out_h(p) < 1 || conv2d_out_w(p) < 1) continue;
+    p.has_residual = (i % 3) != 1;
+    p.has_bias = (i % 7) != 3;
+    p.activation = (i % 3 == 0) ? ActivationKind::Relu : (i % 3 == 1 ? ActivationKind::Clip : ActivationKind::Identity);
+    p.act_params = p.activation == ActivationKind::Clip ? ActivationParams{0.0f, 6.0f} : ActivationParams{};
+    bad += check_algo(p, Conv2dAlgo::DirectChannels, ++seed, &ran);
+  }
+  // every activation (applied in the tile, after the residual), with and without residual
+  bad += check_every_activation(conv(2, 19, 9, 33, 35, 3, 3, 2, 1), Conv2dAlgo::DirectChannels, &seed, &ran);
+  // the ResNet-18/50 stride-2 3x3s the rule picks it for (56 -> 28 is two strips, 14x14 with
+  // 512 channels one: the whole input), a 1x1/2 downsample, and odd channel counts on the same
+  // planes (67 channels at 27x29: one strip; many strips are in the thread-count test)
+  const Conv2dParams resnet[] = {conv(1, 64, 56, 56, 128, 3, 3, 2, 1), conv(1, 128, 28, 28, 256, 3, 3, 2, 1),
+                                 conv(1, 256, 14, 14, 512, 3, 3, 2, 1), conv(1, 512, 14, 14, 40, 3, 3, 2, 1),
+                                 conv(2, 256, 28, 28, 72, 1, 1, 2, 0), conv(2, 67, 27, 29, 45, 3, 3, 2, 1)};
+  for (Conv2dParams p : resnet) {
+    p.has_residual = p.C_out != 128;
+    p.activation = ActivationKind::Relu;
+    bad += check_algo(p, Conv2dAlgo::DirectChannels, ++seed, &ran);
+  }
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
+  MESSAGE(ran << " direct_channels runs");
+}
+
+// Where Auto plans direct_channels: the ResNet stride-2 3x3s on 16-lane vectors, the 56 -> 28
+// ones also on 8 lanes; never the 1x1/2 downsample, few input channels, or 4-lane ISAs.
+TEST_CASE("conv2d: direct channels is chosen for the ResNet stride-2 3x3s where measured ahead") {
+  for (Isa isa : luodi_test::simd_isas()) {
+    CAPTURE(isa_name(isa));
+    const int lanes = conv2d_kernels(isa).lanes;
+    for (const Conv2dParams& p : {conv(1, 64, 56, 56, 128, 3, 3, 2, 1), conv(1, 128, 56, 56, 128, 3, 3, 2, 1)})
+      CHECK((conv2d_plan(p, isa).algo == Conv2dAlgo::DirectChannels) == (lanes >= 8));
+    for (const Conv2dParams& p : {conv(1, 128, 28, 28, 256, 3, 3, 2, 1), conv(1, 256, 14, 14, 512, 3, 3, 2, 1)})
+      CHECK((conv2d_plan(p, isa).algo == Conv2dAlgo::DirectChannels) == (lanes >= 16));
+    CHECK(conv2d_plan(conv(1, 256, 56, 56, 512, 1, 1, 2, 0), isa).algo != Conv2dAlgo::DirectChannels);
+    CHECK(conv2d_plan(conv(1, 32, 56, 56, 64, 3, 3, 2, 1), isa).algo != Conv2dAlgo::DirectChannels);
+    CHECK(conv2d_plan(conv(1, 64, 112, 112, 64, 3, 3, 2, 1), isa).algo != Conv2dAlgo::DirectChannels);
+  }
 }
 
 TEST_CASE("conv2d: Winograd F(4x4,3x3) at odd sizes around its 4x4 tiles") {
@@ -1006,7 +1082,9 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
   // pixels than output channels, split by row bands (plan.hpp, conv2d_band_row; edges rounded to
   // NR panels, in the middle of a row): 1x1 in place, the short-K order, a packed 3x3/2. And
   // one-image depthwise at 3x3/5x5, stride 1/2, multiplier 1/2 on every algorithm that applies
-  // (those split (image, channel) planes).
+  // (those split (image, channel) planes). Stride-2 3x3s for direct_channels, which splits
+  // (image, strip, channel block) items: 512 channels at 30x30 are 8 strips of 2 output rows, so
+  // threads start mid-image and rebuild a strip another thread also built.
   // With a residual and an activation, so an output written twice differs too, and outputs
   // start at -777, so one no thread computes differs (a band edge moved by one NR panel fails).
   std::vector<Conv2dParams> split_shapes;
@@ -1016,7 +1094,8 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
                          conv(1, 24, 28, 28, 40, 1, 1), conv(1, 16, 60, 60, 48, 1, 1), conv(1, 8, 30, 31, 20, 3, 3, 2, 1),
                          conv(1, 5, 28, 30, 5, 3, 3, 1, 1, 1, 5), conv(1, 6, 23, 41, 6, 3, 3, 2, 1, 1, 6),
                          conv(1, 4, 12, 50, 8, 5, 5, 1, 2, 1, 4), conv(1, 3, 24, 60, 3, 5, 5, 2, 2, 1, 3),
-                         conv(1, 4, 8, 52, 4, 3, 3, 1, 1, 1, 4), conv(1, 128, 14, 14, 128, 3, 3, 1, 1)}) {
+                         conv(1, 4, 8, 52, 4, 3, 3, 1, 1, 1, 4), conv(1, 128, 14, 14, 128, 3, 3, 1, 1),
+                         conv(1, 512, 30, 30, 40, 3, 3, 2, 1), conv(2, 96, 13, 29, 70, 3, 3, 2, 1)}) {
     p.has_residual = true;
     p.activation = ActivationKind::Relu;
     split_shapes.push_back(p);

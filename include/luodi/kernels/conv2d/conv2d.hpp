@@ -14,7 +14,8 @@
 // DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
 // the same for output rows <= 16 wide, AVX-512), DepthwiseS2 (depthwise_s2.hpp: 3x3/5x5 at
 // stride 2, NCHW read in place, AVX-512; DepthwiseS1 the same kernel at stride 1), DirectRows
-// (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem). conv2d_plan picks one
+// (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem), DirectChannels
+// (direct_channels.hpp: groups 1, stride 2 along W, kernel <= 7: ResNet's 3x3/2). conv2d_plan picks one
 // by shape (the rules and the measurements behind them are in docs/performance.md);
 // conv2d_plan_with() forces one, for tests, benchmarks and researchers.
 #pragma once
@@ -30,6 +31,7 @@
 #include "depthwise_rows.hpp"
 #include "depthwise_s2.hpp"
 #include "depthwise_small.hpp"
+#include "direct_channels.hpp"
 #include "direct_rows.hpp"
 #include "gemm_path.hpp"
 #include "params.hpp"
@@ -67,7 +69,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -79,7 +81,7 @@ struct Conv2dFamily {
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
                                    &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>(),
                                    &simd_impl::conv2d_run_direct_rows<Arch>, simd_impl::dw_s2_entry<Arch>(),
-                                   simd_impl::dw_s2_entry<Arch>()}};
+                                   simd_impl::dw_s2_entry<Arch>(), &simd_impl::conv2d_run_direct_ch<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -118,6 +120,9 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
       return p.groups == 1 && p.C_in <= kDirectRowsMaxCin && p.kernel_h <= kDirectRowsMaxK && p.kernel_w <= kDirectRowsMaxK &&
              (p.stride_h == 1 || p.stride_h == 2) && (p.stride_w == 1 || p.stride_w == 2) && p.dilation_h == 1 &&
              p.dilation_w == 1;
+    case Conv2dAlgo::DirectChannels:
+      return p.groups == 1 && p.kernel_h <= kDirectChMaxK && p.kernel_w <= kDirectChMaxK && p.stride_w == 2 &&
+             (p.stride_h == 1 || p.stride_h == 2) && p.dilation_h == 1 && p.dilation_w == 1;
   }
   return false;
 }
@@ -162,6 +167,15 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   constexpr int direct_min_lanes = 4;
 #endif
   if (lanes >= direct_min_lanes && conv2d_algo_applies(p, Conv2dAlgo::DirectRows)) return Conv2dAlgo::DirectRows;
+  // ResNet's stride-2 3x3s (64..512 channels, 28/14/7 output columns): direct with output
+  // channels in vectors, no im2col (docs/performance.md, "Stride-2 3x3 direct"). Measured per
+  // ISA against gemm/gemm_t in bench_conv2d: ahead on avx512f at 28, 14 and 7 columns; on avx2
+  // ahead at 28 columns only (its 6-pixel blocks leave 14 and 7 columns in short chunks).
+  // Not chosen on sse2 or NEON (not measured there), nor for the 1x1/2 downsample (behind gemm).
+  if (lanes >= 8 && p.groups == 1 && p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 2 && p.stride_w == 2 &&
+      p.dilation_h == 1 && p.dilation_w == 1 && cin_g >= kDirectChMinCin && cout_g >= 2 * lanes &&
+      Wo <= kDirectChMaxWo && (lanes >= 16 || Wo > 14))
+    return Conv2dAlgo::DirectChannels;
   if (allow_winograd && conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
     const int m = wino_choose(Ho, Wo, cin_g, cout_g);
     if (m == 4) return Conv2dAlgo::Winograd43;
@@ -309,6 +323,10 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       direct_rows_plan(&plan, k.lanes);
       weight_floats = plan.group_floats;
       break;
+    case Conv2dAlgo::DirectChannels:
+      direct_ch_plan(&plan, k.lanes);
+      weight_floats = plan.group_floats;
+      break;
   }
   plan.bias_offset = detail::conv_bytes(weight_floats) / static_cast<std::int64_t>(sizeof(float));
   plan.packed_bytes = detail::conv_bytes(plan.bias_offset + (p.has_bias ? p.C_out : 0));
@@ -370,6 +388,9 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
       break;
     case Conv2dAlgo::DirectRows:
       direct_rows_pack_weights(plan, w, dst);
+      break;
+    case Conv2dAlgo::DirectChannels:
+      direct_ch_pack_weights(plan, w, dst);
       break;
   }
   if (p.has_bias && bias) std::memcpy(dst + plan.bias_offset, bias, static_cast<std::size_t>(p.C_out) * sizeof(float));
