@@ -157,6 +157,29 @@ TEST_CASE("gemm: reference matches PyTorch (float64) fixtures") {
   }
 }
 
+// Random operands for p (from seed), the reference on them, and `isa` packed and unpacked
+// checked against it; returns the number of runs checked.
+static int check_against_ref(const GemmParams& p, Isa isa, std::uint32_t seed) {
+  const std::int64_t M = p.M, N = p.N, K = p.K;
+  const auto A = luodi_test::random_floats(static_cast<std::size_t>(M * K), -1, 1, seed);
+  const auto B = luodi_test::random_floats(static_cast<std::size_t>(K * N), -1, 1, seed + 1000);
+  const auto bias = luodi_test::random_floats(static_cast<std::size_t>(gemm_bias_count(p)), -1, 1, seed + 2000);
+  const auto res = luodi_test::random_floats(static_cast<std::size_t>(M * N), -1, 1, seed + 3000);
+  const auto want = run_gemm(p, Isa::scalar, true, 0, A, B, bias, res);
+  const auto mag = magnitude(p, A, B, bias, res);
+  int cases = 0;
+  for (bool packed : {true, false}) {
+    const auto got = run_gemm(p, isa, packed, 0, A, B, bias, res);
+    const std::string what = std::string(isa_name(isa)) + (packed ? " packed" : " unpacked") + " M=" +
+                             std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K) +
+                             (p.trans_a ? " transA" : "") + (p.trans_b ? " transB" : "") +
+                             " act=" + activation_name(p.activation);
+    CHECK(check_close(what, got, want, mag, K, p.activation, p.act_params) == 0);
+    ++cases;
+  }
+  return cases;
+}
+
 TEST_CASE("gemm: every ISA matches the reference at odd shapes") {
   const auto isas = luodi_test::simd_isas();
   if (isas.empty()) MESSAGE("no SIMD ISA available: only the reference is tested");
@@ -190,22 +213,37 @@ TEST_CASE("gemm: every ISA matches the reference at odd shapes") {
           p.act_params = activation_defaults(p.activation);
           if (p.activation == ActivationKind::Clip) p.act_params = {-0.5f, 0.75f};
           REQUIRE(validate(p).ok());
-          const auto A = luodi_test::random_floats(static_cast<std::size_t>(M * K), -1, 1, seed);
-          const auto B = luodi_test::random_floats(static_cast<std::size_t>(K * N), -1, 1, seed + 1000);
-          const auto bias = luodi_test::random_floats(static_cast<std::size_t>(gemm_bias_count(p)), -1, 1, seed + 2000);
-          const auto res = luodi_test::random_floats(static_cast<std::size_t>(M * N), -1, 1, seed + 3000);
-          const auto want = run_gemm(p, Isa::scalar, true, 0, A, B, bias, res);
-          const auto mag = magnitude(p, A, B, bias, res);
-          for (bool packed : {true, false}) {
-            const auto got = run_gemm(p, isa, packed, 0, A, B, bias, res);
-            const std::string what = std::string(isa_name(isa)) + (packed ? " packed" : " unpacked") + " M=" +
-                                     std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K) +
-                                     " act=" + activation_name(p.activation);
-            CHECK(check_close(what, got, want, mag, K, p.activation, p.act_params) == 0);
-            ++cases;
-          }
+          cases += check_against_ref(p, isa, seed);
         }
     MESSAGE(std::string(isa_name(isa)) << ": " << cases << " GEMM cases against ref (tile " << MR << "x" << NR << ")");
+  }
+}
+
+TEST_CASE("gemm: K around the plan's kc, N across column blocks, every ISA") {
+  // The run-time B is packed one row at a time over the panels of a (kc, nc) block
+  // (pack_b_row_major_by_rows); kc and nc depend on the ISA (gemm_plan). N = nc + NR + 3 gives a
+  // second column block with a ragged last panel; K = kc - 1, kc, kc + 1, 2 kc + 3 cross the K
+  // blocking at the edges.
+  std::uint32_t seed = 500;
+  for (Isa isa : luodi_test::simd_isas()) {
+    GemmParams probe;
+    probe.M = probe.N = probe.K = 1024;
+    const GemmPlan pp = gemm_plan(probe, isa);
+    const std::int64_t kc = pp.kc, nc = pp.nc, MR = pp.mr, NR = pp.nr;
+    for (std::int64_t M : {MR - 1, 2 * MR + 1})
+      for (std::int64_t N : {NR + 1, nc + NR + 3})
+        for (std::int64_t K : {kc - 1, kc, kc + 1, 2 * kc + 3}) {
+          GemmParams p = probe;
+          p.M = M;
+          p.N = N;
+          p.K = K;
+          p.trans_b = (++seed % 4) == 3;  // mostly the row-major B of the row-by-row pack
+          p.bias = (seed % 2) ? GemmBias::Col : GemmBias::None;
+          p.has_residual = (seed % 3) == 0;
+          p.activation = (seed % 2) ? ActivationKind::Relu : ActivationKind::Identity;
+          REQUIRE(validate(p).ok());
+          check_against_ref(p, isa, seed);
+        }
   }
 }
 

@@ -194,6 +194,36 @@ LUODI_UNROLL(4)
   }
 }
 
+// The same panels, written one source row at a time: each row of the block is read as one
+// contiguous run and scattered over the panels. pack_b_row_major above reads NR floats per row
+// at a stride of ldb, a new 4 KiB page per row once ldb >= 1024 floats, where the hardware
+// prefetchers stop. The plain GEMM driver packs a run-time B this way (measured:
+// docs/performance.md, "SGEMM on Zen 3 (avx2)").
+template <class Arch>
+void pack_b_row_major_by_rows(const float* b, std::int64_t ldb, std::int64_t N, std::int64_t k0, std::int64_t kc,
+                              std::int64_t j0, std::int64_t nc, float* dst) noexcept {
+  using B = simd::fbatch<Arch>;
+  constexpr int L = static_cast<int>(B::size);
+  constexpr int NR = GemmTile<Arch>::NRV * L;
+  const std::int64_t cols = (j0 + nc < N ? j0 + nc : N) - j0;
+  const std::int64_t whole = cols / NR;           // full panels
+  const std::int64_t ragged = cols - whole * NR;  // columns of a zero-padded last panel
+  const std::int64_t panel_floats = kc * NR;
+  for (std::int64_t k = 0; k < kc; ++k) {
+    const float* row = b + (k0 + k) * ldb + j0;
+    float* out = dst + k * NR;
+    for (std::int64_t q = 0; q < whole; ++q) {
+LUODI_UNROLL(4)
+      for (int v = 0; v < NR / L; ++v) B::load_unaligned(row + v * L).store_aligned(out + v * L);
+      row += NR;
+      out += panel_floats;
+    }
+    if (ragged) {
+      for (std::int64_t jj = 0; jj < NR; ++jj) out[jj] = jj < ragged ? row[jj] : 0.0f;
+    }
+  }
+}
+
 // The same from a column-major B (element (k, j) at b[j*ldb + k], i.e. ONNX transB).
 template <class Arch>
 void pack_b_col_major(const float* b, std::int64_t ldb, std::int64_t N, std::int64_t k0, std::int64_t kc, std::int64_t j0,

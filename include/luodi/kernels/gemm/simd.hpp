@@ -142,7 +142,7 @@ void gemm_run_impl(const GemmPlan& plan, const float* A, const float* b_packed, 
           if (p.trans_b)
             pack_b_col_major<Arch>(bsrc, K, N, k0, kc, j0, nc, dst);
           else
-            pack_b_row_major<Arch>(bsrc, N, N, k0, kc, j0, nc, dst);
+            pack_b_row_major_by_rows<Arch>(bsrc, N, N, k0, kc, j0, nc, dst);
         };
         gemm_blocked<Arch>(M, N, K, ga, bp, pack, c, N, e, blk, it.m0, it.m1, it.n0, it.n1, b_buf);
       }
