@@ -133,8 +133,12 @@ inline GemmPlan gemm_plan(const GemmParams& p, Isa isa = active_isa()) noexcept 
     // kc = 128 (a B micro-panel that fits L1 with room) lost 15-25% at 1024^3 on avx512f to the
     // C reloads of 8 K blocks; kc = 384..768 were within noise of each other. mc = 120 rows of A
     // (a multiple of 6 and 8) keep an A block in L2; nc = 512 columns of B per block.
-    plan.kc = 384;
-    plan.mc = 120;  // rows of A kept in L2 while the B panels of one block pass by
+    // avx2, measured on Zen 3 (32 KiB L1d, 512 KiB L2): kc = 512 (one K block at 512^3, two at
+    // 1024^3) and mc = 72 were 1.03-1.06x kc = 384, mc = 120 at 512^3 and 1024^3, level at
+    // 256^3 and 384^3 (docs/performance.md, "SGEMM on Zen 3 (avx2)"). The kc x 16 B micro-panel
+    // is then the size of L1.
+    plan.kc = isa == Isa::avx2 ? 512 : 384;
+    plan.mc = isa == Isa::avx2 ? 72 : 120;  // rows of A kept in L2 while the B panels of one block pass by
     const std::int64_t ncmax = 512;
     plan.nc = detail::round_up(p.N < ncmax ? p.N : ncmax, k.nr);
     plan.b_slice_floats = p.K * detail::round_up(p.N, k.nr);
