@@ -1125,6 +1125,7 @@ TEST_CASE("conv2d: Winograd F(2x2) with tiles in vectors is chosen for the 7x7 l
     CAPTURE(std::string(isa_name(isa)));
 #if defined(__aarch64__) || defined(__arm__)
     const bool measured = false;
+    (void)lanes;
 #else
     const bool measured = lanes <= 8;
 #endif
