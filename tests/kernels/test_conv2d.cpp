@@ -37,6 +37,11 @@ namespace {
 // stay below 0.1. Winograd is held to 8x the direct bound: it still catches any indexing or
 // transform mistake, which is O(1) relative to the result, not O(u).
 constexpr double kWinogradFactor = 8.0;
+// F(2x2) (both layouts) has smaller transform entries than F(4x4) and is held to the same bound.
+double algo_factor(Conv2dAlgo a) {
+  return (a == Conv2dAlgo::Winograd43 || a == Conv2dAlgo::Winograd23 || a == Conv2dAlgo::Winograd23T) ? kWinogradFactor
+                                                                                                      : 1.0;
+}
 
 struct Buf {
   AlignedBuffer b;
@@ -137,7 +142,7 @@ int check_all_algos(const Conv2dParams& p, std::uint32_t seed, int* ran) {
       Conv2dPlan plan;
       if (!conv2d_plan_with(p, isa, algo, &plan).ok()) continue;
       const auto got = run_conv(plan, 0, d.x, d.w, d.b, d.r);
-      const double factor = (algo == Conv2dAlgo::Winograd43 || algo == Conv2dAlgo::Winograd23) ? kWinogradFactor : 1.0;
+      const double factor = algo_factor(algo);
       bad += compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(algo) + " " + describe(p), got, want, mag, K, p,
                      factor);
       ++*ran;
@@ -229,7 +234,7 @@ TEST_CASE("conv2d: reference matches PyTorch (float64) fixtures") {
         Conv2dPlan fp;
         if (!conv2d_plan_with(p, isa, static_cast<Conv2dAlgo>(a), &fp).ok()) continue;
         const auto g2 = run_conv(fp, 0, x, w, b, r);
-        const double factor = (fp.algo == Conv2dAlgo::Winograd43 || fp.algo == Conv2dAlgo::Winograd23) ? kWinogradFactor : 1.0;
+        const double factor = algo_factor(fp.algo);
         CHECK(compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(fp.algo) + " vs torch " + name, g2, want, mag,
                       (p.C_in / p.groups) * p.kernel_h * p.kernel_w, p, factor) == 0);
         ++ran;
@@ -868,7 +873,8 @@ int check_algo(const Conv2dParams& p, Conv2dAlgo algo, std::uint32_t seed, int* 
     const Status s = conv2d_plan_with(p, isa, algo, &plan);
     REQUIRE_MESSAGE(s.ok(), isa_name(isa) << " " << describe(p) << ": " << s.message());
     const auto got = run_conv(plan, 0, d.x, d.w, d.b, d.r);
-    bad += compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(algo) + " " + describe(p), got, want, mag, K, p, 1.0);
+    bad += compare(std::string(isa_name(isa)) + " " + conv2d_algo_name(algo) + " " + describe(p), got, want, mag, K, p,
+                   algo_factor(algo));
     ++*ran;
   }
   return bad;
@@ -1065,6 +1071,72 @@ TEST_CASE("conv2d: Winograd with transformed weights past L2 runs one band over 
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);
 }
 
+// winograd_t.hpp: the tiles of one image (at most 16) are one 16-float row of vectors (1, 2 or 4
+// per row for 16, 8, 4 lanes), R output channels per register block (16, 6, 2). So: output
+// planes of 1..16 tiles in every arrangement (1x16 = 31 or 32 columns, odd sizes with a half
+// tile, exactly 8x8), C_out around R (tile-1, tile, tile+1, k*tile+r for each ISA's R), C_in
+// from 1 to past a vector, pads 0..2 (asymmetric), batch 2, residual, every activation.
+TEST_CASE("conv2d: Winograd F(2x2) with tiles in vectors at odd planes, channels, pads, batch") {
+  int ran = 0, bad = 0;
+  std::uint32_t seed = 6100;
+  const std::int64_t couts[] = {1, 2, 3, 5, 6, 7, 12, 13, 15, 16, 17, 31, 33, 50};
+  const std::int64_t cins[] = {1, 3, 16, 17, 40};
+  int i = 0;
+  for (std::int64_t ho = 1; ho <= 8; ++ho)
+    for (std::int64_t wo : {1, 2, 3, 5, 7, 8}) {
+      ++i;
+      Conv2dParams p = conv(1 + (i % 4 == 0), cins[i % 5], 1, 1, couts[i % 14], 3, 3, 1, 1);
+      p.pad_top = i % 3;
+      p.pad_bottom = (i / 3) % 3;
+      p.pad_left = (i + 1) % 3;
+      p.pad_right = (i / 2) % 3;
+      p.H = ho + 2 - p.pad_top - p.pad_bottom;
+      p.W = wo + 2 - p.pad_left - p.pad_right;
+      if (p.H < 1 || p.W < 1) continue;
+      p.has_residual = (i % 2) == 0;
+      p.has_bias = (i % 5) != 2;
+      p.activation = (i % 3 == 0) ? ActivationKind::Relu : ActivationKind::Identity;
+      bad += check_algo(p, Conv2dAlgo::Winograd23T, ++seed, &ran);
+    }
+  // one row or column of 16 tiles, 15 tiles, and the ResNet layer4 plane with channels around R
+  const Conv2dParams planes[] = {conv(1, 17, 2, 32, 16, 3, 3, 1, 1), conv(1, 9, 31, 1, 7, 3, 3, 1, 1),
+                                 conv(2, 20, 5, 10, 17, 3, 3, 1, 1), conv(1, 33, 7, 7, 97, 3, 3, 1, 1),
+                                 conv(2, 64, 7, 7, 48, 3, 3, 1, 1), conv(1, 512, 7, 7, 40, 3, 3, 1, 1)};
+  for (Conv2dParams p : planes) {
+    p.has_residual = true;
+    p.activation = ActivationKind::Relu;
+    bad += check_algo(p, Conv2dAlgo::Winograd23T, ++seed, &ran);
+  }
+  bad += check_every_activation(conv(2, 19, 7, 7, 23, 3, 3, 1, 1), Conv2dAlgo::Winograd23T, &seed, &ran);
+  // more than 16 tiles: not this algorithm
+  Conv2dPlan plan;
+  for (Isa isa : luodi_test::simd_isas())
+    CHECK_FALSE(conv2d_plan_with(conv(1, 16, 9, 7, 16, 3, 3, 1, 1), isa, Conv2dAlgo::Winograd23T, &plan).ok());
+  CHECK(bad == 0);
+  if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);  // a scalar-only build has no fast path to run
+  MESSAGE(ran << " winograd_f23t runs");
+}
+
+// Where Auto plans winograd_f23t: F(2x2) planes of <= 16 tiles (ResNet's 7x7x512) on the x86
+// ISAs where it was measured ahead (4 and 8 lanes), never past 16 tiles or where F(4x4) wins.
+TEST_CASE("conv2d: Winograd F(2x2) with tiles in vectors is chosen for the 7x7 layers where measured") {
+  for (Isa isa : luodi_test::simd_isas()) {
+    const int lanes = conv2d_kernels(isa).lanes;
+    CAPTURE(std::string(isa_name(isa)));
+#if defined(__aarch64__) || defined(__arm__)
+    const bool measured = false;
+    (void)lanes;
+#else
+    const bool measured = lanes <= 8;
+#endif
+    const Conv2dAlgo f2 = measured ? Conv2dAlgo::Winograd23T : Conv2dAlgo::Winograd23;
+    CHECK(conv2d_plan(conv(1, 512, 7, 7, 512, 3, 3, 1, 1), isa).algo == f2);
+    CHECK(conv2d_plan(conv(1, 384, 8, 8, 384, 3, 3, 1, 1), isa).algo == f2);
+    CHECK(conv2d_plan(conv(1, 512, 9, 9, 512, 3, 3, 1, 1), isa).algo == Conv2dAlgo::Winograd23);  // 25 tiles
+    CHECK(conv2d_plan(conv(1, 256, 14, 14, 256, 3, 3, 1, 1), isa).algo == Conv2dAlgo::Winograd43);
+  }
+}
+
 #if LUODI_HAS_THREADS
 TEST_CASE("conv2d: results do not depend on the thread count") {
   const Conv2dParams shapes[] = {conv(1, 16, 14, 15, 40, 3, 3, 1, 1), conv(2, 24, 9, 9, 30, 1, 1),
@@ -1115,6 +1187,24 @@ TEST_CASE("conv2d: results do not depend on the thread count") {
                         std::string(isa_name(isa)) << " " << std::string(conv2d_algo_name(plan.algo)) << " threads=" << t << " " << describe(p));
         }
       }
+  }
+  // winograd_f23t splits (image, block of R output channels) items: 50 and 97 channels are 4 and
+  // 7 blocks of 16 (9 and 17 of 6, 25 and 49 of 2), so 2, 3 and 5 threads start mid-image and
+  // each transforms the images its run touches
+  for (Conv2dParams p : {conv(1, 40, 7, 7, 50, 3, 3, 1, 1), conv(2, 24, 6, 5, 97, 3, 3, 1, 1)}) {
+    p.has_residual = true;
+    p.activation = ActivationKind::Relu;
+    const Data d = make_data(p, 78);
+    for (Isa isa : luodi_test::simd_isas()) {
+      Conv2dPlan plan;
+      REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::Winograd23T, &plan).ok());
+      const auto one = run_conv(plan, 0, d.x, d.w, d.b, d.r);
+      for (int t : {2, 3, 5}) {
+        const auto many = run_conv(plan, t, d.x, d.w, d.b, d.r);
+        CHECK_MESSAGE(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0,
+                      std::string(isa_name(isa)) << " winograd_f23t threads=" << t << " " << describe(p));
+      }
+    }
   }
 }
 #endif

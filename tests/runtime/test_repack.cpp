@@ -173,7 +173,9 @@ TEST_CASE("repack: the premise: the 3x3 convolution changes algorithm across the
     CAPTURE(isa_name(isa));
     CHECK(conv_algo(16, 16, 3, 1, 16, isa) == kernels::Conv2dAlgo::Winograd43);
     CHECK(conv_algo(16, 16, 3, 1, 24, isa) == kernels::Conv2dAlgo::Winograd43);
-    CHECK(conv_algo(16, 16, 3, 1, 5, isa) == kernels::Conv2dAlgo::Winograd23);
+    // F(2x2) at 8x5, in either layout (its 12 tiles are in vectors where winograd_f23t is chosen)
+    const kernels::Conv2dAlgo a5 = conv_algo(16, 16, 3, 1, 5, isa);
+    CHECK((a5 == kernels::Conv2dAlgo::Winograd23 || a5 == kernels::Conv2dAlgo::Winograd23T));
     const kernels::Conv2dAlgo a1 = conv_algo(16, 16, 3, 1, 1, isa);
     CHECK((a1 == kernels::Conv2dAlgo::Gemm || a1 == kernels::Conv2dAlgo::GemmT));
     CHECK(convs_switching(24, 40, isa) == 0);

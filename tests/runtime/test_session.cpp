@@ -482,7 +482,8 @@ kernels::Conv2dParams wino_params() {
   return p;
 }
 bool is_winograd(kernels::Conv2dAlgo a) {
-  return a == kernels::Conv2dAlgo::Winograd43 || a == kernels::Conv2dAlgo::Winograd23;
+  return a == kernels::Conv2dAlgo::Winograd43 || a == kernels::Conv2dAlgo::Winograd23 ||
+         a == kernels::Conv2dAlgo::Winograd23T;
 }
 
 }  // namespace

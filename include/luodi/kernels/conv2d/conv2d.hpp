@@ -10,7 +10,8 @@
 // not depend on the executor's concurrency T (scratch must be sized for that T).
 //
 // Algorithms (plan.hpp): Reference (Isa::scalar), Gemm and GemmT (gemm_path.hpp: any shape),
-// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Depthwise (depthwise.hpp: any depthwise),
+// Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Winograd23T (winograd_t.hpp: F(2x2) with
+// the <= 16 tiles of a small plane in vectors), Depthwise (depthwise.hpp: any depthwise),
 // DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
 // the same for output rows <= 16 wide, AVX-512), DepthwiseS2 (depthwise_s2.hpp: 3x3/5x5 at
 // stride 2, NCHW read in place, AVX-512; DepthwiseS1 the same kernel at stride 1), DirectRows
@@ -38,6 +39,7 @@
 #include "plan.hpp"
 #include "ref.hpp"
 #include "winograd.hpp"
+#include "winograd_t.hpp"
 
 namespace luodi {
 namespace kernels {
@@ -69,7 +71,7 @@ struct Conv2dFamily {
   template <class Arch>
   static const Table& table() noexcept {
     if constexpr (simd::is_scalar_v<Arch>) {
-      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
+      static constexpr Table t = {0, 0, 1, {nullptr, &ref::conv2d_run, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};
       return t;
     } else {
 #if LUODI_HAS_XSIMD
@@ -81,7 +83,8 @@ struct Conv2dFamily {
                                    &simd_impl::conv2d_run_depthwise<Arch>, &simd_impl::conv2d_run_winograd23<Arch>,
                                    &simd_impl::conv2d_run_depthwise_rows<Arch>, simd_impl::dw_small_entry<Arch>(),
                                    &simd_impl::conv2d_run_direct_rows<Arch>, simd_impl::dw_s2_entry<Arch>(),
-                                   simd_impl::dw_s2_entry<Arch>(), &simd_impl::conv2d_run_direct_ch<Arch>}};
+                                   simd_impl::dw_s2_entry<Arch>(), &simd_impl::conv2d_run_direct_ch<Arch>,
+                                   &simd_impl::conv2d_run_winograd23t<Arch>}};
       return t;
 #else
       return table<simd::scalar>();
@@ -104,6 +107,8 @@ inline bool conv2d_algo_applies(const Conv2dParams& p, Conv2dAlgo algo) noexcept
     case Conv2dAlgo::Winograd23:
       return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
              p.dilation_w == 1 && p.groups == 1;
+    case Conv2dAlgo::Winograd23T:
+      return conv2d_algo_applies(p, Conv2dAlgo::Winograd23) && wino_t_fits(conv2d_out_h(p), conv2d_out_w(p));
     case Conv2dAlgo::Depthwise:
       return p.groups == p.C_in && p.groups > 1 && p.C_out % p.C_in == 0 && p.kernel_h * p.kernel_w <= 64;
     case Conv2dAlgo::DepthwiseRows:
@@ -179,6 +184,17 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   if (allow_winograd && conv2d_algo_applies(p, Conv2dAlgo::Winograd43) && cin_g >= 16 && cout_g >= 16) {
     const int m = wino_choose(Ho, Wo, cin_g, cout_g);
     if (m == 4) return Conv2dAlgo::Winograd43;
+    // F(2x2) on a plane of <= 16 tiles (ResNet's 7x7 layers) with the tiles in the vectors
+    // (winograd_t.hpp): measured on avx2 and sse2 at 7x7x512, hot and cold, at 0.55-0.65x the
+    // time of the tiles-as-rows layout and of gemm_t (docs/performance.md, "Winograd F(2x2) with
+    // the tiles in the vectors"). Not measured with AVX-512 (the machine it was built on has
+    // none) or on NEON, so not chosen there yet.
+#if defined(__aarch64__) || defined(__arm__)
+    constexpr bool wino_t_measured = false;
+#else
+    const bool wino_t_measured = lanes <= 8;
+#endif
+    if (m == 2 && wino_t_measured && wino_t_fits(Ho, Wo)) return Conv2dAlgo::Winograd23T;
     if (m == 2) return Conv2dAlgo::Winograd23;
   }
   // Few pixels: NR-wide pixel panels would be mostly padding; put the channels in the vectors.
@@ -310,6 +326,10 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       wino_plan(&plan);
       weight_floats = plan.group_floats;
       break;
+    case Conv2dAlgo::Winograd23T:
+      wino_t_plan(&plan, k.lanes);
+      weight_floats = plan.group_floats;
+      break;
     case Conv2dAlgo::Depthwise:
     case Conv2dAlgo::DepthwiseRows:
     case Conv2dAlgo::DepthwiseSmall:
@@ -378,6 +398,9 @@ inline void conv2d_pack(const Conv2dPlan& plan, const float* w, const float* bia
     case Conv2dAlgo::Winograd43:
     case Conv2dAlgo::Winograd23:
       wino_pack_weights(plan, w, dst);
+      break;
+    case Conv2dAlgo::Winograd23T:
+      wino_t_pack_weights(plan, w, dst);
       break;
     case Conv2dAlgo::Depthwise:
     case Conv2dAlgo::DepthwiseRows:

@@ -24,7 +24,8 @@ namespace kernels {
   X(DirectRows, "direct_rows")     /* groups == 1, C_in <= 4 (the stem), kernel <= 7, stride 1/2: direct, rows in vectors */ \
   X(DepthwiseS2, "depthwise_s2")   /* groups == C_in, 3x3/5x5, stride 2: NCHW read in place, even/odd split in registers (AVX-512) */ \
   X(DepthwiseS1, "depthwise_s1")   /* the same kernel at stride 1: taps as masked loads (AVX-512) */ \
-  X(DirectChannels, "direct_channels") /* groups == 1, stride 2 along W, kernel <= 7: direct, output channels in vectors */
+  X(DirectChannels, "direct_channels") /* groups == 1, stride 2 along W, kernel <= 7: direct, output channels in vectors */ \
+  X(Winograd23T, "winograd_f23t")  /* 3x3 stride 1: F(2x2, 3x3) with the <= 16 tiles of a small plane in vectors */
 
 enum class Conv2dAlgo : std::uint8_t {
 #define LUODI_X(e, name) e,
@@ -71,7 +72,7 @@ struct Conv2dPlan {
   // Depthwise
   std::int64_t dw_multiplier;     // C_out / C_in
   std::int64_t dw_plane_h, dw_plane_w, dw_phase_floats;  // padded (and stride-split) input planes
-  // DirectRows (and DirectChannels): output channels per register block, output rows per strip, padded input rows
+  // DirectRows (and DirectChannels, Winograd23T): output channels per register block, output rows per strip, padded input rows
   // per strip and floats per padded row (both stride phases)
   std::int64_t dr_mc, dr_strip_rows, dr_rows, dr_row_floats;
 };

@@ -6,7 +6,8 @@
 // 36 multiplications per 16 outputs and channel pair instead of 144. F(2x2, 3x3) (points 0, +-1,
 // infinity: 16 per 4 outputs instead of 36) is the same code with 4x4 tiles; it is for small
 // planes with many channels (7x7 at the end of ResNets), where F(4x4) would pad 7 to 8 and its
-// 36 transformed weight matrices would no longer fit in the last-level cache. The weight transform
+// 36 transformed weight matrices would no longer fit in the last-level cache (planes of <= 16
+// tiles take winograd_t.hpp's layout, the tiles in the vectors, where measured). The weight transform
 // U = G g G^T is done once at pack time (in double, rounded once). At run time, per band of
 // tile rows (the unit of work a thread takes):
 //   1. the band's input rows are transposed from NCHW into a zero-padded NHWC band in scratch,
@@ -88,8 +89,10 @@ inline void wino_plan(Conv2dPlan* plan) noexcept {
   (void)p;
 }
 
-// U_p[ci][co] = (G g G^T)_p, packed per position as NR-wide panels [cout_pad/NR][cin][NR].
-inline void wino_pack_weights(const Conv2dPlan& plan, const float* w, float* dst) noexcept {
+namespace detail {
+// u = G g G^T for one 3x3 kernel g: 6x6 for F(4x4) (f2 false), 4x4 for F(2x2), row-major in u,
+// computed in double (the caller rounds each value once).
+inline void wino_transform_kernel(const float* g, bool f2, double* u) noexcept {
   static const double G4[6][3] = {{0.25, 0, 0},
                                   {-1.0 / 6, -1.0 / 6, -1.0 / 6},
                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6},
@@ -97,22 +100,27 @@ inline void wino_pack_weights(const Conv2dPlan& plan, const float* w, float* dst
                                   {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                   {0, 0, 1}};
   static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-  const bool f2 = plan.algo == Conv2dAlgo::Winograd23;
   const int a = f2 ? 4 : 6;
   const double(*G)[3] = f2 ? G2 : G4;
+  double t[6][3];  // G g
+  for (int i = 0; i < a; ++i)
+    for (int j = 0; j < 3; ++j) t[i][j] = G[i][0] * g[0 * 3 + j] + G[i][1] * g[1 * 3 + j] + G[i][2] * g[2 * 3 + j];
+  for (int i = 0; i < a; ++i)
+    for (int j = 0; j < a; ++j) u[i * a + j] = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+}
+}  // namespace detail
+
+// U_p[ci][co] = (G g G^T)_p, packed per position as NR-wide panels [cout_pad/NR][cin][NR].
+inline void wino_pack_weights(const Conv2dPlan& plan, const float* w, float* dst) noexcept {
+  const bool f2 = plan.algo == Conv2dAlgo::Winograd23;
+  const int npos = f2 ? 16 : 36;
   const std::int64_t cin = plan.cin_g, NR = plan.nr, cout_pad = plan.cout_pad;
   for (std::int64_t co = 0; co < plan.cout_g; ++co)
     for (std::int64_t ci = 0; ci < cin; ++ci) {
-      const float* g = w + (co * cin + ci) * 9;
-      double t[6][3];  // G g
-      for (int i = 0; i < a; ++i)
-        for (int j = 0; j < 3; ++j) t[i][j] = G[i][0] * g[0 * 3 + j] + G[i][1] * g[1 * 3 + j] + G[i][2] * g[2 * 3 + j];
-      for (int i = 0; i < a; ++i)
-        for (int j = 0; j < a; ++j) {
-          const double u = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
-          const std::int64_t pos = i * a + j;
-          dst[pos * cin * cout_pad + (co / NR) * cin * NR + ci * NR + co % NR] = static_cast<float>(u);
-        }
+      double u[36];
+      detail::wino_transform_kernel(w + (co * cin + ci) * 9, f2, u);
+      for (int pos = 0; pos < npos; ++pos)
+        dst[pos * cin * cout_pad + (co / NR) * cin * NR + ci * NR + co % NR] = static_cast<float>(u[pos]);
     }
 }
 
