@@ -86,13 +86,9 @@ LUODI_ALWAYS_INLINE __m256i dw_avx2_cols(std::int64_t c0, std::int64_t lo, std::
 template <class Arch>
 void dw_avx2_geometry(const Conv2dPlan& plan, DwAvx2Geo& g) noexcept {
   const Conv2dParams& p = plan.p;
-  g.H = p.H;
-  g.W = p.W;
-  g.Ho = plan.out_h;
-  g.Wo = plan.out_w;
-  g.pt = p.pad_top;
   const std::int64_t S = p.stride_w, K = p.kernel_w;
-  g.nv = (g.Wo + 7) / 8;
+  g.H = p.H, g.W = p.W, g.pt = p.pad_top;
+  g.Ho = plan.out_h, g.Wo = plan.out_w, g.nv = (plan.out_w + 7) / 8;
   for (std::int64_t j = 0; j < g.nv && j < kDwAvx2MaxV; ++j) {
     const std::int64_t c0 = 8 * S * j - p.pad_left;
     g.off[j] = static_cast<std::int32_t>(c0);
@@ -146,16 +142,16 @@ template <class Arch, int K, int S, int R, int V, ActivationKind ACT>
 LUODI_ALWAYS_INLINE void dw_avx2_block(const DwAvx2Geo& g, const float* xc, const float* wc, __m256 bias, float* yc,
                                        const float* rc, std::int64_t oy, std::int64_t n, std::int64_t j0,
                                        const ActivationParams& ap) noexcept {
-  __m256 acc[R][V];
-LUODI_UNROLL(8)
-  for (int r = 0; r < R; ++r)
-LUODI_UNROLL(2)
-    for (int v = 0; v < V; ++v) acc[r][v] = bias;
+  // block input rows [lo, hi) are inside the plane; row pr starts at `first + pr * W`
+  const std::int64_t top = S * oy - g.pt, lo = top < 0 ? -top : 0, hi = g.H - top;
+  const float* first = xc + top * g.W;
+  __m256 acc[R * V];
+LUODI_UNROLL(16)
+  for (int a = 0; a < R * V; ++a) acc[a] = bias;
 LUODI_UNROLL(20)
   for (int pr = 0; pr < (R - 1) * S + K; ++pr) {
-    const std::int64_t iy = S * oy - g.pt + pr;
-    if (iy < 0 || iy >= g.H) continue;
-    const float* row = xc + iy * g.W;
+    if (pr < lo || pr >= hi) continue;
+    const float* row = first + pr * g.W;
     if constexpr (S == 1) {
 LUODI_UNROLL(5)
       for (int kx = 0; kx < K; ++kx) {
@@ -168,7 +164,7 @@ LUODI_UNROLL(8)
           if (ky < 0 || ky >= K) continue;
           const __m256 w = _mm256_broadcast_ss(wc + ky * K + kx);
 LUODI_UNROLL(2)
-          for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(w, t[v], acc[r][v]);
+          for (int v = 0; v < V; ++v) acc[r * V + v] = _mm256_fmadd_ps(w, t[v], acc[r * V + v]);
         }
       }
     } else {
@@ -194,21 +190,18 @@ LUODI_UNROLL(8)
             if (ky < 0 || ky >= K) continue;
             const __m256 w = _mm256_broadcast_ss(wc + ky * K + kx);
 LUODI_UNROLL(2)
-            for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(w, h == 0 ? e[v] : o[v], acc[r][v]);
+            for (int v = 0; v < V; ++v) acc[r * V + v] = _mm256_fmadd_ps(w, h == 0 ? e[v] : o[v], acc[r * V + v]);
           }
         }
       }
     }
   }
-LUODI_UNROLL(8)
-  for (int r = 0; r < R; ++r) {
-    if (r >= n) break;
-    const std::int64_t o = (oy + r) * g.Wo;
-LUODI_UNROLL(2)
-    for (int v = 0; v < V; ++v) {
-      const std::int64_t j = j0 + v, c = o + 8 * j;
-      dw_avx2_store<Arch, ACT>(acc[r][v], yc + c, rc ? rc + c : nullptr, g.st[j], g.nst[j], ap);
-    }
+  // accumulator a is output row oy + a / V, vector j0 + a % V
+LUODI_UNROLL(16)
+  for (int a = 0; a < R * V; ++a) {
+    if (a / V >= n) break;
+    const std::int64_t j = j0 + a % V, c = (oy + a / V) * g.Wo + 8 * j;
+    dw_avx2_store<Arch, ACT>(acc[a], yc + c, rc ? rc + c : nullptr, g.st[j], g.nst[j], ap);
   }
 }
 
@@ -224,25 +217,24 @@ void dw_avx2_plane(const DwAvx2Geo& g, const float* xc, const float* wc, float b
   }
 }
 
+// Output planes [b, e) of the N x C_out ones (plane o reads input plane o / multiplier: the
+// channels of one image are consecutive in x and y alike).
 template <class Arch, int K, int S>
-void dw_avx2_run(const Conv2dPlan& plan, const DwAvx2Geo& g, const float* x, const float* w, const float* bias,
-                 const float* residual, float* y, std::int64_t b, std::int64_t e) noexcept {
+void dw_avx2_planes(const Conv2dPlan& plan, const DwAvx2Geo& g, const float* x, const float* w, const float* bias,
+                    const float* residual, float* y, std::int64_t b, std::int64_t e) noexcept {
   const Conv2dParams& p = plan.p;
-  const std::int64_t HW = p.H * p.W, HWo = plan.out_h * plan.out_w, mult = plan.dw_multiplier;
-  const ActivationKind act = p.activation;
-  const ActivationParams& ap = p.act_params;
-  for (std::int64_t i = b; i < e; ++i) {
-    const std::int64_t img = i / p.C_in, ci = i % p.C_in;
-    const float* xc = x + i * HW;
-    for (std::int64_t m = 0; m < mult; ++m) {
-      const std::int64_t co = ci * mult + m;
-      const float* wc = w + co * K * K;
-      const float bv = bias ? bias[co] : 0.0f;
-      float* yc = y + (img * p.C_out + co) * HWo;
-      const float* rc = residual ? residual + (img * p.C_out + co) * HWo : nullptr;
-      if (dw_with_fused_act(act, [&](auto a) { dw_avx2_plane<Arch, K, S, decltype(a)::value>(g, xc, wc, bv, yc, rc, ap); }))
-        act_array<Arch>(act, ap, yc, HWo);
-    }
+  const std::int64_t in_plane = p.H * p.W, out_plane = plan.out_h * plan.out_w, mult = plan.dw_multiplier;
+  for (std::int64_t o = b; o < e; ++o) {
+    const std::int64_t co = o % p.C_out;
+    float* yo = y + o * out_plane;
+    const float* ro = residual ? residual + o * out_plane : nullptr;
+    const float* xo = x + (o / mult) * in_plane;  // (img * C_out + co) / mult = img * C_in + co / mult
+    const float* wo = w + co * K * K;
+    const float bo = bias ? bias[co] : 0.0f;
+    const bool after = dw_with_fused_act(p.activation, [&](auto a) {
+      dw_avx2_plane<Arch, K, S, decltype(a)::value>(g, xo, wo, bo, yo, ro, p.act_params);
+    });
+    if (after) act_array<Arch>(p.activation, p.act_params, yo, out_plane);
   }
 }
 
@@ -250,31 +242,17 @@ template <class Arch>
 void conv2d_run_depthwise_avx2(const Conv2dPlan& plan, const float* x, const void* packed, const float* residual, float* y,
                                void* scratch, std::int64_t thread, std::int64_t threads) noexcept {
   (void)scratch;
-  const Conv2dParams& p = plan.p;
-  const float* w = static_cast<const float*>(packed);
-  const float* bias = p.has_bias ? w + plan.bias_offset : nullptr;
-  const int k = static_cast<int>(p.kernel_h), s = static_cast<int>(p.stride_h);
   DwAvx2Geo g;
   dw_avx2_geometry<Arch>(plan, g);
-  parallel_items<Arch>(p.N * p.C_in, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
-    dw_with_kernel_stride(k, s, [&](auto kt, auto st) {
-      dw_avx2_run<Arch, decltype(kt)::value, decltype(st)::value>(plan, g, x, w, bias, residual, y, b, e);
+  const float* w = static_cast<const float*>(packed);
+  const float* bias = plan.p.has_bias ? w + plan.bias_offset : nullptr;
+  dw_with_kernel_stride(static_cast<int>(plan.p.kernel_h), static_cast<int>(plan.p.stride_h), [&](auto kt, auto st) {
+    parallel_items<Arch>(plan.p.N * plan.p.C_out, thread, threads, [&](std::int64_t, std::int64_t b, std::int64_t e) {
+      dw_avx2_planes<Arch, decltype(kt)::value, decltype(st)::value>(plan, g, x, w, bias, residual, y, b, e);
     });
   });
 }
 #endif  // __AVX2__ && __FMA__
-
-using Conv2dRunFnPtr = void (*)(const Conv2dPlan&, const float*, const void*, const float*, float*, void*, std::int64_t,
-                                std::int64_t) noexcept;
-
-// The AVX2 kernel for Arch's DepthwiseSmall entry, or null.
-template <class Arch>
-constexpr Conv2dRunFnPtr dw_avx2_entry() noexcept {
-#if defined(__AVX2__) && defined(__FMA__)
-  if constexpr (std::is_same<Arch, DwAvx2Arch>::value) return &conv2d_run_depthwise_avx2<Arch>;
-#endif
-  return nullptr;
-}
 
 }  // namespace simd_impl
 #endif  // LUODI_HAS_XSIMD

@@ -378,13 +378,19 @@ void conv2d_run_depthwise_small(const Conv2dPlan& plan, const float* x, const vo
   (void)plan, (void)x, (void)packed, (void)residual, (void)y, (void)scratch, (void)thread, (void)threads;
 }
 
+using Conv2dRunFnPtr = void (*)(const Conv2dPlan&, const float*, const void*, const float*, float*, void*, std::int64_t,
+                                std::int64_t) noexcept;
+
 // The DepthwiseSmall entry of Arch's table: this kernel on AVX-512, depthwise_avx2.hpp's on AVX2.
 template <class Arch>
 constexpr Conv2dRunFnPtr dw_small_entry() noexcept {
 #if defined(__AVX512F__)
   if constexpr (std::is_same<Arch, xsimd::avx512f>::value) return &conv2d_run_depthwise_small<Arch>;
 #endif
-  return dw_avx2_entry<Arch>();
+#if defined(__AVX2__) && defined(__FMA__)
+  if constexpr (std::is_same<Arch, DwAvx2Arch>::value) return &conv2d_run_depthwise_avx2<Arch>;
+#endif
+  return nullptr;
 }
 
 }  // namespace simd_impl
