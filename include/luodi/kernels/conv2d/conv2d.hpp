@@ -148,7 +148,8 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   // register-blocked rows for output rows of >= 48 columns, and of >= 24 for 3x3 at stride 1
   // with 16-lane vectors (without AVX-512); output rows in vectors (depthwise_small.hpp,
   // AVX-512; depthwise_avx2.hpp, AVX2) for <= 16 columns, except 3x3 stride 1 with two 8-lane
-  // vectors per row (14x14 on AVX2: level with or behind the flat kernel, 0.75-1.0x); the flat
+  // vectors per row (14x14 on AVX2: level with the flat kernel hot, 0.90-1.08x, behind cold,
+  // 0.89-0.95x); the flat
   // kernel in between and for everything else.
   if (has_dw_s2 && Wo > 16 && (p.kernel_w == 3 || Wo <= 64) && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS2))
     return Conv2dAlgo::DepthwiseS2;
