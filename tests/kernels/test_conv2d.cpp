@@ -706,6 +706,23 @@ TEST_CASE("conv2d: depthwise rows at widths around the register blocks, batch, m
 // side, kernel 3 and 5, stride 1 and 2, channels 1, 15, 16, 17, 33, batch 2, the multiplier, the
 // activations fused in registers (relu, clip, hardswish) and one applied after (sigmoid),
 // residual or not. Every other depthwise algorithm runs on the same shapes.
+// On AVX-512 and AVX2 depthwise_small must apply to every shape of the next test with output
+// rows <= 16 wide (it has a kernel on both), so that it cannot silently not run.
+int check_dw_small_applies(const Conv2dParams& p) {
+  int bad = 0;
+  if (p.groups == 1 || conv2d_out_w(p) > 16) return 0;  // past 16 output columns it does not apply
+  for (Isa isa : luodi_test::simd_isas()) {
+    if (isa != Isa::avx512f && isa != Isa::avx2) continue;
+    Conv2dPlan plan;
+    const Status s = conv2d_plan_with(p, isa, Conv2dAlgo::DepthwiseSmall, &plan);
+    if (!s.ok()) {
+      FAIL_CHECK(describe(p) << ": depthwise_small does not apply on " << std::string(isa_name(isa)) << ": " << std::string(s.message()));
+      ++bad;
+    }
+  }
+  return bad;
+}
+
 TEST_CASE("conv2d: depthwise small planes, every size 1..20, pad mix, stride, kernel, channels, batch") {
   int ran = 0, bad = 0;
   std::uint32_t seed = 5100;
@@ -732,6 +749,7 @@ TEST_CASE("conv2d: depthwise small planes, every size 1..20, pad mix, stride, ke
         p.has_residual = (i % 2) == 1;
         p.activation = acts[i % 5];
         p.act_params = activation_defaults(p.activation);
+        bad += check_dw_small_applies(p);
         bad += check_all_algos(p, ++seed, &ran);
       }
   // the packed layouts at their limits: 7x7 and 8x8 "same" (2 rows per vector), 5x5 (3 rows),
@@ -769,8 +787,10 @@ TEST_CASE("conv2d: depthwise small planes, every size 1..20, pad mix, stride, ke
 // depthwise_s2 (AVX-512, NCHW read in place; algorithm depthwise_s2 at stride 2, depthwise_s1 at
 // stride 1): output rows in 15-, 14- (stride 2, 3x3 and 5x5) or 16-column (stride 1) vectors,
 // blocks of 4 rows x 4, 2 or 1 vectors, each stride-2 tap pair two masked loads at 2Qj - pl and
-// an even/odd permute, each stride-1 tap a masked load at 16j + kx - pl. So: output widths around
-// 1, 2 and more vectors (1, 15..17, 27..29, 31..33, 55..57, 64, 65, 128), odd and even input
+// an even/odd permute, each stride-1 tap a masked load at 16j + kx - pl. On AVX2 the widths up
+// to 16 run depthwise_small (depthwise_avx2.hpp: 8-column vectors). So: output widths around 1,
+// 2 and more vectors of both (1, 7..9, 15..17, 23..25, 27..29, 31..33, 55..57, 64, 65, 128),
+// odd and even input
 // widths, pads 0..2 per side (asymmetric, and 2 with 3x3: past the radius), output heights 1..9
 // around the 4-row blocks, kernel 3 and 5, channels 1, 15, 16, 17, batch 2, the multiplier, the
 // activations fused in registers and after, residual or not. Every other algorithm runs on the
@@ -799,7 +819,7 @@ TEST_CASE("conv2d: depthwise stride 1 and 2 in place at widths around its vector
   const ActivationKind acts[] = {ActivationKind::Clip, ActivationKind::Relu, ActivationKind::HardSwish,
                                  ActivationKind::Identity, ActivationKind::Sigmoid, ActivationKind::LeakyRelu};
   const std::int64_t chans[] = {1, 15, 16, 17};
-  const std::int64_t widths[] = {1, 15, 16, 17, 27, 28, 29, 31, 32, 33, 55, 56, 57, 64, 65, 128};
+  const std::int64_t widths[] = {1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 27, 28, 29, 31, 32, 33, 55, 56, 57, 64, 65, 128};
   int i = 0;
   for (std::int64_t s : {2, 1}) {
     for (std::int64_t k : {3, 5})
@@ -1019,6 +1039,31 @@ TEST_CASE("conv2d: direct channels is chosen for the ResNet stride-2 3x3s where 
     CHECK(conv2d_plan(conv(1, 256, 56, 56, 512, 1, 1, 2, 0), isa).algo != Conv2dAlgo::DirectChannels);
     CHECK(conv2d_plan(conv(1, 32, 56, 56, 64, 3, 3, 2, 1), isa).algo != Conv2dAlgo::DirectChannels);
     CHECK(conv2d_plan(conv(1, 64, 112, 112, 64, 3, 3, 2, 1), isa).algo != Conv2dAlgo::DirectChannels);
+  }
+}
+
+// Where Auto plans depthwise_small on the MobileNetV2/V3 planes <= 16 columns wide: everywhere
+// on AVX-512; on AVX2 everywhere but 3x3 stride 1 on two-vector (9..16-wide) rows, which keep
+// the flat kernel (measured level or ahead there). ISAs without the kernel never plan it.
+TEST_CASE("conv2d: depthwise_small is chosen on the small MobileNet planes where measured ahead") {
+  for (Isa isa : luodi_test::simd_isas()) {
+    CAPTURE(isa_name(isa));
+    const bool has = conv2d_kernels(isa).run[static_cast<int>(Conv2dAlgo::DepthwiseSmall)] != nullptr;
+    const bool wide = conv2d_kernels(isa).lanes >= 16;
+    // (C, H, k, s): 7x7 3x3/5x5, 14 -> 7 3x3/5x5, 28 -> 14 3x3, 14x14 5x5
+    for (const Conv2dParams& p : {conv(1, 960, 7, 7, 960, 3, 3, 1, 1, 1, 960), conv(1, 960, 7, 7, 960, 5, 5, 1, 2, 1, 960),
+                                  conv(1, 576, 14, 14, 576, 3, 3, 2, 1, 1, 576), conv(1, 672, 14, 14, 672, 5, 5, 2, 2, 1, 672),
+                                  conv(1, 192, 28, 28, 192, 3, 3, 2, 1, 1, 192), conv(1, 240, 28, 28, 240, 3, 3, 2, 1, 1, 240),
+                                  conv(1, 480, 14, 14, 480, 5, 5, 1, 2, 1, 480)}) {
+      CAPTURE(describe(p));
+      CHECK((conv2d_plan(p, isa).algo == Conv2dAlgo::DepthwiseSmall) == has);
+    }
+    for (const Conv2dParams& p : {conv(1, 384, 14, 14, 384, 3, 3, 1, 1, 1, 384), conv(1, 672, 14, 14, 672, 3, 3, 1, 1, 1, 672)}) {
+      CAPTURE(describe(p));
+      CHECK((conv2d_plan(p, isa).algo == Conv2dAlgo::DepthwiseSmall) == (has && wide));
+    }
+    // AVX2 has the kernel; AVX-512 too (both in the dispatch build of x86-64)
+    if (isa == Isa::avx2 || isa == Isa::avx512f) CHECK(has);
   }
 }
 

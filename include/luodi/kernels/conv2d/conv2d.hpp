@@ -13,7 +13,7 @@
 // Winograd43 and Winograd23 (winograd.hpp: 3x3 stride 1), Winograd23T (winograd_t.hpp: F(2x2) with
 // the <= 16 tiles of a small plane in vectors), Depthwise (depthwise.hpp: any depthwise),
 // DepthwiseRows (depthwise_rows.hpp: 3x3/5x5, stride 1/2), DepthwiseSmall (depthwise_small.hpp:
-// the same for output rows <= 16 wide, AVX-512), DepthwiseS2 (depthwise_s2.hpp: 3x3/5x5 at
+// the same for output rows <= 16 wide, AVX-512; depthwise_avx2.hpp on AVX2), DepthwiseS2 (depthwise_s2.hpp: 3x3/5x5 at
 // stride 2, NCHW read in place, AVX-512; DepthwiseS1 the same kernel at stride 1), DirectRows
 // (direct_rows.hpp: groups 1, C_in <= 4, kernel <= 7, stride 1/2: the stem), DirectChannels
 // (direct_channels.hpp: groups 1, stride 2 along W, kernel <= 7: ResNet's 3x3/2). conv2d_plan picks one
@@ -152,7 +152,10 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   // columns) and 47 for 5x5 (1.4x the flat kernel at 28x28; wider 5x5 not measured);
   // register-blocked rows for output rows of >= 48 columns, and of >= 24 for 3x3 at stride 1
   // with 16-lane vectors (without AVX-512); output rows in vectors (depthwise_small.hpp,
-  // AVX-512) for <= 16 columns; the flat kernel in between and for everything else.
+  // AVX-512; depthwise_avx2.hpp, AVX2) for <= 16 columns, except 3x3 stride 1 with two 8-lane
+  // vectors per row (14x14 on AVX2: level with the flat kernel hot, 0.90-1.08x, behind cold,
+  // 0.89-0.95x); the flat
+  // kernel in between and for everything else.
   if (has_dw_s2 && Wo > 16 && (p.kernel_w == 3 || Wo <= 64) && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS2))
     return Conv2dAlgo::DepthwiseS2;
   if (has_dw_s2 && Wo > 16 && (p.kernel_w == 3 || Wo < 48) && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseS1))
@@ -160,7 +163,9 @@ inline Conv2dAlgo conv2d_choose(const Conv2dParams& p, std::int64_t Ho, std::int
   if (conv2d_algo_applies(p, Conv2dAlgo::DepthwiseRows) &&
       (Wo >= 48 || (lanes >= 16 && p.stride_w == 1 && p.kernel_w == 3 && Wo >= 24)))
     return Conv2dAlgo::DepthwiseRows;
-  if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall)) return Conv2dAlgo::DepthwiseSmall;
+  if (has_dw_small && conv2d_algo_applies(p, Conv2dAlgo::DepthwiseSmall) &&
+      (lanes >= 16 || p.stride_w == 2 || p.kernel_w == 5 || Wo <= 8))
+    return Conv2dAlgo::DepthwiseSmall;
   if (conv2d_algo_applies(p, Conv2dAlgo::Depthwise) && ((p.kernel_h == 3 && p.kernel_w == 3) || (p.kernel_h == 5 && p.kernel_w == 5)))
     return Conv2dAlgo::Depthwise;
   // Few input channels (the stem): direct beats im2col GEMM, whose K = C_in*kh*kw is too short

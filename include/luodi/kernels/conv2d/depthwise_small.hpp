@@ -27,7 +27,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "depthwise_rows.hpp"
+#include "depthwise_avx2.hpp"
 
 namespace luodi {
 namespace kernels {
@@ -130,26 +130,6 @@ LUODI_ALWAYS_INLINE void dw_small_store(__m512 acc, float* y, const float* res, 
   using B = simd::fbatch<xsimd::avx512f>;
   if (res) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, res));
   _mm512_mask_storeu_ps(y, m, activate<xsimd::avx512f, ACT>(B(acc), ap));
-}
-
-// Calls f(std::integral_constant<ActivationKind, A>{}), A the activation a plane kernel applies
-// in registers before its store: relu, clip and hardswish as themselves, any other as Identity.
-// Returns whether `act` must still run over the output afterwards (those others), so that the
-// plane kernels are instantiated 4 times, not once per activation.
-template <class F>
-LUODI_ALWAYS_INLINE bool dw_with_fused_act(ActivationKind act, F&& f) noexcept {
-  using A = ActivationKind;
-  if (act == A::Relu) {
-    f(std::integral_constant<A, A::Relu>{});
-  } else if (act == A::Clip) {
-    f(std::integral_constant<A, A::Clip>{});
-  } else if (act == A::HardSwish) {
-    f(std::integral_constant<A, A::HardSwish>{});
-  } else {
-    f(std::integral_constant<A, A::Identity>{});
-    return act != A::Identity;
-  }
-  return false;
 }
 
 // Single: output rows [oy, oy + n) (n <= U; rows past n are computed from whatever input rows
@@ -401,11 +381,14 @@ void conv2d_run_depthwise_small(const Conv2dPlan& plan, const float* x, const vo
 using Conv2dRunFnPtr = void (*)(const Conv2dPlan&, const float*, const void*, const float*, float*, void*, std::int64_t,
                                 std::int64_t) noexcept;
 
-// The DepthwiseSmall entry of Arch's table: only AVX-512 has the kernel.
+// The DepthwiseSmall entry of Arch's table: this kernel on AVX-512, depthwise_avx2.hpp's on AVX2.
 template <class Arch>
 constexpr Conv2dRunFnPtr dw_small_entry() noexcept {
 #if defined(__AVX512F__)
   if constexpr (std::is_same<Arch, xsimd::avx512f>::value) return &conv2d_run_depthwise_small<Arch>;
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+  if constexpr (std::is_same<Arch, DwAvx2Arch>::value) return &conv2d_run_depthwise_avx2<Arch>;
 #endif
   return nullptr;
 }
