@@ -12,7 +12,7 @@ case "$purpose" in
   demo) want=("${build[@]}") ;;
   test) want=("${build[@]}" clang libclang-rt-14-dev doctest-dev libbenchmark-dev libopencv-dev
               libonnx-testdata python3-numpy python3-onnx python3-torch python3-torchvision
-              g++-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+              g++-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
               imagemagick fonts-dejavu-core fonts-noto-cjk) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
