@@ -3,6 +3,7 @@
 // bound used to compare float32 sums.
 #pragma once
 
+#include <luodi/core/memory.hpp>
 #include <luodi/kernels/activation/params.hpp>
 
 #include <cmath>
@@ -100,6 +101,20 @@ inline double sum_tolerance(std::int64_t terms, double mag, double ref_value, lu
                             const luodi::kernels::ActivationParams& p) {
   const double eps = std::numeric_limits<float>::epsilon() / 2;  // unit roundoff 2^-24
   return act_lipschitz(k, p) * 2.0 * double(terms + 3) * eps * mag + 8.0 * 2 * eps * std::fabs(ref_value) + 1e-35;
+}
+
+// An aligned scratch or packed-weights buffer for one kernel call (64 bytes when empty).
+struct Buf {
+  luodi::AlignedBuffer b;
+  explicit Buf(std::size_t bytes) { b = std::move(luodi::AlignedBuffer::create(bytes ? bytes : 64).value()); }
+  void* data() { return b.data(); }
+};
+
+// |v| elementwise: the magnitudes the error bounds are built from.
+inline std::vector<float> absv(const std::vector<float>& v) {
+  std::vector<float> o(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) o[i] = std::fabs(v[i]);
+  return o;
 }
 
 }  // namespace luodi_test

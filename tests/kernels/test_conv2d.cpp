@@ -43,11 +43,8 @@ double algo_factor(Conv2dAlgo a) {
                                                                                                       : 1.0;
 }
 
-struct Buf {
-  AlignedBuffer b;
-  explicit Buf(std::size_t bytes) { b = std::move(AlignedBuffer::create(bytes ? bytes : 64).value()); }
-  void* data() { return b.data(); }
-};
+using luodi_test::absv;
+using luodi_test::Buf;
 
 std::vector<float> run_conv(const Conv2dPlan& plan, int threads, const std::vector<float>& x, const std::vector<float>& w,
                             const std::vector<float>& bias, const std::vector<float>& res) {
@@ -65,12 +62,6 @@ std::vector<float> run_conv(const Conv2dPlan& plan, int threads, const std::vect
 #endif
   conv2d_run(plan, x.data(), packed.data(), p.has_residual ? res.data() : nullptr, y.data(), scratch.data(), ex);
   return y;
-}
-
-std::vector<float> absv(const std::vector<float>& v) {
-  std::vector<float> o(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) o[i] = std::fabs(v[i]);
-  return o;
 }
 
 // sum |w||x| + |b| + |residual| per output: the scale of each output's rounding error.
@@ -216,7 +207,7 @@ TEST_CASE("conv2d: reference matches PyTorch (float64) fixtures") {
     std::vector<float> x(d, d + nx), w(d + nx, d + nx + nw), b(d + nx + nw, d + nx + nw + nb), r;
     d += nx + nw + nb;
     if (p.has_residual) {
-      r.assign(d, d + ny);
+      r = std::vector<float>(d, d + ny);
       d += ny;
     }
     const std::vector<float> want(d, d + ny);

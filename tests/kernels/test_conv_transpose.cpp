@@ -19,11 +19,8 @@ using namespace luodi::kernels;
 
 namespace {
 
-struct Buf {
-  AlignedBuffer b;
-  explicit Buf(std::size_t bytes) { b = std::move(AlignedBuffer::create(bytes ? bytes : 64).value()); }
-  void* data() { return b.data(); }
-};
+using luodi_test::absv;
+using luodi_test::Buf;
 
 std::vector<float> run_plan(const ConvTranspose2dPlan& plan, int threads, const std::vector<float>& x,
                             const std::vector<float>& w, const std::vector<float>& b, const std::vector<float>& r) {
@@ -47,12 +44,6 @@ std::vector<float> run_plan(const ConvTranspose2dPlan& plan, int threads, const 
 std::vector<float> run_ct(const ConvTranspose2dParams& p, Isa isa, int threads, const std::vector<float>& x,
                           const std::vector<float>& w, const std::vector<float>& b, const std::vector<float>& r) {
   return run_plan(conv_transpose2d_plan(p, isa), threads, x, w, b, r);
-}
-
-std::vector<float> absv(const std::vector<float>& v) {
-  std::vector<float> o(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) o[i] = std::fabs(v[i]);
-  return o;
 }
 
 std::vector<float> magnitude(ConvTranspose2dParams p, const std::vector<float>& x, const std::vector<float>& w,
@@ -164,7 +155,7 @@ TEST_CASE("conv_transpose2d: reference and every ISA match PyTorch (float64) fix
     std::vector<float> x(d, d + nx), w(d + nx, d + nx + nw), b(d + nx + nw, d + nx + nw + nb), r;
     d += nx + nw + nb;
     if (p.has_residual) {
-      r.assign(d, d + ny);
+      r = std::vector<float>(d, d + ny);
       d += ny;
     }
     const std::vector<float> want(d, d + ny);

@@ -17,11 +17,8 @@ using namespace luodi::kernels;
 
 namespace {
 
-struct Buf {
-  AlignedBuffer b;
-  explicit Buf(std::size_t bytes) { b = std::move(AlignedBuffer::create(bytes ? bytes : 64).value()); }
-  void* data() { return b.data(); }
-};
+using luodi_test::absv;
+using luodi_test::Buf;
 
 // Runs the product on `isa`, packed or not, with `threads` (0 = no executor).
 std::vector<float> run_gemm(const GemmParams& p, Isa isa, bool packed, int threads, const std::vector<float>& A,
@@ -45,12 +42,6 @@ std::vector<float> run_gemm(const GemmParams& p, Isa isa, bool packed, int threa
     gemm_run_unpacked(plan, A.data(), B.data(), bias.empty() ? nullptr : bias.data(), r, C.data(), scratch.data(), ex);
   }
   return C;
-}
-
-std::vector<float> absv(const std::vector<float>& v) {
-  std::vector<float> o(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) o[i] = std::fabs(v[i]);
-  return o;
 }
 
 // Sum of magnitudes per output (the scale of the rounding error), from the same definition.
@@ -143,7 +134,7 @@ TEST_CASE("gemm: reference matches PyTorch (float64) fixtures") {
     d += na + nb + nbias;
     std::vector<float> res;
     if (p.has_residual) {
-      res.assign(d, d + nc);
+      res = std::vector<float>(d, d + nc);
       d += nc;
     }
     std::vector<float> want(d, d + nc);

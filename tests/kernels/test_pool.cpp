@@ -31,7 +31,7 @@ bool close(float got, float want, double abs_tol, double ulp_tol) {
   return std::fabs(double(got) - double(want)) <= abs_tol || luodi_test::ulp_error(got, want) <= ulp_tol;
 }
 
-Result<PoolParams> params_from_case(const luodi_test::FixtureCase& c, const Shape& in) {
+Result<PoolParams> pool_params_from_case(const luodi_test::FixtureCase& c, const Shape& in) {
   const std::string kind = c.at("kind").str();
   if (kind == "gavg") return global_pool_params_make(in, PoolKind::Average);
   if (kind == "gmax") return global_pool_params_make(in, PoolKind::Max);
@@ -62,7 +62,7 @@ TEST_CASE("pool ref: against PyTorch and the ONNX test data") {
     INFO("case " << c.name << " (" << c.at("src").str() << ") " << c.at("kind").str());
     const auto& x = c.at("x");
     const auto& y = c.at("y");
-    auto p = params_from_case(c, x.shape);
+    auto p = pool_params_from_case(c, x.shape);
     REQUIRE_MESSAGE(p.ok(), std::string(p.status().message()));
     CHECK(p->output_shape() == y.shape);
     const auto xv = x.f32(), yv = y.f32();

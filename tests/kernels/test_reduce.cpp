@@ -22,7 +22,7 @@ namespace {
 constexpr double kReduceAbs = 1e-5, kReduceRel = 1e-5;
 // SIMD vs ref: vector accumulators reassociate the sums (at most a few hundred terms of |x| <= 2
 // here); max and min are exact.
-constexpr double kSimdAbs = 2e-5, kSimdRel = 2e-6;
+constexpr double kReduceSimdAbs = 2e-5, kReduceSimdRel = 2e-6;
 
 DType dtype_named(const std::string& s) {
   if (s == "f32") return DType::f32;
@@ -117,7 +117,7 @@ TEST_CASE("reduce: every ISA equals ref for every op and axis pattern at odd siz
         std::string where;
         INFO(std::string(isa_name(isa)) << " " << std::string(reduce_op_name(op)) << " shape " << std::string(s.str().c_str()));
         const bool exact = op == ReduceOp::Max || op == ReduceOp::Min;
-        CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), p->out_numel, exact ? 0 : kSimdAbs, exact ? 0 : kSimdRel, &where),
+        CHECK_MESSAGE(luodi_test::allclose(got.data(), want.data(), p->out_numel, exact ? 0 : kReduceSimdAbs, exact ? 0 : kReduceSimdRel, &where),
                       where);
       }
     }

@@ -26,7 +26,7 @@ constexpr double kCubicAbs = 1e-5, kCubicRel = 1e-5;
 constexpr double kSimdLinearAbs = 2e-6;
 constexpr double kSimdCubicAbs = 1e-5;
 
-Result<ResizeParams> params_from_case(const luodi_test::FixtureCase& c, const Shape& in) {
+Result<ResizeParams> resize_params_from_case(const luodi_test::FixtureCase& c, const Shape& in) {
   ResizeAttrs a;
   REQUIRE(resize_mode_from_name(c.at("mode").str().c_str(), &a.mode));
   REQUIRE(coord_mode_from_name(c.at("coord").str().c_str(), &a.coord));
@@ -54,7 +54,7 @@ TEST_CASE("resize ref: against PyTorch, the ONNX test data and the ONNX spec") {
                  << c.at("nearest").str());
     const auto& x = c.at("x");
     const auto& y = c.at("y");
-    auto p = params_from_case(c, x.shape);
+    auto p = resize_params_from_case(c, x.shape);
     REQUIRE_MESSAGE(p.ok(), std::string(p.status().message()));
     CHECK(p->output_shape() == y.shape);
     const auto xv = x.f32(), yv = y.f32();

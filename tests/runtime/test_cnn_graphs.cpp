@@ -116,7 +116,6 @@ Graph detector_like() {
 }
 
 using Loaded = luodi_test::LoadedModel;
-Loaded load(const Graph& g) { return luodi_test::load_graph(g); }
 
 Value random_input(Shape s, std::uint32_t seed) {
   std::vector<float> v = luodi_test::random_floats(static_cast<std::size_t>(s.numel()), -1.0f, 1.0f, seed);
@@ -124,7 +123,7 @@ Value random_input(Shape s, std::uint32_t seed) {
 }
 
 void check_model(const Graph& g, const std::vector<Shape>& input_shapes, const char* what) {
-  Loaded lm = load(g);
+  Loaded lm = luodi_test::load_graph(g);
   for (Isa isa : luodi_test::available_isas()) {
     const std::string model_name = what, isa_label = isa_name(isa);
     CAPTURE(model_name);
@@ -184,7 +183,7 @@ TEST_CASE("cnn graphs: 1, 2 and 3 threads, spinning or not, and a user executor 
   for (const char* name : {"mobilenet_v2", "resnet18"}) {
     CAPTURE(name);
     const Graph g = std::string(name) == "resnet18" ? luodi_test::resnet(18, 64, 64, 10) : luodi_test::mobilenet_v2(64, 64, 10);
-    Loaded lm = load(g);
+    Loaded lm = luodi_test::load_graph(g);
     const Value xin = random_input(Shape{1, 3, 64, 64}, 5);
     std::vector<std::vector<std::uint8_t>> want;
     struct Config {

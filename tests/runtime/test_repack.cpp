@@ -68,7 +68,6 @@ Graph repack_graph() {
 constexpr std::uint32_t kPackingNodes = 5;  // wino, pw, dw, fc1, fc2
 
 using Loaded = luodi_test::LoadedModel;
-Loaded load(const Graph& g) { return luodi_test::load_graph(g); }
 
 Shape shape_at(std::int64_t width) { return Shape{1, 16, kH, width}; }
 
@@ -184,7 +183,7 @@ TEST_CASE("repack: the premise: the 3x3 convolution changes algorithm across the
 
 TEST_CASE("repack: re-prepared across widths, owned arena, every ISA") {
   const Graph g = repack_graph();
-  const Loaded lm = load(g);
+  const Loaded lm = luodi_test::load_graph(g);
   for (Isa isa : luodi_test::available_isas()) {
     CAPTURE(isa_name(isa));
     SessionOptions opt;
@@ -200,7 +199,7 @@ TEST_CASE("repack: re-prepared across widths, owned arena, every ISA") {
 
 TEST_CASE("repack: the same width again packs nothing but the shape-dependent weights, and nothing moves") {
   const Graph g = repack_graph();
-  const Loaded lm = load(g);
+  const Loaded lm = luodi_test::load_graph(g);
   SessionOptions opt;
   const Shape s0 = shape_at(24);
   opt.input_shapes = Span<const Shape>(&s0, 1);
@@ -218,7 +217,7 @@ TEST_CASE("repack: the same width again packs nothing but the shape-dependent we
 
 TEST_CASE("repack: two threads") {
   const Graph g = repack_graph();
-  const Loaded lm = load(g);
+  const Loaded lm = luodi_test::load_graph(g);
   SessionOptions opt;
   opt.threads = 2;
   Session s(lm.model, opt);  // the declared shape has an unknown width: not prepared yet
@@ -228,7 +227,7 @@ TEST_CASE("repack: two threads") {
 
 TEST_CASE("repack: borrowed arena, roomy and tight") {
   const Graph g = repack_graph();
-  const Loaded lm = load(g);
+  const Loaded lm = luodi_test::load_graph(g);
   std::size_t most = 0;
   for (std::int64_t w : kWidths) {
     SessionOptions o;
@@ -256,7 +255,7 @@ TEST_CASE("repack: borrowed arena, roomy and tight") {
 
 TEST_CASE("repack: a failed prepare forgets the packed blocks") {
   const Graph g = repack_graph();
-  const Loaded lm = load(g);
+  const Loaded lm = luodi_test::load_graph(g);
   SessionOptions opt;
   const Shape s0 = shape_at(16);
   opt.input_shapes = Span<const Shape>(&s0, 1);

@@ -28,7 +28,6 @@ using luodi_test::make_value;
 namespace {
 
 using luodi_test::LoadedModel;
-LoadedModel load(const Graph& g) { return luodi_test::load_graph(g); }
 
 Value f32_value(const std::string& name, Shape s, std::uint32_t seed, float lo = -3.0f, float hi = 3.0f) {
   std::vector<float> v = luodi_test::random_floats(static_cast<std::size_t>(s.numel()), lo, hi, seed);
@@ -94,7 +93,7 @@ void check_outputs_equal(Session& s, const Graph& g, const std::map<std::string,
 
 TEST_CASE("session: run() equals the ref kernels node by node, on every ISA") {
   const Graph g = activation_graph(Shape{2, 3, 5, 7});
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   const Value xin = f32_value("x", Shape{2, 3, 5, 7}, 11);
   auto ref = luodi_test::reference_eval(g, {xin});
   REQUIRE_MESSAGE(ref.ok(), std::string(ref.status().message()));
@@ -123,7 +122,7 @@ TEST_CASE("session: run() equals the ref kernels node by node, on every ISA") {
 
 TEST_CASE("session: views share bytes, in-place reuses dead inputs, the plan is near the lower bound") {
   const Graph g = activation_graph(Shape{1, 4, 16, 16});
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   Session s(lm.model);
   REQUIRE(s.ok());
   auto ptr = [&](const char* name) { return (*s.tensor(name)).data; };
@@ -149,7 +148,7 @@ TEST_CASE("session: views share bytes, in-place reuses dead inputs, the plan is 
 
 TEST_CASE("session: keep_intermediates keeps every tensor readable after run") {
   const Graph g = activation_graph(Shape{1, 2, 3, 3});
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   SessionOptions opt;
   opt.keep_intermediates = true;
   opt.isa = Isa::scalar;
@@ -175,7 +174,7 @@ TEST_CASE("session: keep_intermediates keeps every tensor readable after run") {
 
 TEST_CASE("session: a borrowed arena is used as given; too small is refused with the size needed") {
   const Graph g = activation_graph(Shape{1, 3, 8, 8});
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   auto need = Session::required_arena_bytes(lm.model);
   REQUIRE(need.ok());
   std::vector<std::uint8_t> arena(*need + 64 + 7);
@@ -227,7 +226,7 @@ TEST_CASE("session: re-prepare for a new input size through a Shape -> Reshape c
   g.add_node(make_node(OpCode::Shape, "shape", {w}, {sw}));
   g.add_node(make_node(OpCode::Reshape, "reshape", {a, sw}, {b}));
   g.add_node(make_node(OpCode::Tanh, "tanh", {b}, {y}));
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
 
   // Declared shapes have unknown dims: the session says what it needs.
   SessionOptions ref_opt;
@@ -279,7 +278,7 @@ TEST_CASE("session: nodes whose outputs are empty run nothing, whatever the othe
   g.outputs = {y};
   g.add_node(make_node(OpCode::Softmax, "softmax", {x}, {a}, AttrWriter().set_int("axis", -1).take()));
   g.add_node(make_node(OpCode::Relu, "relu", {a}, {y}));
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   for (const Isa isa : luodi_test::available_isas()) {
     CAPTURE(isa_name(isa));
     SessionOptions opt;
@@ -294,7 +293,7 @@ TEST_CASE("session: nodes whose outputs are empty run nothing, whatever the othe
 
 TEST_CASE("session: the profiling callback sees every node that runs, with its time") {
   const Graph g = activation_graph(Shape{1, 2, 4, 4});
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   struct Seen {
     std::vector<std::string> names;
     double total_us = 0;
@@ -318,7 +317,7 @@ TEST_CASE("session: the profiling callback sees every node that runs, with its t
 
 TEST_CASE("session: threads give the same result as one thread") {
   const Graph g = activation_graph(Shape{3, 8, 40, 40});
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   const Value xin = f32_value("x", Shape{3, 8, 40, 40}, 21);
   std::vector<std::vector<float>> results;
   for (int threads : {1, 2}) {
@@ -343,7 +342,7 @@ TEST_CASE("model.verify() replays the golden pair") {
   g.meta.golden_inputs = {xin.data};
   for (std::int32_t o : g.outputs) g.meta.golden_outputs.push_back(ref->at(g.values[static_cast<std::size_t>(o)].name).data);
   {
-    LoadedModel lm = load(g);
+    LoadedModel lm = luodi_test::load_graph(g);
     const Status v = lm.model.verify();
     CHECK_MESSAGE(v.ok(), std::string(v.message()));
   }
@@ -352,7 +351,7 @@ TEST_CASE("model.verify() replays the golden pair") {
   std::memcpy(&bad, g.meta.golden_outputs[1].data() + 8, 4);
   bad += 0.5f;
   std::memcpy(g.meta.golden_outputs[1].data() + 8, &bad, 4);
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   const Status v = lm.model.verify();
   CHECK(v.code() == StatusCode::VerificationFailed);
   CHECK(std::string(v.message()).find("output \"j\" element 2") != std::string::npos);
@@ -365,7 +364,7 @@ TEST_CASE("session: an op without a kernel fails at prepare, naming it") {
   g.inputs = {x};
   g.outputs = {y};
   g.add_node(make_node(OpCode::LRN, "lrn_1", {x}, {y}, AttrWriter().set_int("size", 3).take()));
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   Session s(lm.model);
   if (ops::op_supported(OpCode::LRN)) {
     CHECK(s.ok());
@@ -396,7 +395,7 @@ TEST_CASE("session: small values are computed at prepare, large ones by run()") 
                        AttrWriter().set_floats("value", {-2.0f}).take()));
   g.add_node(make_node(OpCode::Relu, "relu", {x}, {y}));
   g.add_node(make_node(OpCode::Relu, "relu_weights", {w}, {wr}));
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   struct Count {
     std::vector<std::string> ran;
   } count;
@@ -420,7 +419,7 @@ TEST_CASE("session: small values are computed at prepare, large ones by run()") 
 
 TEST_CASE("session: preserve_inputs off lets the input's bytes be reused after its last reader") {
   const Graph g = activation_graph(Shape{1, 3, 16, 16});
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   const Value xin = f32_value("x", Shape{1, 3, 16, 16}, 77);
   auto ref = luodi_test::reference_eval(g, {xin});
   REQUIRE(ref.ok());
@@ -443,7 +442,7 @@ TEST_CASE("session: preserve_inputs off lets the input's bytes be reused after i
 
 TEST_CASE("session: the corpus's valid CNN runs like the ref kernels node by node") {
   const Graph g = luodi_test::corpus_cnn_graph();
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   const Value xin = f32_value("x", Shape{1, 3, 8, 8}, 5);
   auto ref = luodi_test::reference_eval(g, {xin});
   REQUIRE_MESSAGE(ref.ok(), std::string(ref.status().message()));
@@ -490,7 +489,7 @@ bool is_winograd(kernels::Conv2dAlgo a) {
 
 TEST_CASE("session: winograd = false plans 3x3 convolutions without Winograd, packed at the GEMM size") {
   const Graph g = wino_graph();
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   const Value xin = f32_value("x", Shape{1, kWinoC, kWinoHW, kWinoHW}, 31, -1.0f, 1.0f);
   auto ref = luodi_test::reference_eval(g, {xin});
   REQUIRE(ref.ok());
@@ -530,7 +529,7 @@ TEST_CASE("session: winograd = false plans 3x3 convolutions without Winograd, pa
 TEST_CASE("session: required_arena_bytes counts per-thread scratch for the options' threads") {
   // The 3x3 convolution as GEMM has im2col scratch per thread.
   const Graph g = wino_graph();
-  LoadedModel lm = load(g);
+  LoadedModel lm = luodi_test::load_graph(g);
   SessionOptions one;
   one.winograd = false;
   auto need1 = Session::required_arena_bytes(lm.model, one);

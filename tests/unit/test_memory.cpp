@@ -53,9 +53,9 @@ struct FailingAllocator {
     auto* self = static_cast<FailingAllocator*>(user);
     ++self->calls;
     if (self->budget-- <= 0) return nullptr;
-    return detail::default_allocate(bytes, alignment, nullptr);
+    return luodi::detail::default_allocate(bytes, alignment, nullptr);
   }
-  static void dealloc(void* p, void*) { detail::default_deallocate(p, nullptr); }
+  static void dealloc(void* p, void*) { luodi::detail::default_deallocate(p, nullptr); }
 };
 }  // namespace
 
@@ -122,15 +122,15 @@ TEST_CASE("large blocks are 2 MiB aligned and advised for transparent huge pages
   }
   // 6 MiB + 12 KiB: two whole 2 MiB pages and a ragged tail, through the default allocator
   const std::size_t bytes = (std::size_t(6) << 20) + 12288;
-  void* p = detail::default_allocate(bytes, 64, nullptr);
+  void* p = luodi::detail::default_allocate(bytes, 64, nullptr);
   REQUIRE(p != nullptr);
-  CHECK(is_aligned(p, detail::kHugePageBytes));
+  CHECK(is_aligned(p, luodi::detail::kHugePageBytes));
   std::memset(p, 1, bytes);  // usable to the last byte
   auto* b = static_cast<unsigned char*>(p);
   CHECK(has_flag(vm_flags_of(b), "hg"));
   CHECK(has_flag(vm_flags_of(b + (std::size_t(4) << 20)), "hg"));
   // the tail past the last whole 2 MiB page is not advised
   CHECK_FALSE(has_flag(vm_flags_of(b + (std::size_t(6) << 20)), "hg"));
-  detail::default_deallocate(p, nullptr);
+  luodi::detail::default_deallocate(p, nullptr);
 }
 #endif
