@@ -12,20 +12,24 @@
 #                                                     examples, demo/model tests
 # scalar     no xsimd, no Eigen (reference kernels)   unit kernels runtime         unit conformance
 #                                                     conformance
-# asan       clang, ASan + UBSan, libFuzzer targets   unit kernels image runtime   unit fuzz
-#                                                     onnx fuzz
+# asan       clang, ASan + UBSan, libFuzzer targets;  unit kernels image runtime   unit fuzz
+#            kernels for the ISAs this CPU runs       onnx fuzz
 # aarch64    g++-aarch64-linux-gnu, NEON, qemu-user,  unit kernels image runtime   unit
-#            -fno-exceptions -fno-rtti                onnx
+#            -fno-exceptions -fno-rtti                onnx tools (its unit tests)
 # cortex-m4  arm-none-eabi, bare metal, reference      the embedded programs, for   embedded
 #            kernels, on QEMU's mps2-an386 board       the board (+ a host
 #                                                      luodi-convert)
 # noexcept   -fno-exceptions -fno-rtti on x86-64      unit runtime tools examples  unit
-#            (not in the default list: aarch64 builds and runs the same tests without exceptions)
-# clang and asan together put every file through clang with -Werror. Nothing in the library that
-# depends on exceptions is architecture-specific (config.hpp, core/status.hpp, parallel.hpp,
-# thread_pool.hpp, session.hpp), so the no-exceptions build is the AArch64 one, which is also what
-# an embedded Linux product on a NEON core builds. The examples/embedded program is built without
-# exceptions or RTTI in every variant that builds examples.
+#            (not in the default list; see below)
+# clang and asan together put every library file through clang with -Werror.
+#
+# The library's exception-dependent code (config.hpp, core/status.hpp, core/thread_pool.hpp,
+# runtime/session.hpp) is not architecture-specific, so the no-exceptions build is the AArch64
+# one, which is also how an embedded Linux product on a NEON core builds. What only the noexcept
+# variant builds without exceptions: the command-line tools and the examples other than
+# examples/embedded (which is built without exceptions or RTTI in every variant that builds
+# examples). They are host programs; `LUODI_VARIANTS=noexcept bash tools/test.sh` still builds
+# and tests them that way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +54,7 @@ declare -A extra=(
   [scalar]="-DLUODI_TEST_AREAS=unit;kernels;runtime;conformance -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
   [noexcept]="-DLUODI_TEST_AREAS=unit;runtime;tools"
   [asan]="-DLUODI_BUILD_FUZZERS=ON -DLUODI_TEST_AREAS=unit;kernels;image;runtime;onnx;fuzz -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
-  [aarch64]="-DLUODI_NO_EXCEPTIONS=ON -DLUODI_TEST_AREAS=unit;kernels;image;runtime;onnx -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
+  [aarch64]="-DLUODI_TEST_AREAS=unit;kernels;image;runtime;onnx;tools -DLUODI_BUILD_TOOLS=OFF -DLUODI_BUILD_EXAMPLES=OFF"
   [cortex-m4]="-DLUODI_HOST_CONVERT=$PWD/build/host-convert/bin/luodi-convert"
 )
 # The cortex-m4 variant converts the embedded example's model on the host: a luodi-convert with
