@@ -1,17 +1,19 @@
 // Shared by test_gemm.cpp, test_conv2d.cpp and test_conv_transpose.cpp: the loader for the
-// PyTorch fixtures (format documented in tests/fixtures/gen_conv_fixtures.py) and the error
-// bound used to compare float32 sums.
+// PyTorch fixtures (format documented in tests/fixtures/gen_conv_fixtures.py), the error
+// bound used to compare float32 sums, and the buffers and magnitudes the three tests build it from.
 #pragma once
 
 #include <luodi/core/memory.hpp>
 #include <luodi/kernels/activation/params.hpp>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace luodi_test {
