@@ -302,8 +302,10 @@ TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every a
     for (Isa isa : luodi_test::simd_isas()) {
       Conv2dPlan plan;
       REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::Gemm, &plan).ok());
-      // the planned choice: in place unless the short-K order runs (conv2d_plan_with)
-      CHECK_MESSAGE(plan.b_in_place == !plan.rows_outer, describe(p));
+      // the planned choice: in place unless the short-K order runs or (avx2) the panel is large
+      CHECK_MESSAGE(plan.b_in_place == conv2d_gemm_b_in_place_pays(isa, conv2d_gemm_kc_eff(plan.K, plan.kc), plan.nr,
+                                                                   plan.cout_g, plan.out_h * plan.out_w, plan.rows_outer),
+                    describe(p));
       plan.b_in_place = true;  // then forced, so that both orders are covered
       const auto in_place = run_conv(plan, 0, d.x, d.w, d.b, d.r);
       for (int order = 0; order < 2; ++order) {
@@ -360,6 +362,8 @@ TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every a
     check(p);
     p = conv(1, 600, 9, 11, 13, 1, 1);  // two uneven K blocks: later ones add into C
     check(p);
+    p = conv(1, 300, 12, 11, 70, 1, 1);  // avx2 plans B packed: a 300 x 16 panel, 70 channels, 132 pixels
+    check(p);
   }
   // not in place: a padded or strided 1x1 gathers through im2col
   for (const Conv2dParams& p : {conv(1, 8, 9, 9, 8, 1, 1, 1, 1), conv(1, 8, 9, 9, 8, 1, 1, 2, 0)})
@@ -368,6 +372,15 @@ TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every a
       REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::Gemm, &plan).ok());
       CHECK_FALSE(plan.b_in_place);
     }
+  // avx2 packs B where the in-place panel would not stay in L1 (conv2d_gemm_b_in_place_pays): a
+  // MobileNetV3 14x14 672 -> 112 projection packs, its 80 -> 200 expansion reads in place
+  if (isa_compiled(Isa::avx2)) {
+    Conv2dPlan plan;
+    REQUIRE(conv2d_plan_with(conv(1, 672, 14, 14, 112, 1, 1), Isa::avx2, Conv2dAlgo::Gemm, &plan).ok());
+    CHECK_FALSE(plan.b_in_place);
+    REQUIRE(conv2d_plan_with(conv(1, 80, 14, 14, 200, 1, 1), Isa::avx2, Conv2dAlgo::Gemm, &plan).ok());
+    CHECK(plan.b_in_place);
+  }
   CHECK(bad == 0);
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);
   MESSAGE(ran << " fast-path runs, " << same << " in-place/packed-B comparisons");

@@ -284,7 +284,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       // stride-2 layers; level on avx2.
       plan.kc = 512;
       plan.mc = detail::conv_round_up(64, k.mr);  // A is packed panels: a multiple of MR
-      const std::int64_t kc_eff = (plan.K + (plan.K + plan.kc - 1) / plan.kc - 1) / ((plan.K + plan.kc - 1) / plan.kc);
+      const std::int64_t kc_eff = conv2d_gemm_kc_eff(plan.K, plan.kc);
       std::int64_t nc = 32768 / kc_eff;
       // Short K and a large output (the driver then runs each row tile across the block, see
       // driver.hpp): the cost is writing C, in longer runs per row with up to 1024 pixels.
@@ -303,8 +303,11 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       // A 1x1 stride-1 conv reads its input in place as B; only a ragged last panel is packed.
       // Not in the short-K order: there the output stream is the cost, and with the output
       // outside the caches (as in a model) packing the B block first measured faster
-      // (docs/performance.md, "Pointwise B in place").
-      plan.b_in_place = conv2d_gemm_b_in_place(p) && !plan.rows_outer;
+      // (docs/performance.md, "Pointwise B in place"); nor, on avx2, when the in-place B panel
+      // would not stay in L1 (conv2d_gemm_b_in_place_pays).
+      plan.b_in_place = conv2d_gemm_b_in_place(p) &&
+                        conv2d_gemm_b_in_place_pays(plan.isa, kc_eff, k.nr, plan.cout_g, P,
+                                                    plan.rows_outer);
       plan.scratch_per_thread =
           detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * (plan.b_in_place ? k.nr : plan.nc));
       break;
