@@ -251,6 +251,26 @@ int register_all() {
           auto* vb = benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
           if (std::getenv("LUODI_BENCH_FLUSH")) vb->UseManualTime();
         }
+        // Research: LUODI_BENCH_DR_STRIP="R,R" adds the direct_rows algorithm with R output rows
+        // per strip of padded input rows ("direct_rows@R"), to measure the strip height.
+        if (plan.algo == Conv2dAlgo::DirectRows)
+          if (const char* env = std::getenv("LUODI_BENCH_DR_STRIP")) {
+            for (const char* q = env; *q;) {
+              long rows = 0;
+              int used = 0;
+              if (std::sscanf(q, "%ld%n", &rows, &used) != 1 || rows < 1) break;
+              q += used;
+              if (*q == ',') ++q;
+              Conv2dPlan v = plan;
+              v.dr_strip_rows = rows < plan.out_h ? rows : plan.out_h;
+              v.dr_rows = (v.dr_strip_rows - 1) * p.stride_h + p.kernel_h;
+              v.scratch_per_thread = ((p.C_in * v.dr_rows * v.dr_row_floats + 64 + 15) / 16 * 16) * 4;
+              const std::string vn = std::string("conv/") + l.name + "/direct_rows@" + std::to_string(rows) + "/" +
+                                     isa_name(isa);
+              auto* vb = benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
+              if (std::getenv("LUODI_BENCH_FLUSH")) vb->UseManualTime();
+            }
+          }
         // Research: LUODI_BENCH_CONV_ORDER=1 adds the gemm algorithm with the other tile order
         // (rows_outer flipped, same blocking), "gemm@flip".
         if (plan.algo == Conv2dAlgo::Gemm && std::getenv("LUODI_BENCH_CONV_ORDER")) {
