@@ -265,7 +265,7 @@ int register_all() {
               v.dr_strip_rows = rows < plan.out_h ? rows : plan.out_h;
               v.dr_rows = (v.dr_strip_rows - 1) * p.stride_h + p.kernel_h;
               v.scratch_per_thread = ((p.C_in * v.dr_rows * v.dr_row_floats + 64 + 15) / 16 * 16) * 4;
-              const std::string vn = std::string("conv/") + l.name + "/direct_rows@" + std::to_string(rows) + "/" +
+              const std::string vn = std::string("conv/") + l.name + "/direct_rows@" + std::to_string(v.dr_strip_rows) + "/" +
                                      isa_name(isa);
               auto* vb = benchmark::RegisterBenchmark(vn.c_str(), BM_conv, l, v)->Unit(benchmark::kMicrosecond);
               if (std::getenv("LUODI_BENCH_FLUSH")) vb->UseManualTime();

@@ -288,8 +288,8 @@ TEST_CASE("conv2d: GEMM paths at odd channel and pixel counts around the tile") 
 }
 
 // Gemm for a 1x1 stride-1 unpadded conv reads the input in place as B (plan.b_in_place, unless
-// the short-K order runs): full NR-column panels straight from the channel rows, a ragged last
-// panel packed. Against the reference (check_all_algos: the planned choice), and, with B in
+// the short-K order runs or, on avx2, the B panel is large: conv2d_gemm_b_in_place_pays): full
+// NR-column panels straight from the channel rows, a ragged last panel packed. Against the reference (check_all_algos: the planned choice), and, with B in
 // place forced, bit for bit against the same plan with B packed (the arithmetic is the same),
 // in both tile orders (rows_outer flipped), on every ISA.
 TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every activation") {
@@ -304,7 +304,7 @@ TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every a
       REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::Gemm, &plan).ok());
       // the planned choice: in place unless the short-K order runs or (avx2) the panel is large
       CHECK_MESSAGE(plan.b_in_place == conv2d_gemm_b_in_place_pays(isa, conv2d_gemm_kc_eff(plan.K, plan.kc), plan.nr,
-                                                                   plan.cout_g, plan.out_h * plan.out_w, plan.rows_outer),
+                                                                   plan.cout_g, plan.rows_outer),
                     describe(p));
       plan.b_in_place = true;  // then forced, so that both orders are covered
       const auto in_place = run_conv(plan, 0, d.x, d.w, d.b, d.r);
@@ -362,7 +362,7 @@ TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every a
     check(p);
     p = conv(1, 600, 9, 11, 13, 1, 1);  // two uneven K blocks: later ones add into C
     check(p);
-    p = conv(1, 300, 12, 11, 70, 1, 1);  // avx2 plans B packed: a 300 x 16 panel, 70 channels, 132 pixels
+    p = conv(1, 300, 12, 11, 70, 1, 1);  // the planned Gemm on avx2 packs B (300 x 16 panel, 70 channels)
     check(p);
   }
   // not in place: a padded or strided 1x1 gathers through im2col
@@ -372,15 +372,22 @@ TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every a
       REQUIRE(conv2d_plan_with(p, isa, Conv2dAlgo::Gemm, &plan).ok());
       CHECK_FALSE(plan.b_in_place);
     }
-  // avx2 packs B where the in-place panel would not stay in L1 (conv2d_gemm_b_in_place_pays): a
-  // MobileNetV3 14x14 672 -> 112 projection packs, its 80 -> 200 expansion reads in place
-  if (isa_compiled(Isa::avx2)) {
+  // avx2 (runtime or compile-time) packs B where the in-place panel would not stay in L1
+  // (conv2d_gemm_b_in_place_pays): a MobileNetV3 14x14 672 -> 112 projection packs; its 80 -> 200
+  // expansion (K block 80) and a 2-group 600 -> 100 (K block 300, but 50 channels per group) read
+  // in place. Every other ISA reads all three in place.
+  int avx2_plans = 0;
+  for (Isa isa : luodi_test::simd_isas()) {
     Conv2dPlan plan;
-    REQUIRE(conv2d_plan_with(conv(1, 672, 14, 14, 112, 1, 1), Isa::avx2, Conv2dAlgo::Gemm, &plan).ok());
-    CHECK_FALSE(plan.b_in_place);
-    REQUIRE(conv2d_plan_with(conv(1, 80, 14, 14, 200, 1, 1), Isa::avx2, Conv2dAlgo::Gemm, &plan).ok());
-    CHECK(plan.b_in_place);
+    REQUIRE(conv2d_plan_with(conv(1, 672, 14, 14, 112, 1, 1), isa, Conv2dAlgo::Gemm, &plan).ok());
+    CHECK_MESSAGE(plan.b_in_place == !isa_runs_avx2(isa), isa_name(isa));
+    REQUIRE(conv2d_plan_with(conv(1, 80, 14, 14, 200, 1, 1), isa, Conv2dAlgo::Gemm, &plan).ok());
+    CHECK_MESSAGE(plan.b_in_place, isa_name(isa));
+    REQUIRE(conv2d_plan_with(conv(1, 600, 14, 14, 100, 1, 1, 1, 0, 1, 2), isa, Conv2dAlgo::Gemm, &plan).ok());
+    CHECK_MESSAGE(plan.b_in_place, isa_name(isa));
+    avx2_plans += isa_runs_avx2(isa);
   }
+  MESSAGE(avx2_plans << " avx2 plans checked for packed B");
   CHECK(bad == 0);
   if (!luodi_test::simd_isas().empty()) CHECK(ran > 0);
   MESSAGE(ran << " fast-path runs, " << same << " in-place/packed-B comparisons");

@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "../config.hpp"
 #include "../core/status.hpp"
@@ -99,6 +100,16 @@ inline constexpr bool isa_compiled(Isa isa) noexcept {
 #endif
   }
   return false;
+}
+
+// Whether `isa` runs the avx2+fma kernels: Isa::avx2, or Isa::native in a compile-time build for
+// AVX2 + FMA without AVX-512 (-mavx2 -mfma, -march=native on Zen 3). For planning rules measured
+// on avx2, so that both kinds of build plan alike.
+inline constexpr bool isa_runs_avx2(Isa isa) noexcept {
+#if LUODI_HAS_XSIMD && !defined(LUODI_FORCE_REFERENCE)
+  if (isa == Isa::native) return std::is_same<simd::default_arch, xsimd::fma3<xsimd::avx2>>::value;
+#endif
+  return isa == Isa::avx2;
 }
 
 // Whether this CPU can run the kernels of `isa`.

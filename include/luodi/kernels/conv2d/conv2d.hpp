@@ -306,7 +306,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
       // (docs/performance.md, "Pointwise B in place"); nor, on avx2, when the in-place B panel
       // would not stay in L1 (conv2d_gemm_b_in_place_pays).
       plan.b_in_place = conv2d_gemm_b_in_place(p) &&
-                        conv2d_gemm_b_in_place_pays(plan.isa, kc_eff, k.nr, plan.cout_g, P,
+                        conv2d_gemm_b_in_place_pays(plan.isa, kc_eff, k.nr, plan.cout_g,
                                                     plan.rows_outer);
       plan.scratch_per_thread =
           detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * (plan.b_in_place ? k.nr : plan.nc));

@@ -103,22 +103,23 @@ inline std::int64_t conv2d_gemm_kc_eff(std::int64_t K, std::int64_t kc) noexcept
 }
 
 // Whether a Gemm plan that can read its input as B in place (above) does. Not in the short-K order
-// (conv2d_plan_with says why), and on avx2 not when the B panel the micro-kernels read, kc_eff x NR
-// floats at the channel-row stride, is half of L1 or more (kc_eff >= 256 at NR = 16) and at least
-// 64 output channels reuse it: read in place, its K rows are K separate cache lines (two for
-// most when the row stride is not a multiple of 64 bytes, and K pages when it is 4 KiB or more),
-// which do not stay in L1 across the MR-row tiles; packed, they are one contiguous panel. Measured
-// on Zen 3 (bench_conv2d LUODI_BENCH_CONV_PACKB, two interleaved runs, docs/performance.md
-// "Pointwise B in place"): packing is 1.03-1.15x faster at 14x14 with K = 288..672 and 64..112
-// channels, 1.18-1.36x at 56x56 K = 256, level-or-slower below those sizes. At 7x7 (49 pixels,
-// 3 full panels whose rows share cache lines) in place stayed ahead in MobileNetV3-large's
-// 960 -> 160 (5%), so planes under 128 pixels keep it. On avx512f (NR = 32)
-// in place measured ahead at 384 -> 64 14x14, and NEON is unmeasured, so both keep in place.
+// (conv2d_plan_with says why), and on avx2 (isa_runs_avx2: runtime or compile-time) not when the
+// B panel the micro-kernels read, kc_eff x NR floats at the channel-row stride, is half of L1 or
+// more (kc_eff >= 256 at NR = 16) and at least 64 output channels of the group reuse it: read in
+// place, its rows are separate cache lines (about 1.75 per row when the row stride is not a
+// multiple of 64 bytes, and one 4 KiB page per row at 56x56), which do not stay in L1 across the
+// MR-row tiles; packed, they are one contiguous panel. Measured on Zen 3, one thread, hot caches
+// (bench_conv2d LUODI_BENCH_CONV_PACKB, two runs of 5 interleaved repetitions, docs/performance.md
+// "Pointwise B in place"): packing 1.03-1.15x faster at 14x14 with K = 384..672 (K blocks of
+// 288..480) and 64..112 channels, 1.18-1.36x at 56x56 with K = 256; two packed shapes were ahead
+// in one run and level or behind in the other (28x28 512 -> 128, 14x14 256 -> 1024); below the
+// thresholds in place was level or ahead. sse2 (NR = 8), avx512f (NR = 32: in place measured ahead
+// at 384 -> 64 14x14) and NEON keep reading in place.
 inline bool conv2d_gemm_b_in_place_pays(Isa isa, std::int64_t kc_eff, std::int64_t nr, std::int64_t cout_g,
-                                        std::int64_t pixels, bool rows_outer) noexcept {
+                                        bool rows_outer) noexcept {
   if (rows_outer) return false;
-  if (isa != Isa::avx2) return true;
-  return kc_eff * nr * static_cast<std::int64_t>(sizeof(float)) < 16 * 1024 || cout_g < 64 || pixels < 128;
+  if (!isa_runs_avx2(isa)) return true;
+  return kc_eff * nr * static_cast<std::int64_t>(sizeof(float)) < 16 * 1024 || cout_g < 64;
 }
 
 // Row bands: the GEMM path's pixel split with one image (gemm_path.hpp). Thread t of T takes
