@@ -289,9 +289,10 @@ TEST_CASE("conv2d: GEMM paths at odd channel and pixel counts around the tile") 
 
 // Gemm for a 1x1 stride-1 unpadded conv reads the input in place as B (plan.b_in_place, unless
 // the short-K order runs or, on avx2, the B panel is large: conv2d_gemm_b_in_place_pays): full
-// NR-column panels straight from the channel rows, a ragged last panel packed. Against the reference (check_all_algos: the planned choice), and, with B in
-// place forced, bit for bit against the same plan with B packed (the arithmetic is the same),
-// in both tile orders (rows_outer flipped), on every ISA.
+// NR-column panels straight from the channel rows, a ragged last panel packed. Against the
+// reference (check_all_algos: the planned choice), and, with B in place forced, bit for bit
+// against the same plan with B packed (the arithmetic is the same), in both tile orders
+// (rows_outer flipped), on every ISA.
 TEST_CASE("conv2d: pointwise Gemm with B read in place, around the tile, every activation") {
   int ran = 0, bad = 0, same = 0;
   std::uint32_t seed = 200;
