@@ -309,7 +309,7 @@ inline Status conv2d_plan_with(const Conv2dParams& p, Isa isa, Conv2dAlgo algo, 
                         conv2d_gemm_b_in_place_pays(plan.isa, kc_eff, k.nr, plan.cout_g,
                                                     plan.rows_outer);
       plan.scratch_per_thread =
-          detail::conv_bytes((kc_eff < plan.kc ? kc_eff : plan.kc) * (plan.b_in_place ? k.nr : plan.nc));
+          detail::conv_bytes(kc_eff * (plan.b_in_place ? k.nr : plan.nc));
       break;
     }
     case Conv2dAlgo::GemmT: {

@@ -96,7 +96,9 @@ inline bool conv2d_gemm_b_in_place(const Conv2dParams& p) noexcept {
 }
 
 // The K block length Gemm runs: K split into ceil(K / kc) blocks of equal length (the last one
-// shorter by the remainder), so that no block is a short tail.
+// shorter by the remainder), so that no block is a short tail; never more than kc. The run-time
+// loops split K the same way themselves (gemm_blocked's and GemmT's kc_even: per-ISA code does
+// not call shared inline functions), so a change here must be made there too.
 inline std::int64_t conv2d_gemm_kc_eff(std::int64_t K, std::int64_t kc) noexcept {
   const std::int64_t blocks = (K + kc - 1) / kc;
   return (K + blocks - 1) / blocks;
