@@ -136,9 +136,11 @@ inline GemmPlan gemm_plan(const GemmParams& p, Isa isa = active_isa()) noexcept 
     // avx2, measured on Zen 3 (32 KiB L1d, 512 KiB L2): kc = 512 (one K block at 512^3, two at
     // 1024^3) and mc = 72 were 1.03-1.06x kc = 384, mc = 120 at 512^3 and 1024^3, level at
     // 256^3 and 384^3 (docs/performance.md, "SGEMM on Zen 3 (avx2)"). The kc x 16 B micro-panel
-    // is then the size of L1.
-    plan.kc = isa == Isa::avx2 ? 512 : 384;
-    plan.mc = isa == Isa::avx2 ? 72 : 120;  // rows of A kept in L2 while the B panels of one block pass by
+    // is then the size of L1. "avx2" is the kernels that run (isa_runs_avx2), so a build
+    // compiled with -mavx2 -mfma or -march=native for such a CPU (Isa::native) blocks the same.
+    const bool avx2 = isa_runs_avx2(isa);
+    plan.kc = avx2 ? 512 : 384;
+    plan.mc = avx2 ? 72 : 120;  // rows of A kept in L2 while the B panels of one block pass by
     const std::int64_t ncmax = 512;
     plan.nc = detail::round_up(p.N < ncmax ? p.N : ncmax, k.nr);
     plan.b_slice_floats = p.K * detail::round_up(p.N, k.nr);
